@@ -1,0 +1,55 @@
+"""The ``axspa`` command. Each subcommand lives in ``axspa/commands/<name>.py`` and exposes
+``register(subparsers)``; errors a user can fix are printed as one line, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from axspa import __version__
+from axspa.image import InputError
+from axspa.models import ModelMissingError
+
+# Subcommand modules, in the order `axspa --help` lists them. A module that is not there
+# (a feature not built yet) is skipped.
+COMMAND_MODULES = ("spine", "msasss", "sij", "hip", "phantom", "agree", "progression", "report", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="axspa", description="Score axial spondyloarthritis imaging: mSASSS, sacroiliitis, hip STIR MRI.")
+    parser.add_argument("--version", action="version", version=f"axspa {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"axspa.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"axspa.commands.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ModelMissingError as exc:
+        print(f"axspa {args.command}: {exc}", file=sys.stderr)
+        return 3
+    except (InputError, FileNotFoundError) as exc:
+        print(f"axspa {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"axspa {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

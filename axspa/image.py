@@ -37,6 +37,13 @@ class Radiograph:
     def columns(self) -> int:
         return int(self.pixels.shape[1])
 
+    @property
+    def ijk_to_ras(self) -> np.ndarray:
+        """Where Slicer puts this image: ITK's default LPS axes (i = column to patient left,
+        j = row to posterior), origin at the first stored pixel, 1 mm when spacing is unknown."""
+        row_mm, col_mm = self.spacing_mm or (1.0, 1.0)
+        return np.diag([-col_mm, -row_mm, 1.0, 1.0])
+
 
 @dataclass
 class Volume:

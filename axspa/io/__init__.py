@@ -1,0 +1,1 @@
+"""Image I/O: radiographs, volumes, DICOM writing, NRRD and Slicer segmentation files."""

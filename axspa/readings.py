@@ -1,0 +1,125 @@
+"""Read an mSASSS reading table (SPEC: `axspa msasss TABLE.csv`): one row per site, a `site` column and
+either a `grade` column (0-3, empty = unscorable) or the eight finding columns (0/1).
+
+Tables come from spreadsheets, so the reader accepts a UTF-8 byte-order mark, `,` or `;` as the
+delimiter, any letter case in column names and site ids, and blank lines. Every problem is reported as an
+InputError naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from os import PathLike
+from pathlib import Path
+from typing import Union
+
+from axspa.image import InputError
+from axspa.msasss import grade_sites
+from axspa.sites import ALL_SITES, FINDINGS
+
+_SITE_BY_LOWER = {s.lower(): s for s in ALL_SITES}
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, expected a CSV reading table") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the table as CSV UTF-8") from None
+
+
+def _delimiter(header_line: str) -> str:
+    # A header such as "site;grade" has no comma; "site,grade" no semicolon. The more frequent one wins.
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _parse_grade(path: Path, line: int, text: str) -> int | None:
+    text = text.strip()
+    if text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value.is_integer() or not (0 <= value <= 3):
+        raise InputError(f"{path}, line {line}: grade {text!r} is not an integer from 0 to 3 "
+                         "(leave it empty for an unscorable site)")
+    return int(value)
+
+
+def _parse_finding(path: Path, line: int, name: str, text: str) -> float:
+    text = text.strip()
+    if text not in ("0", "1", "0.0", "1.0"):
+        raise InputError(f"{path}, line {line}: finding {name} = {text!r} is not 0 or 1")
+    return float(text)
+
+
+def read_reading_table(path: Union[str, PathLike]) -> dict[str, int | None]:
+    """Grades by site id from a reading table. With a `grade` column the finding columns, if any, are
+    ignored; otherwise the eight findings are graded with the mSASSS rules (bridging makes both sites of
+    its disc level 3)."""
+    path = Path(path)
+    text = _read_text(path)
+    lines = text.splitlines()
+    first = next((ln for ln in lines if ln.strip()), None)
+    if first is None:
+        raise InputError(f"{path}: empty file; expected a header with a 'site' column")
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            header = [c.strip().lower() for c in cells]
+            _check_header(path, header)
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            raise InputError(f"{path}, line {reader.line_num}: {len(cells)} values for {len(header)} columns")
+        rows.append((reader.line_num, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header)}))
+    assert header is not None
+    if not rows:
+        raise InputError(f"{path}: no site rows under the header")
+    by_grade = "grade" in header
+    seen: dict[str, int] = {}
+    grades: dict[str, int | None] = {}
+    findings: dict[str, dict[str, float]] = {}
+    for line, row in rows:
+        site = _parse_site(path, line, row["site"], seen)
+        if by_grade:
+            grades[site] = _parse_grade(path, line, row["grade"])
+        else:
+            findings[site] = {f: _parse_finding(path, line, f, row[f]) for f in FINDINGS}
+    if by_grade:
+        return {s: grades[s] for s in ALL_SITES if s in grades}
+    return grade_sites(findings)
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    if "site" not in header:
+        raise InputError(f"{path}: no 'site' column in the header ({', '.join(header)})")
+    if "grade" in header:
+        return
+    missing = [f for f in FINDINGS if f not in header]
+    if missing:
+        raise InputError(f"{path}: needs a 'grade' column or the eight finding columns; "
+                         f"missing {', '.join(missing)}")
+
+
+def _parse_site(path: Path, line: int, text: str, seen: dict[str, int]) -> str:
+    site = _SITE_BY_LOWER.get(text.strip().lower())
+    if site is None:
+        raise InputError(f"{path}, line {line}: unknown site {text.strip()!r}; "
+                         f"expected one of {', '.join(ALL_SITES)}")
+    if site in seen:
+        raise InputError(f"{path}, line {line}: site {site} appears twice (first on line {seen[site]})")
+    seen[site] = line
+    return site

@@ -31,7 +31,7 @@ def _nrs(name: str, value: float) -> float:
 
 
 def _lab(name: str, value: float, unit: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (0 <= value < math.inf):
         raise ValueError(f"{name} = {value!r} {unit} must be a number >= 0")
     return float(value)
 
@@ -84,7 +84,8 @@ def asdas_improvement(before: float, after: float) -> str:
 def basdai(*answers: Union[float, Sequence[float]]) -> float:
     """BASDAI = (Q1 + Q2 + Q3 + Q4 + (Q5 + Q6) / 2) / 5, from six 0-10 answers given either as six
     arguments or as one sequence."""
-    items = list(answers[0]) if len(answers) == 1 and not isinstance(answers[0], numbers.Real) else list(answers)
+    one_sequence = len(answers) == 1 and not isinstance(answers[0], numbers.Real)
+    items = list(answers[0]) if one_sequence else list(answers)
     if len(items) != 6:
         raise ValueError(f"BASDAI needs 6 answers (Q1-Q6), got {len(items)}")
     q = [_nrs(f"BASDAI Q{i + 1}", v) for i, v in enumerate(items)]

@@ -67,27 +67,7 @@ def read_reading_table(path: Union[str, PathLike]) -> dict[str, int | None]:
     ignored; otherwise the eight findings are graded with the mSASSS rules (bridging makes both sites of
     its disc level 3)."""
     path = Path(path)
-    text = _read_text(path)
-    lines = text.splitlines()
-    first = next((ln for ln in lines if ln.strip()), None)
-    if first is None:
-        raise InputError(f"{path}: empty file; expected a header with a 'site' column")
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
-    header: list[str] | None = None
-    rows: list[tuple[int, dict[str, str]]] = []
-    for cells in reader:
-        if not any(c.strip() for c in cells):
-            continue
-        if header is None:
-            header = [c.strip().lower() for c in cells]
-            _check_header(path, header)
-            continue
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            raise InputError(f"{path}, line {reader.line_num}: {len(cells)} values for {len(header)} columns")
-        rows.append((reader.line_num, {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header)}))
-    assert header is not None
-    if not rows:
-        raise InputError(f"{path}: no site rows under the header")
+    header, rows = _table_rows(path)
     by_grade = "grade" in header
     seen: dict[str, int] = {}
     grades: dict[str, int | None] = {}
@@ -101,6 +81,31 @@ def read_reading_table(path: Union[str, PathLike]) -> dict[str, int | None]:
     if by_grade:
         return {s: grades[s] for s in ALL_SITES if s in grades}
     return grade_sites(findings)
+
+
+def _table_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The lower-cased header and the non-blank rows as (line number, {column: text})."""
+    text = _read_text(path)
+    first = next((ln for ln in text.splitlines() if ln.strip()), None)
+    if first is None:
+        raise InputError(f"{path}: empty file; expected a header with a 'site' column")
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
+    header: list[str] = []
+    rows: list[tuple[int, dict[str, str]]] = []
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        if not header:
+            header = [c.strip().lower() for c in cells]
+            _check_header(path, header)
+            continue
+        if any(c.strip() for c in cells[len(header):]):
+            raise InputError(f"{path}, line {reader.line_num}: {len(cells)} values for {len(header)} columns")
+        padded = cells + [""] * (len(header) - len(cells))
+        rows.append((reader.line_num, dict(zip(header, padded))))
+    if not rows:
+        raise InputError(f"{path}: no site rows under the header")
+    return header, rows
 
 
 def _check_header(path: Path, header: list[str]) -> None:

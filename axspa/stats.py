@@ -5,9 +5,10 @@ of agreement and the smallest detectable change. numpy + scipy only.
 Sources:
 - Cohen J. Weighted kappa. Psychol Bull 1968;70:213-20. Linear weights 1 - |i-j|/(k-1) (Cicchetti-Allison),
   quadratic weights 1 - (i-j)^2/(k-1)^2 (Fleiss-Cohen).
-- Shrout PE, Fleiss JL. Intraclass correlations: uses in assessing rater reliability. Psychol Bull 1979;86:420-8
-  (the three single-measure forms and their confidence intervals; McGraw KO, Wong SP, Psychol Methods
-  1996;1:30-46, give the same intervals for ICC(A,1) = ICC(2,1) and ICC(C,1) = ICC(3,1)).
+- Shrout PE, Fleiss JL. Intraclass correlations: uses in assessing rater reliability.
+  Psychol Bull 1979;86:420-8 (the three single-measure forms and their confidence intervals;
+  McGraw KO, Wong SP, Psychol Methods 1996;1:30-46, give the same intervals for
+  ICC(A,1) = ICC(2,1) and ICC(C,1) = ICC(3,1)).
 - Bland JM, Altman DG. Lancet 1986;i:307-10 (mean difference ± 1.96 SD).
 - Smallest detectable change: SDC = 1.96 · √2 · SEM, with SEM = √(σ²_raters + σ²_error) from the two-way
   random-effects ANOVA behind ICC(2,1) (de Vet HCW, Terwee CB, Knol DL, Bouter LM. When to use agreement
@@ -18,7 +19,7 @@ Sources:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from scipy import stats as _st
@@ -61,44 +62,51 @@ def kappa_from_table(table: np.ndarray, weighting: str | np.ndarray = "none") ->
     return (observed - expected) / (1.0 - expected)
 
 
-def cohen_kappa(a: Sequence, b: Sequence, weighting: str = "none", categories: Sequence | None = None) -> float:
-    """Kappa of two paired ratings; ``categories`` fixes the ordinal scale (default: the sorted values seen)."""
+def cohen_kappa(a: Sequence, b: Sequence, weighting: str = "none",
+                categories: Sequence | None = None) -> float:
+    """Kappa of two paired ratings; ``categories`` fixes the ordinal scale (default: the sorted values)."""
     cats = list(categories) if categories is not None else sorted(set(a) | set(b))
     return kappa_from_table(confusion_matrix(a, b, cats), weighting)
 
 
-def bootstrap_ci(statistic: Callable[[np.ndarray], float], n_items: int, n_boot: int = 2000,
-                 seed: int = 0, level: float = 0.95) -> tuple[float | None, float | None]:
-    """Percentile bootstrap CI of ``statistic(indices)`` resampling ``n_items`` cases with replacement.
-    Seeded so that the same data always give the same interval. Undefined resamples (NaN) are dropped;
-    None when fewer than half the resamples are defined."""
-    rng = np.random.default_rng(seed)
-    values = np.array([statistic(rng.integers(0, n_items, n_items)) for _ in range(n_boot)], dtype=float)
-    values = values[np.isfinite(values)]
-    if len(values) < n_boot / 2:
-        return None, None
-    tail = (1.0 - level) / 2.0 * 100.0
-    lo, hi = np.percentile(values, [tail, 100.0 - tail])
-    return float(lo), float(hi)
-
-
-def kappa_with_ci(a: Sequence, b: Sequence, weighting: str, categories: Sequence,
-                  n_boot: int = 2000, seed: int = 0) -> dict:
-    """Kappa and its seeded percentile-bootstrap 95% CI (cases resampled with replacement)."""
-    idx = {c: n for n, c in enumerate(categories)}
-    ia = np.array([idx[x] for x in a])
-    ib = np.array([idx[y] for y in b])
+def kappa_with_ci(a: Sequence, b: Sequence, weighting: str, categories: Sequence, n_boot: int = 2000,
+                  seed: int = 0, groups: Sequence | None = None, level: float = 0.95) -> dict:
+    """Kappa and its seeded percentile-bootstrap CI. Cases are resampled with replacement; with ``groups``
+    (e.g. the study of each site reading) whole groups are resampled, which keeps the correlation of
+    sites read on the same image. Resamples where kappa is undefined are dropped; CI None when most are."""
     k = len(categories)
+    idx = {c: n for n, c in enumerate(categories)}
+    cell = np.array([idx[x] * k + idx[y] for x, y in zip(a, b)], dtype=int)
+    if len(cell) == 0:
+        return {"kappa": None, "ci": None}
+    labels = np.arange(len(cell)) if groups is None else np.unique(list(groups), return_inverse=True)[1]
+    n_groups = int(labels.max()) + 1
+    per_group = np.zeros((n_groups, k * k))
+    np.add.at(per_group, (labels, cell), 1)
     w = agreement_weights(k, weighting)
+    value = _kappa_batch(per_group.sum(axis=0)[None], w)[0]
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, n_groups, size=(n_boot, n_groups))
+    counts = np.stack([np.bincount(row, minlength=n_groups) for row in picks])
+    boot = _kappa_batch(counts @ per_group, w)
+    boot = boot[np.isfinite(boot)]
+    ci = None
+    if len(boot) >= n_boot / 2:
+        tail = (1.0 - level) / 2.0 * 100.0
+        ci = [float(v) for v in np.percentile(boot, [tail, 100.0 - tail])]
+    return {"kappa": _clean(value), "ci": ci}
 
-    def stat(sel: np.ndarray) -> float:
-        table = np.zeros((k, k))
-        np.add.at(table, (ia[sel], ib[sel]), 1)
-        return kappa_from_table(table, w)
 
-    value = stat(np.arange(len(ia)))
-    lo, hi = bootstrap_ci(stat, len(ia), n_boot=n_boot, seed=seed)
-    return {"kappa": _clean(value), "ci": [lo, hi] if lo is not None else None}
+def _kappa_batch(flat_tables: np.ndarray, w: np.ndarray) -> np.ndarray:
+    # Weighted kappa of many k×k tables at once (rows flattened), NaN where chance agreement is 1.
+    k = w.shape[0]
+    t = flat_tables.reshape(-1, k, k)
+    p = t / t.sum(axis=(1, 2), keepdims=True)
+    observed = (w * p).sum(axis=(1, 2))
+    expected = np.einsum("ij,bi,bj->b", w, p.sum(axis=2), p.sum(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = (observed - expected) / (1.0 - expected)
+    return np.where(np.isclose(expected, 1.0), np.nan, kappa)
 
 
 @dataclass
@@ -179,8 +187,10 @@ def _ci_f(f_obs: float, df1: int, df2: int, k: int, q: float) -> list[float]:
 def _ci_icc2(a: AnovaTable, icc2: float, q: float) -> list[float]:
     # ICC(2,1): Satterthwaite degrees of freedom, Shrout & Fleiss 1979 (case 2) = McGraw & Wong ICC(A,1).
     n, k, bms, jms, ems = a.n, a.k, a.bms, a.jms, a.ems
-    if ems <= 0 or not np.isfinite(icc2):
+    if not np.isfinite(icc2):
         return [float("nan"), float("nan")]
+    if ems <= 0:  # no residual error: the interval collapses on the estimate
+        return [icc2, icc2]
     fj = jms / ems
     r = icc2
     num = (k - 1) * (n - 1) * (k * r * fj + n * (1 + (k - 1) * r) - k * r) ** 2

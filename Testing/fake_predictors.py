@@ -1,0 +1,58 @@
+"""Test doubles for the model-bundle predictor protocol (axspa/pipeline): they let the tests drive
+the real pipeline, output writing and scoring rules without a trained network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from axspa.models import sha256_file
+from axspa.sites import REGIONS
+
+
+class FixedLandmarks:
+    """Puts the sites of the region down a vertical line; sites named in `missing` are not found."""
+
+    def __init__(self, folder: Path, info: dict) -> None:
+        self.config = info.get("config", {})
+
+    def predict(self, pixels: np.ndarray, spacing_mm, region: str) -> dict:
+        rows, cols = pixels.shape
+        if region == "auto":
+            region = self.config.get("region_by_rows", {}).get(str(rows), "cervical")
+        sites = {}
+        for n, site in enumerate(REGIONS[region]):
+            sites[site] = None if site in self.config.get("missing", []) else (cols * 0.4, rows * (n + 1) / 14)
+        return {"region": region, "vertebrae": [], "sites": sites}
+
+
+class FixedCorners:
+    """Findings per site from the bundle config (others all 0)."""
+
+    def __init__(self, folder: Path, info: dict) -> None:
+        self.findings = info.get("config", {}).get("findings", {})
+
+    def predict(self, pixels: np.ndarray, spacing_mm, points: dict) -> dict:
+        return {site: dict(self.findings.get(site, {})) for site in points}
+
+
+class FixedSij:
+    def __init__(self, folder: Path, info: dict) -> None:
+        self.config = info.get("config", {})
+
+    def predict(self, pixels: np.ndarray, spacing_mm) -> dict:
+        return {"right": self.config["right"], "left": self.config["left"],
+                "heatmap": np.linspace(0, 1, pixels.size, dtype=np.float32).reshape(pixels.shape)}
+
+
+def install_bundle(models_dir: Path, name: str, predictor: str, config: dict | None = None) -> Path:
+    """Write a bundle folder (with a dummy weight file and its sha256) for a test double."""
+    folder = models_dir / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "weights.bin").write_bytes(b"not a network")
+    info = {"name": name, "version": "test", "predictor": f"fake_predictors:{predictor}",
+            "files": {"weights.bin": sha256_file(folder / "weights.bin")}, "config": config or {}}
+    (folder / "bundle.json").write_text(json.dumps(info))
+    return folder

@@ -29,9 +29,9 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     steps = [
         ("mSASSS of a reading done by hand", ["msasss", str(SAMPLE_DATA / "sample-reading.csv")]),
-        ("synthetic spine radiographs", ["phantom", "spine", "--n", "2", "--seed", "7", "--out", str(out / "spine-cases")]),
-        ("synthetic pelvic radiograph", ["phantom", "pelvis", "--n", "1", "--seed", "7", "--out", str(out / "pelvis-cases")]),
-        ("synthetic hip STIR MRI", ["phantom", "hip", "--n", "1", "--seed", "7", "--out", str(out / "hip-cases")]),
+        ("synthetic spine radiographs", _phantom("spine", 2, out / "spine-cases")),
+        ("synthetic pelvic radiograph", _phantom("pelvis", 1, out / "pelvis-cases")),
+        ("synthetic hip STIR MRI", _phantom("hip", 1, out / "hip-cases")),
     ]
     failed = [title for title, argv in steps if _step(title, argv) not in (0,)]
     case = _first_hip_case(out / "hip-cases")
@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     failed += [t for t, argv in model_steps if _step(t, argv) not in (0, 3)]
     print(f"\ndemo outputs in {out}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
+
+
+def _phantom(kind: str, n: int, out: Path) -> list[str]:
+    return ["phantom", kind, "--n", str(n), "--seed", "7", "--out", str(out)]
 
 
 def _step(title: str, argv: list[str]) -> int:

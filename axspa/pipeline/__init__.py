@@ -18,7 +18,7 @@ Progress = Optional[Callable[[float, str], None]]
 Cancel = Optional[Callable[[], bool]]
 
 
-class Cancelled(RuntimeError):
+class CancelledError(RuntimeError):
     """The user pressed Cancel."""
 
 
@@ -42,6 +42,6 @@ def load_predictor(bundle_name: str) -> Any:
 def report(progress: Progress, fraction: float, message: str, cancel: Cancel = None) -> None:
     """Tell the caller how far we are, and stop if the user asked to cancel."""
     if cancel is not None and cancel():
-        raise Cancelled(message)
+        raise CancelledError(message)
     if progress is not None:
         progress(fraction, message)

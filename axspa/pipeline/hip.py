@@ -32,9 +32,10 @@ def segment_hip(volume: Volume, model: Optional[Any] = None, progress: Progress 
     return masks
 
 
-def score_hip(volume: Volume, masks: Mapping[str, np.ndarray], config: HipScoreConfig = HipScoreConfig(),
+def score_hip(volume: Volume, masks: Mapping[str, np.ndarray], config: Optional[HipScoreConfig] = None,
               source: str = "") -> dict:
     """The ``axspa.hip/1`` document for a volume and its segmentation (from a model or a reader)."""
+    config = config or HipScoreConfig()
     check_masks(volume, masks, source)
     sides = hip_scores(volume.array, masks, volume.ijk_to_ras, config)
     return {"schema": "axspa.hip/1",

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional, Union
 
+from axspa.image import InputError
+
 SCHEMA_URL = ("https://raw.githubusercontent.com/slicer/slicer/master/Modules/Loadable/Markups/"
               "Resources/Schema/markups-schema-v1.0.3.json#")
 # RAS -> LPS flips the first two axes; the same diagonal maps back.
@@ -38,12 +40,21 @@ def write_markups_json(path: Union[str, os.PathLike], points: Sequence[tuple[str
     stored negated in x and y. ``locked`` locks the markup and every point; ``descriptions`` maps a
     label to the text shown in Slicer's control-point table (e.g. the grade).
     """
+    text = markups_json_text(points, name=name, locked=locked, descriptions=descriptions,
+                             coordinate_system=coordinate_system)
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def markups_json_text(points: Sequence[tuple[str, Point]], *, name: str = "mSASSS sites",
+                      locked: bool = False, descriptions: Optional[dict[str, str]] = None,
+                      coordinate_system: str = "LPS") -> str:
+    """The .mrk.json document write_markups_json writes, as text (for writers that refuse to
+    overwrite a user's file)."""
     if coordinate_system not in ("LPS", "RAS"):
         raise ValueError(f"coordinate_system must be 'LPS' or 'RAS', not {coordinate_system!r}")
     document = {"@schema": SCHEMA_URL,
                 "markups": [_markup(name, points, locked, descriptions or {}, coordinate_system)]}
-    text = json.dumps(document, indent=4)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    return json.dumps(document, indent=4, allow_nan=False) + "\n"
 
 
 def _markup(name: str, points: Sequence[tuple[str, Point]], locked: bool, descriptions: dict[str, str],
@@ -114,8 +125,6 @@ def read_markups_json(path: Union[str, os.PathLike]) -> list[tuple[str, Optional
     A point whose positionStatus is not "defined" (or "preview") reads as None. Raises
     axspa.image.InputError naming the file for a file that is not a markups document.
     """
-    from axspa.image import InputError
-
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
         markup = document["markups"][0]

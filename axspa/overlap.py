@@ -96,8 +96,8 @@ def _read_segment(path: Path, segment: str | None) -> Mask:
 def check_same_grid(a: Mask, b: Mask) -> None:
     """InputError naming both files when the masks are not on the same voxel grid."""
     if a.array.shape != b.array.shape:
-        raise InputError(f"{b.source}: grid {a.array.shape[::-1]} (i, j, k) does not match "
-                         f"{a.source} {b.array.shape[::-1]}; resample one mask onto the other's grid first")
+        raise InputError(f"{b.source}: grid {b.array.shape[::-1]} (i, j, k) does not match "
+                         f"{a.source} {a.array.shape[::-1]}; resample one mask onto the other's grid first")
     if not np.allclose(a.ijk_to_ras, b.ijk_to_ras, atol=GRID_TOLERANCE_MM):
         raise InputError(f"{b.source}: geometry (origin, spacing or directions) differs from {a.source}; "
                          f"the masks are not on the same grid")

@@ -221,26 +221,23 @@ def ensure_packages(requirements: Sequence[str], *, confirm: Callable[[str], boo
     return missing
 
 
-def ensure_torch(import_pytorch_utils: Callable[[], Any], version: str = TORCH_REQUIREMENT) -> Any:
-    """The ``torch`` module, installed through the PyTorch extension after asking when missing.
+def ensure_torch(import_pytorch_utils: Callable[[], Any], version: str = TORCH_REQUIREMENT) -> None:
+    """Make sure torch is installed, through the PyTorch extension after asking when it is missing.
 
     ``import_pytorch_utils`` returns the PyTorchUtils module (``lambda: importlib.import_module(
     "PyTorchUtils")`` inside Slicer); torch is never pip-installed directly because the right build
-    (CPU/CUDA) is what the PyTorch extension chooses.
+    (CPU/CUDA) is what the PyTorch extension chooses. torch itself is imported later by the model code.
     """
     try:
         utils = import_pytorch_utils()
     except ImportError as exc:
         raise DependencyError("the model needs PyTorch: install the 'PyTorch' extension from the "
                               "Extensions Manager and restart Slicer") from exc
-    logic = utils.PyTorchUtilsLogic()
     if utils.PyTorchUtilsLogic.torchInstalled():
-        import torch
-        return torch
-    torch = logic.installTorch(askConfirmation=True, torchVersionRequirement=version)
+        return
+    torch = utils.PyTorchUtilsLogic().installTorch(askConfirmation=True, torchVersionRequirement=version)
     if torch is None:
         raise DependencyError("PyTorch was not installed, so the model cannot run")
-    return torch
 
 
 # ------------------------------------------------------------------------------------ cancel and progress
@@ -365,3 +362,33 @@ def _lesion_volume(volumes: Mapping[str, float], region: str) -> Optional[float]
         if name.lower().endswith(region.lower()):
             return float(value)
     return None
+
+
+def hip_summary(sides: Mapping[str, Mapping[str, Any]]) -> str:
+    """One line per side: UNet-score and HIMRISS-style total, or why the side was not scored."""
+    lines = []
+    for side in ("right", "left"):
+        s = sides[side]
+        if not s["femoral_head_found"]:
+            lines.append(f"{side.capitalize()}: not scored ({s.get('reason') or 'no femoral head'})")
+            continue
+        lines.append(f"{side.capitalize()}: UNet-score {s['unet_score']['gray_value']:.3f}, "
+                     f"HIMRISS-style total {s['himriss']['total']}")
+    return "\n".join(lines)
+
+
+def match_hip_segments(masks: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Masks keyed by the canonical hip segment names, matched case- and space-insensitively (a user
+    may type 'right femoral head'), and the names that match none (ignored, reported to the user)."""
+    from axspa.segments import HIP_SEGMENTS
+
+    canonical = {" ".join(s.name.lower().split()): s.name for s in HIP_SEGMENTS}
+    matched: dict[str, Any] = {}
+    ignored: list[str] = []
+    for name, mask in masks.items():
+        key = canonical.get(" ".join(str(name).lower().split()))
+        if key is None or key in matched:
+            ignored.append(name)
+        else:
+            matched[key] = mask
+    return matched, ignored

@@ -36,15 +36,16 @@ def volume_to_array(volume_node: Any) -> tuple[np.ndarray, np.ndarray]:
     if components > 1:
         shape = shape + (components,)
     array = numpy_support.vtk_to_numpy(scalars).reshape(shape).copy()
-    vmatrix = _vtk_matrix4x4()
-    volume_node.GetIJKToRASMatrix(vmatrix)
-    return array, array_from_vtk_matrix(vmatrix)
+    return array, ijk_to_ras_of(volume_node)
 
 
-def _vtk_matrix4x4() -> Any:
+def ijk_to_ras_of(volume_node: Any) -> np.ndarray:
+    """The volume node's 4x4 IJK-to-RAS matrix (no voxel copy)."""
     import vtk
 
-    return vtk.vtkMatrix4x4()
+    vmatrix = vtk.vtkMatrix4x4()
+    volume_node.GetIJKToRASMatrix(vmatrix)
+    return array_from_vtk_matrix(vmatrix)
 
 
 def _source_path(volume_node: Any) -> str:

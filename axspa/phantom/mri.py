@@ -15,7 +15,7 @@ def smooth_field(rng: np.random.Generator, shape: tuple[int, ...], cells: tuple[
     """Zero-mean, unit-std random field varying over about ``cells`` features per axis (float32)."""
     coarse = rng.standard_normal(tuple(max(int(c), 2) for c in cells)).astype(np.float32)
     zoom = [s / c for s, c in zip(shape, coarse.shape)]
-    field = ndimage.zoom(coarse, zoom, order=3, mode="nearest", grid_mode=True)
+    field = ndimage.zoom(coarse, zoom, order=1, mode="nearest", grid_mode=True)
     field = field[tuple(slice(0, s) for s in shape)]
     std = float(field.std()) or 1.0
     return ((field - field.mean()) / std).astype(np.float32)

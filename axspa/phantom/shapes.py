@@ -103,17 +103,21 @@ def _add(img: np.ndarray, box: tuple[int, int, int, int], cov: np.ndarray, value
     img[y0:y1, x0:x1] += np.float32(value) * cov
 
 
-def smooth_closed(pts: np.ndarray, n_out: int = 64) -> np.ndarray:
-    """Resample a closed polygon as a periodic Catmull-Rom-like curve (numpy FFT smoothing)."""
+def smooth_closed(pts: np.ndarray, n_out: int = 64, smooth: float = 0.04) -> np.ndarray:
+    """A smooth closed curve through a rough polygon: resample by arc length, then low-pass the
+    periodic coordinates (Gaussian of ``smooth`` times the perimeter)."""
     pts = np.asarray(pts, dtype=float)
-    # Resample by arc length first so the spectrum reflects shape, not vertex spacing.
     closed = np.vstack([pts, pts[:1]])
     seg = np.hypot(*np.diff(closed, axis=0).T)
     s = np.concatenate([[0], np.cumsum(seg)])
     t = np.linspace(0, s[-1], n_out, endpoint=False)
-    x = np.interp(t, s, closed[:, 0])
-    y = np.interp(t, s, closed[:, 1])
-    return np.stack([x, y], axis=1)
+    xy = np.stack([np.interp(t, s, closed[:, 0]), np.interp(t, s, closed[:, 1])], axis=1)
+    if smooth > 0:
+        freq = np.fft.rfftfreq(n_out)  # cycles per sample
+        sigma = smooth * n_out
+        gain = np.exp(-2 * (np.pi * freq * sigma) ** 2)[:, None]
+        xy = np.fft.irfft(np.fft.rfft(xy, axis=0) * gain, n=n_out, axis=0)
+    return xy
 
 
 def rounded_quad(corners: np.ndarray, radius: float, n_arc: int = 5) -> np.ndarray:

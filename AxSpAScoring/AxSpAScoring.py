@@ -1,0 +1,504 @@
+import logging
+import os
+import sys
+from typing import Annotated, Optional
+
+import slicer
+import vtk
+from slicer import vtkMRMLMarkupsFiducialNode, vtkMRMLScalarVolumeNode, vtkMRMLTableNode
+from slicer.i18n import tr as _
+from slicer.i18n import translate
+from slicer.parameterNodeWrapper import Choice, WithinRange, parameterNodeWrapper
+from slicer.ScriptedLoadableModule import (
+    ScriptedLoadableModule,
+    ScriptedLoadableModuleLogic,
+    ScriptedLoadableModuleTest,
+    ScriptedLoadableModuleWidget,
+)
+from slicer.util import VTKObservationMixin
+
+
+def _addEngineToPath() -> None:
+    """Make the `axspa` engine importable: installed, it sits beside this file in qt-scripted-modules;
+    in a source checkout (module path <repo>/AxSpAScoring) it is one folder up."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (here, os.path.dirname(here)):
+        if os.path.isfile(os.path.join(folder, "axspa", "__init__.py")):
+            if folder not in sys.path:
+                sys.path.append(folder)
+            return
+
+
+_addEngineToPath()
+
+
+#
+# AxSpAScoring
+#
+
+
+class AxSpAScoring(ScriptedLoadableModule):
+    """Uses ScriptedLoadableModule base class, available at:
+    https://github.com/Slicer/Slicer/blob/main/Base/Python/slicer/ScriptedLoadableModule.py
+    """
+
+    def __init__(self, parent):
+        ScriptedLoadableModule.__init__(self, parent)
+        self.parent.title = _("AxSpA Scoring")
+        self.parent.categories = [translate("qSlicerAbstractCoreModule", "Quantification")]
+        self.parent.dependencies = []
+        self.parent.contributors = ["SlicerAxSpA contributors"]
+        self.parent.helpText = _("""
+Scores axial spondyloarthritis radiographs for research: the mSASSS (24 anterior vertebral corners of
+lateral cervical and lumbar radiographs, 0-72) and the modified New York grade of both sacroiliac
+joints on an AP pelvic radiograph. Grades can be edited in the output table and re-scored without any
+model. The bundled models are trained on synthetic phantoms and are not validated on real patients.
+See the <a href="https://github.com/SlicerAxSpA/SlicerAxSpA#readme">documentation</a>.
+""")
+        self.parent.acknowledgementText = _("""
+Scoring rules follow the published mSASSS and modified New York criteria; the model designs follow
+Chen et al. 2024, Koo et al. 2022 and Bressem et al. 2021. Built on the 3D Slicer scripted module template.
+""")
+        # Sample data sets are registered once the Sample Data module exists.
+        slicer.app.connect("startupCompleted()", registerSampleData)
+
+
+#
+# Register sample data sets in Sample Data module
+#
+
+
+def registerSampleData():
+    """Add the phantom radiographs listed in Resources/SampleData/manifest.json to Sample Data."""
+    import SampleData
+
+    from axspa.slicer_support import find_resources_dir, read_sample_manifest
+
+    try:
+        sources = read_sample_manifest(find_resources_dir(__file__, "SampleData"), module="AxSpAScoring")
+    except Exception as exc:  # a broken manifest must not break Slicer's startup
+        logging.warning(f"AxSpA Scoring sample data not registered: {exc}")
+        return
+    for source in sources:
+        SampleData.SampleDataLogic.registerCustomSampleDataSource(**source.register_kwargs())
+
+
+#
+# AxSpAScoringParameterNode
+#
+
+
+@parameterNodeWrapper
+class AxSpAScoringParameterNode:
+    """
+    The parameters needed by the module.
+
+    inputVolume - lateral spine radiograph.
+    region - "auto", "cervical" or "lumbar".
+    otherVolume - optional radiograph of the other segment of the same visit (study total).
+    outputMarkups - sites of inputVolume as control points (created when empty).
+    otherMarkups - sites of otherVolume (created when empty; no GUI).
+    outputTable - one row per site of both radiographs (created when empty).
+    findingThreshold - probability above which a finding counts.
+    pelvisVolume - AP pelvic radiograph for sacroiliitis.
+    heatmapVolume - where the sacroiliitis heat map goes (created when empty; no GUI).
+    """
+
+    inputVolume: vtkMRMLScalarVolumeNode
+    region: Annotated[str, Choice(["auto", "cervical", "lumbar"])] = "auto"
+    otherVolume: vtkMRMLScalarVolumeNode
+    outputMarkups: vtkMRMLMarkupsFiducialNode
+    otherMarkups: vtkMRMLMarkupsFiducialNode
+    outputTable: vtkMRMLTableNode
+    findingThreshold: Annotated[float, WithinRange(0.05, 0.95)] = 0.5
+    pelvisVolume: vtkMRMLScalarVolumeNode
+    heatmapVolume: vtkMRMLScalarVolumeNode
+
+
+#
+# AxSpAScoringWidget
+#
+
+
+class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
+    """Uses ScriptedLoadableModuleWidget base class, available at:
+    https://github.com/Slicer/Slicer/blob/main/Base/Python/slicer/ScriptedLoadableModule.py
+    """
+
+    def __init__(self, parent=None) -> None:
+        """Called when the user opens the module the first time and the widget is initialized."""
+        ScriptedLoadableModuleWidget.__init__(self, parent)
+        VTKObservationMixin.__init__(self)  # needed for parameter node observation
+        self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
+        self._cancelFlag = None
+        self._running = False
+
+    def setup(self) -> None:
+        """Called when the user opens the module the first time and the widget is initialized."""
+        ScriptedLoadableModuleWidget.setup(self)
+
+        # Load widget from .ui file (created by Qt Designer).
+        uiWidget = slicer.util.loadUI(self.resourcePath("UI/AxSpAScoring.ui"))
+        self.layout.addWidget(uiWidget)
+        self.ui = slicer.util.childWidgetVariables(uiWidget)
+
+        # Set scene in MRML widgets (the .ui connects mrmlSceneChanged to each MRML widget).
+        uiWidget.setMRMLScene(slicer.mrmlScene)
+
+        from axspa.slicer_support import CancelFlag
+
+        self.logic = AxSpAScoringLogic()
+        self._cancelFlag = CancelFlag()
+
+        # These connections ensure that we update parameter node when scene is closed
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+
+        # Buttons
+        self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
+        self.ui.rescoreButton.connect("clicked(bool)", self.onRescoreButton)
+        self.ui.sijApplyButton.connect("clicked(bool)", self.onSijApplyButton)
+        self.ui.cancelButton.connect("clicked(bool)", self.onCancelButton)
+
+        # Make sure parameter node is initialized (needed for module reload)
+        self.initializeParameterNode()
+
+    def cleanup(self) -> None:
+        """Called when the application closes and the module widget is destroyed."""
+        self.removeObservers()
+
+    def enter(self) -> None:
+        """Called each time the user opens this module."""
+        self.initializeParameterNode()
+
+    def exit(self) -> None:
+        """Called each time the user opens a different module."""
+        # Do not react to parameter node changes (GUI will be updated when the user enters into the module)
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self._parameterNodeGuiTag = None
+            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._checkCanApply)
+
+    def onSceneStartClose(self, caller, event) -> None:
+        """Called just before the scene is closed."""
+        self.setParameterNode(None)
+
+    def onSceneEndClose(self, caller, event) -> None:
+        """Called just after the scene is closed."""
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+
+    def initializeParameterNode(self) -> None:
+        """Ensure parameter node exists and observed."""
+        self.setParameterNode(self.logic.getParameterNode())
+
+        # Select default input nodes if nothing is selected yet to save a few clicks for the user
+        if not self._parameterNode.inputVolume:
+            firstVolumeNode = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLScalarVolumeNode")
+            if firstVolumeNode:
+                self._parameterNode.inputVolume = firstVolumeNode
+
+    def setParameterNode(self, inputParameterNode: Optional[AxSpAScoringParameterNode]) -> None:
+        """Set and observe parameter node, so the GUI always shows the node's state."""
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._checkCanApply)
+        self._parameterNode = inputParameterNode
+        if self._parameterNode:
+            # Note: in the .ui file, a Qt dynamic property called "SlicerParameterName" is set on each
+            # widget that binds to a parameter; connectGui does the two-way binding.
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+            self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._checkCanApply)
+            self._checkCanApply()
+
+    def _checkCanApply(self, caller=None, event=None) -> None:
+        p = self._parameterNode
+        idle = not self._running
+        self.ui.applyButton.enabled = idle and bool(p and p.inputVolume)
+        self.ui.applyButton.toolTip = (_("Locate and grade every site with the installed models")
+                                       if p and p.inputVolume else _("Select a spine radiograph"))
+        self.ui.rescoreButton.enabled = idle and bool(p and p.outputTable)
+        self.ui.sijApplyButton.enabled = idle and bool(p and p.pelvisVolume)
+        self.ui.cancelButton.enabled = self._running
+        if p and p.outputTable:
+            self.ui.resultsTableView.setMRMLTableNode(p.outputTable)
+
+    # -------------------------------------------------------------------------------- running a job
+
+    def _progress(self, fraction: float, message: str) -> None:
+        from axspa.slicer_support import progress_percent
+
+        self.ui.progressBar.value = progress_percent(fraction)
+        self.ui.statusLabel.text = message
+        slicer.app.processEvents()  # lets the Cancel button be pressed while the model runs
+
+    def _run(self, job) -> Optional[object]:
+        """Run job() with the progress bar and Cancel button live; None when cancelled or no model."""
+        from axspa.models import ModelMissingError
+        from axspa.pipeline import Cancelled
+        from axspa.slicer_support import DependencyError
+
+        self._cancelFlag.reset()
+        self._running = True
+        self._checkCanApply()
+        self.ui.progressBar.value = 0
+        try:
+            with slicer.util.tryWithErrorDisplay(_("Failed to compute results."), waitCursor=True):
+                try:
+                    return job()
+                except Cancelled:
+                    self.ui.statusLabel.text = _("Cancelled.")
+                except (ModelMissingError, DependencyError) as exc:
+                    self.ui.statusLabel.text = _("No model run.")
+                    slicer.util.warningDisplay(
+                        _("The model cannot run:") + f"\n\n{exc}\n\n"
+                        + _("Grades typed into the output table can still be scored with 'Re-score from table'."),
+                        windowTitle=_("AxSpA Scoring"))
+        finally:
+            self._running = False
+            self._checkCanApply()
+        return None
+
+    def onCancelButton(self) -> None:
+        self._cancelFlag.cancel()
+        self.ui.statusLabel.text = _("Cancelling...")
+
+    def onApplyButton(self) -> None:
+        """Score the radiograph(s) with the models when the user clicks "Score with model"."""
+        p = self._parameterNode
+
+        def job():
+            self.logic.ensureModelDependencies(self.logic.SPINE_BUNDLES)
+            return self.logic.scoreSpine(
+                p.inputVolume, p.region, otherVolume=p.otherVolume, outputMarkups=p.outputMarkups,
+                otherMarkups=p.otherMarkups, outputTable=p.outputTable, threshold=p.findingThreshold,
+                progress=self._progress, cancel=self._cancelFlag)
+
+        result = self._run(job)
+        if result is None:
+            return
+        # Keep the nodes the logic created so the next run reuses them.
+        p.outputMarkups, p.outputTable = result["markups"][0], result["table"]
+        if len(result["markups"]) > 1:
+            p.otherMarkups = result["markups"][1]
+        self._showScore(result["score"], result["warnings"])
+        self.ui.statusLabel.text = _("Scored.")
+
+    def onRescoreButton(self) -> None:
+        """Score the grades in the output table (edited by the user); needs no model."""
+        with slicer.util.tryWithErrorDisplay(_("Failed to compute results."), waitCursor=True):
+            score = self.logic.rescoreFromTable(self._parameterNode.outputTable)
+            self._showScore(score, [])
+            self.ui.statusLabel.text = _("Re-scored from the table.")
+
+    def onSijApplyButton(self) -> None:
+        """Grade both sacroiliac joints of the pelvic radiograph."""
+        p = self._parameterNode
+
+        def job():
+            self.logic.ensureModelDependencies(self.logic.SIJ_BUNDLES)
+            return self.logic.scorePelvis(p.pelvisVolume, heatmapVolume=p.heatmapVolume,
+                                          progress=self._progress, cancel=self._cancelFlag)
+
+        result = self._run(job)
+        if result is None:
+            return
+        doc, p.heatmapVolume = result
+        if p.heatmapVolume:
+            slicer.util.setSliceViewerLayers(background=p.pelvisVolume, foreground=p.heatmapVolume,
+                                             foregroundOpacity=0.4, fit=True)
+        from axspa.slicer_support import sij_summary
+
+        texts = sij_summary(doc)
+        self.ui.rightGradeLabel.text = texts["right"]
+        self.ui.leftGradeLabel.text = texts["left"]
+        self.ui.definiteLabel.text = texts["definite"]
+        self.ui.warningsLabel.text = "\n".join(doc.get("warnings") or []) or _("none")
+        self.ui.statusLabel.text = _("Graded.")
+
+    def _showScore(self, score: dict, warnings: list) -> None:
+        from axspa.slicer_support import msasss_summary
+
+        texts = msasss_summary(score)
+        self.ui.cervicalLabel.text = texts["cervical"]
+        self.ui.lumbarLabel.text = texts["lumbar"]
+        self.ui.totalLabel.text = texts["total"]
+        self.ui.imputedSitesLabel.text = texts["imputed_sites"]
+        self.ui.warningsLabel.text = "\n".join(warnings) or _("none")
+        self.ui.resultsTableView.setMRMLTableNode(self._parameterNode.outputTable)
+
+
+#
+# AxSpAScoringLogic
+#
+
+
+class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
+    """Scoring usable from the Python console without the GUI, e.g.
+
+    logic = slicer.util.getModuleLogic("AxSpAScoring")
+    score = logic.rescoreFromTable(getNode("mSASSS sites"))
+    result = logic.scoreSpine(getNode("cspine"), "cervical")
+    """
+
+    SPINE_BUNDLES = ("spine-landmarks", "spine-corners")
+    SIJ_BUNDLES = ("sij-grader",)
+
+    def __init__(self) -> None:
+        """Called when the logic class is instantiated. Can be used for initializing member variables."""
+        ScriptedLoadableModuleLogic.__init__(self)
+
+    def getParameterNode(self):
+        return AxSpAScoringParameterNode(super().getParameterNode())
+
+    def ensureModelDependencies(self, bundles=()) -> None:
+        """Before a model runs: check its bundles are installed (no point installing torch otherwise),
+        then install torch (PyTorch extension) and the other packages, asking the user first.
+        Raises axspa.models.ModelMissingError or axspa.slicer_support.DependencyError."""
+        import importlib
+
+        from axspa.models import find_bundle
+        from axspa.slicer_support import MODEL_REQUIREMENTS, ensure_packages, ensure_torch, find_pip_ensure
+
+        for name in bundles:
+            find_bundle(name)
+        ensure_torch(lambda: importlib.import_module("PyTorchUtils"))
+        ensure_packages(MODEL_REQUIREMENTS, confirm=slicer.util.confirmOkCancelDisplay,
+                        install=slicer.util.pip_install, pip_ensure=find_pip_ensure(slicer),
+                        requester="AxSpA Scoring")
+
+    def scoreSpine(self, inputVolume, region: str = "auto", otherVolume=None, outputMarkups=None,
+                   otherMarkups=None, outputTable=None, threshold: float = 0.5, progress=None,
+                   cancel=None) -> dict:
+        """Score one radiograph, or a cervical + lumbar pair for the study total, with the models.
+
+        Returns {"documents": [axspa.spine/1 dicts], "markups": [nodes], "table": node,
+        "score": TotalScore.to_dict(), "warnings": [str]}. Output nodes given are reused (points and
+        segments the user edited are kept); missing ones are created under the input's study.
+        """
+        from AxSpAScoringLib.nodes import writeSiteMarkups, writeSiteTable
+
+        from axspa.mrml.volumes import radiograph_from_volume_node
+        from axspa.pipeline.spine import SpineModels, score_radiograph
+        from axspa.slicer_support import scaled_progress
+
+        if inputVolume is None:
+            raise ValueError(_("Select a spine radiograph to score."))
+        volumes = [inputVolume] + ([otherVolume] if otherVolume is not None else [])
+        models = SpineModels()  # loaded once for both radiographs
+        documents, markups = [], []
+        for n, (volume, node) in enumerate(zip(volumes, (outputMarkups, otherMarkups))):
+            step = scaled_progress(progress, n / len(volumes), (n + 1) / len(volumes))
+            wanted = region if n == 0 else _otherRegion(documents[0]["region"])
+            doc = score_radiograph(radiograph_from_volume_node(volume), wanted, models=models,
+                                   progress=step, cancel=cancel, threshold=threshold)
+            documents.append(doc)
+            markups.append(writeSiteMarkups(volume, doc["sites"], node, f"mSASSS sites {doc['region']}"))
+        allSites = [site for doc in documents for site in doc["sites"]]
+        table = writeSiteTable(inputVolume, allSites, outputTable)
+        warnings = [w for doc in documents for w in doc.get("warnings", [])]
+        # Score what the table holds: grades the user had edited there are kept by writeSiteTable.
+        return {"documents": documents, "markups": markups, "table": table,
+                "score": self.rescoreFromTable(table), "warnings": warnings}
+
+    def rescoreFromTable(self, tableNode) -> dict:
+        """mSASSS (TotalScore.to_dict()) of the grades in a site table, e.g. after the user edited them."""
+        from axspa import msasss
+        from axspa.mrml.tables import table_to_grades
+
+        if tableNode is None:
+            raise ValueError(_("Select the table that holds the site grades."))
+        return msasss.total_score(table_to_grades(tableNode)).to_dict()
+
+    def scorePelvis(self, pelvisVolume, heatmapVolume=None, progress=None, cancel=None) -> tuple:
+        """Modified New York grades of both sacroiliac joints; returns (axspa.sij/1 dict, heat map node)."""
+        from AxSpAScoringLib.nodes import showHeatmap
+
+        from axspa.mrml.volumes import radiograph_from_volume_node
+        from axspa.pipeline.sij import score_pelvis
+
+        if pelvisVolume is None:
+            raise ValueError(_("Select a pelvic radiograph to grade."))
+        doc, heatmap = score_pelvis(radiograph_from_volume_node(pelvisVolume), progress=progress,
+                                    cancel=cancel)
+        node = showHeatmap(pelvisVolume, heatmap, heatmapVolume) if heatmap is not None else heatmapVolume
+        return doc, node
+
+
+def _otherRegion(region: str) -> str:
+    return "lumbar" if region == "cervical" else "cervical"
+
+
+#
+# AxSpAScoringTest
+#
+
+
+class AxSpAScoringTest(ScriptedLoadableModuleTest):
+    """
+    This is the test case for your scripted module.
+    Uses ScriptedLoadableModuleTest base class, available at:
+    https://github.com/Slicer/Slicer/blob/main/Base/Python/slicer/ScriptedLoadableModule.py
+    """
+
+    def setUp(self):
+        """Do whatever is needed to reset the state - typically a scene clear will be enough."""
+        slicer.mrmlScene.Clear()
+
+    def runTest(self):
+        """Run as few or as many tests as needed here."""
+        self.setUp()
+        self.test_RescoreManualReading()
+        self.setUp()
+        self.test_ModelMissingIsReported()
+
+    def test_RescoreManualReading(self):
+        """A reader's grades in a table node give the mSASSS worked by hand, and edits are picked up."""
+        from axspa.mrml.tables import sites_to_table
+        from axspa.sites import CERVICAL_SITES, LUMBAR_SITES
+
+        self.delayDisplay("Scoring a manual reading from a table")
+        # Cervical: every site 1 except C3s unscorable -> raw 11, imputed 11 + 1 * (11 / 11) = 12.
+        # Lumbar: every site 2 -> 24. Total 36.
+        sites = [{"id": s, "point": None, "grade": None if s == "C3s" else 1, "findings": {}}
+                 for s in CERVICAL_SITES]
+        sites += [{"id": s, "point": None, "grade": 2, "findings": {}} for s in LUMBAR_SITES]
+        table = sites_to_table(slicer.mrmlScene, sites, name="reading")
+        logic = AxSpAScoringLogic()
+        score = logic.rescoreFromTable(table)
+        self.assertEqual(score["cervical"]["raw"], 11)
+        self.assertAlmostEqual(score["cervical"]["imputed"], 12.0)
+        self.assertEqual(score["cervical"]["imputed_sites"], ["C3s"])
+        self.assertAlmostEqual(score["lumbar"]["imputed"], 24.0)
+        self.assertAlmostEqual(score["total"], 36.0)
+
+        # The user raises L1s to 3 in the table: lumbar 25, total 37.
+        column = table.GetColumnIndex("grade")
+        for row in range(table.GetNumberOfRows()):
+            if table.GetCellText(row, table.GetColumnIndex("site")) == "L1s":
+                table.SetCellText(row, column, "3")
+        score = logic.rescoreFromTable(table)
+        self.assertAlmostEqual(score["lumbar"]["imputed"], 25.0)
+        self.assertAlmostEqual(score["total"], 37.0)
+        self.delayDisplay("Test passed")
+
+    def test_ModelMissingIsReported(self):
+        """Without an installed model, scoring says which bundle is missing instead of failing obscurely."""
+        import numpy as np
+
+        from axspa.models import ModelMissingError, find_bundle
+
+        try:
+            for name in AxSpAScoringLogic.SPINE_BUNDLES:
+                find_bundle(name)
+            self.delayDisplay("Spine models are installed: nothing missing to report")
+            return
+        except ModelMissingError:
+            pass
+        volume = slicer.util.addVolumeFromArray(np.zeros((1, 64, 48), dtype=np.int16), name="blank")
+        with self.assertRaises(ModelMissingError) as raised:
+            AxSpAScoringLogic().scoreSpine(volume, "cervical")
+        self.assertIn("spine-", str(raised.exception))
+        self.delayDisplay("Test passed")

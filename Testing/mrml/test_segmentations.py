@@ -1,0 +1,165 @@
+"""Masks <-> segmentation node on an oblique reference volume; .seg.nrrd read back by slicerio."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from axspa.mrml.hierarchy import save_node
+from axspa.mrml.segmentations import (
+    kept_segments,
+    masks_to_segmentation,
+    oriented_image_from_mask,
+    segmentation_to_masks,
+)
+from axspa.mrml.volumes import array_to_volume
+from axspa.segments import SEGMENT_BY_NAME
+
+slicer = pytest.importorskip("slicer")
+slicerio = pytest.importorskip("slicerio")
+
+SHAPE = (6, 20, 24)  # [k, j, i]
+
+
+def _ball(center, radius):
+    k, j, i = np.indices(SHAPE)
+    return (k - center[0]) ** 2 / 4 + (j - center[1]) ** 2 + (i - center[2]) ** 2 <= radius ** 2
+
+
+def _masks() -> dict[str, np.ndarray]:
+    right_head = _ball((3, 9, 7), 5)
+    left_head = _ball((3, 9, 17), 4.5)
+    right_bme = right_head & _ball((3, 7, 6), 2.5)  # BME lies inside its femoral head: overlap
+    effusion = np.zeros(SHAPE, bool)
+    effusion[2:4, 15:18, 3:9] = True
+    return {"Right femoral head": right_head, "Left femoral head": left_head,
+            "Right femoral BME": right_bme, "Right effusion-synovitis": effusion}
+
+
+@pytest.fixture
+def reference(scene, oblique_ijk_to_ras):
+    stir = np.random.default_rng(0).normal(100, 10, SHAPE).astype(np.float32)
+    return array_to_volume(scene, stir, oblique_ijk_to_ras, "STIR cor")
+
+
+def test_overlapping_masks_round_trip_on_oblique_volume(scene, reference):
+    masks = _masks()
+    assert (masks["Right femoral BME"] & masks["Right femoral head"]).sum() == masks["Right femoral BME"].sum()
+    node = masks_to_segmentation(scene, masks, reference)
+
+    segmentation = node.GetSegmentation()
+    assert [segmentation.GetNthSegmentID(i) for i in range(segmentation.GetNumberOfSegments())] == list(masks)
+    assert node.GetNodeReference(node.GetReferenceImageGeometryReferenceRole()) is reference
+    for name in masks:
+        assert segmentation.GetSegment(name).GetName() == name
+        assert segmentation.GetSegment(name).GetColor() == pytest.approx(SEGMENT_BY_NAME[name].color)
+    back = segmentation_to_masks(node, reference)
+    assert list(back) == list(masks)
+    for name, mask in masks.items():
+        assert back[name].dtype == bool
+        np.testing.assert_array_equal(back[name], mask, err_msg=name)
+
+
+def _world_points(mask_ijk: np.ndarray, ijk_to_ras: np.ndarray) -> set:
+    """RAS positions (rounded to 1 um) of the voxels of an [i, j, k]-indexed mask."""
+    ijk = np.argwhere(mask_ijk)
+    ras = (ijk_to_ras @ np.c_[ijk, np.ones(len(ijk))].T).T[:, :3]
+    return {tuple(p) for p in np.round(ras, 3)}
+
+
+def test_seg_nrrd_read_back_by_slicerio(scene, reference, oblique_ijk_to_ras, tmp_path):
+    masks = _masks()
+    node = masks_to_segmentation(scene, masks, reference)
+    path = tmp_path / "hip.seg.nrrd"
+    save_node(node, path)
+
+    segmentation = slicerio.read_segmentation(str(path))
+    names = [s["name"] for s in segmentation["segments"]]
+    assert names == list(masks)
+    ijk_to_ras = np.diag([-1.0, -1.0, 1.0, 1.0]) @ np.asarray(segmentation["ijkToLPS"])
+    for name, mask in masks.items():
+        segment = slicerio.segment_from_name(segmentation, name)
+        assert segment["color"] == pytest.approx(SEGMENT_BY_NAME[name].color, abs=1e-5)
+        read = slicerio.segment_mask(segmentation, name)  # [i, j, k]
+        assert read.sum() == mask.sum(), name
+        # Same voxels at the same places in the patient, whatever extent the file was cropped to.
+        ours = _world_points(mask.transpose(2, 1, 0), oblique_ijk_to_ras)
+        assert _world_points(read, ijk_to_ras) == ours, name
+
+    # And Slicer's own reader gives the same masks back on the volume grid.
+    loaded = scene.AddNewNodeByClass("vtkMRMLSegmentationNode", "loaded")
+    storage = scene.AddNewNodeByClass("vtkMRMLSegmentationStorageNode")
+    storage.SetFileName(str(path))
+    assert storage.ReadData(loaded) == 1
+    back = segmentation_to_masks(loaded, reference)
+    for name, mask in masks.items():
+        np.testing.assert_array_equal(back[name], mask, err_msg=name)
+    # The engine's hash tags survive the file: rescoring the reloaded node recognises its own output.
+    masks_to_segmentation(scene, masks, reference, node=loaded)
+    assert kept_segments(loaded) == []
+
+
+def test_user_edited_segment_is_kept_on_rescore(scene, reference):
+    masks = _masks()
+    node = masks_to_segmentation(scene, masks, reference)
+    # The user paints over part of the effusion (as the Segment Editor would: replace its labelmap).
+    painted = masks["Right effusion-synovitis"].copy()
+    painted[2:4, 12:15, 3:9] = True
+    labelmap = slicer.vtkOrientedImageData()
+    labelmap.DeepCopy(oriented_image_from_mask(painted, np.asarray(_matrix(reference))))
+    assert slicer.vtkSlicerSegmentationsModuleLogic.SetBinaryLabelmapToSegment(
+        labelmap, node, "Right effusion-synovitis", slicer.vtkSlicerSegmentationsModuleLogic.MODE_REPLACE)
+
+    new = {name: np.roll(mask, 1, axis=2) for name, mask in masks.items()}  # the model's new answer
+    same = masks_to_segmentation(scene, new, reference, node=node)
+    assert same is node and scene.GetNumberOfNodesByClass("vtkMRMLSegmentationNode") == 1
+    assert kept_segments(node) == ["Right effusion-synovitis"]
+    back = segmentation_to_masks(node, reference)
+    np.testing.assert_array_equal(back["Right effusion-synovitis"], painted)
+    for name in ("Right femoral head", "Left femoral head", "Right femoral BME"):
+        np.testing.assert_array_equal(back[name], new[name], err_msg=name)
+    assert node.GetSegmentation().GetNumberOfSegments() == 4
+
+
+def test_rescore_after_reload_into_shared_layers(scene, reference, tmp_path):
+    # A segmentation loaded from file shares layers; updating one segment must not touch the others.
+    masks = _masks()
+    node = masks_to_segmentation(scene, masks, reference)
+    node.GetSegmentation().CollapseBinaryLabelmaps(False)
+    grown = masks["Left femoral head"] | masks["Right femoral head"]
+    masks_to_segmentation(scene, {"Left femoral head": grown}, reference, node=node)
+    back = segmentation_to_masks(node, reference)
+    np.testing.assert_array_equal(back["Left femoral head"], grown)
+    np.testing.assert_array_equal(back["Right femoral head"], masks["Right femoral head"])
+    np.testing.assert_array_equal(back["Right femoral BME"], masks["Right femoral BME"])
+
+
+def test_segment_user_made_is_never_overwritten(scene, reference):
+    # A segment drawn by hand before any scoring: it has no engine hash tag.
+    drawn = np.zeros(SHAPE, bool)
+    drawn[1:3, 2:5, 2:5] = True
+    node = scene.AddNewNodeByClass("vtkMRMLSegmentationNode", "manual")
+    node.SetReferenceImageGeometryParameterFromVolumeNode(reference)
+    node.AddSegmentFromBinaryLabelmapRepresentation(
+        oriented_image_from_mask(drawn, np.asarray(_matrix(reference))), "Right femoral head", [1, 0, 0],
+        "Right femoral head")
+    masks_to_segmentation(scene, _masks(), reference, node=node)
+    assert kept_segments(node) == ["Right femoral head"]
+    back = segmentation_to_masks(node, reference)
+    np.testing.assert_array_equal(back["Right femoral head"], drawn)
+    np.testing.assert_array_equal(back["Left femoral head"], _masks()["Left femoral head"])
+
+
+def test_bad_masks_rejected(scene, reference):
+    with pytest.raises(ValueError, match="mask shape"):
+        masks_to_segmentation(scene, {"Right femoral head": np.zeros((2, 2, 2), bool)}, reference)
+    with pytest.raises(ValueError, match="unknown segment 'Spleen'"):
+        masks_to_segmentation(scene, {"Spleen": np.zeros(SHAPE, bool)}, reference)
+
+
+def _matrix(volume_node):
+    import vtk
+
+    m = vtk.vtkMatrix4x4()
+    volume_node.GetIJKToRASMatrix(m)
+    return [[m.GetElement(r, c) for c in range(4)] for r in range(4)]

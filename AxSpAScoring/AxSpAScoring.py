@@ -237,7 +237,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def _run(self, job) -> Optional[object]:
         """Run job() with the progress bar and Cancel button live; None when cancelled or no model."""
         from axspa.models import ModelMissingError
-        from axspa.pipeline import Cancelled
+        from axspa.pipeline import CancelledError
         from axspa.slicer_support import DependencyError
 
         self._cancelFlag.reset()
@@ -248,7 +248,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             with slicer.util.tryWithErrorDisplay(_("Failed to compute results."), waitCursor=True):
                 try:
                     return job()
-                except Cancelled:
+                except CancelledError:
                     self.ui.statusLabel.text = _("Cancelled.")
                 except (ModelMissingError, DependencyError) as exc:
                     self.ui.statusLabel.text = _("No model run.")

@@ -234,7 +234,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def onApplyButton(self) -> None:
         """Segment with the model, then score, when the user clicks "Segment with model"."""
         from axspa.models import ModelMissingError
-        from axspa.pipeline import Cancelled
+        from axspa.pipeline import CancelledError
         from axspa.slicer_support import DependencyError
 
         p = self._parameterNode
@@ -250,7 +250,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                         p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth,
                         minLesionAreaMm2=p.minLesionAreaMm2, resultsTable=p.resultsTable,
                         progress=self._progress, cancel=self._cancelFlag)
-                except Cancelled:
+                except CancelledError:
                     self.ui.statusLabel.text = _("Cancelled.")
                     return
                 except (ModelMissingError, DependencyError) as exc:

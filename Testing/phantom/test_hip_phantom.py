@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import SimpleITK as sitk  # noqa: N813 - the name every SimpleITK user writes
 
 from axspa.hip_scores import HipScoreConfig, hip_scores
 from axspa.io.segfile import read_seg_nrrd
@@ -95,6 +96,13 @@ def test_right_femoral_head_is_patient_right_in_the_dicom(case: tuple[Path, dict
             x[side] = float(ras[0].mean())
         # RAS x grows toward the patient's right; the pelvis is centred near x = 0.
         assert x["Right"] > 60.0 and x["Left"] < -60.0, (case_dir.name, x)
+        # Independently of our reader: SimpleITK puts the right head at negative DICOM (LPS) x,
+        # LPS x growing toward the patient's left.
+        reader = sitk.ImageSeriesReader()
+        reader.SetFileNames(reader.GetGDCMSeriesFileNames(str(case_dir / "dicom")))
+        image = reader.Execute()
+        k, j, i = np.argwhere(masks["Right femoral head"]).mean(axis=0)
+        assert image.TransformContinuousIndexToPhysicalPoint((float(i), float(j), float(k)))[0] < -60.0
 
 
 def test_lesions_lie_inside_their_bone_and_effusion_outside_bone() -> None:

@@ -376,7 +376,7 @@ def _pelvic_bones(sides: list[_HipSide], rng: np.random.Generator) -> tuple[list
         cups.append(_cup(c, r_in, r_in + h.cup_thickness, h.cup_axis, h.cup_half_angle))
         roof = c + h.cup_axis * (r_in + 0.4 * h.cup_thickness)
         crest = _v(c[0] + s * rng.uniform(35, 60), c[2] + rng.uniform(110, 140))
-        bones.append(_slab_capsule(_v(roof[0], roof[2]), crest, rng.uniform(17, 22), rng.uniform(8, 11),
+        bones.append(_slab_capsule(_v(roof[0], roof[2]), crest, rng.uniform(20, 26), rng.uniform(8, 11),
                                    c[1] - rng.uniform(10, 20), rng.uniform(40, 55)))
         bones.append(_capsule(c + _v(-s * 14, -14, -0.55 * r), c + _v(-s * 28, -30, -r - 45),
                               rng.uniform(12, 14), rng.uniform(9, 11)))  # ischium to its tuberosity

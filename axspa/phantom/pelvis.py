@@ -75,7 +75,7 @@ class _Canvas:
     def ellipse(self, layer, c, radii, angle, value, ss=3):
         self.poly(layer, shapes.ellipse_points(c, radii, angle, 40), value, ss=ss)
 
-    def dome(self, layer, c, r, value, rings=5):
+    def dome(self, layer, c, r, value, rings=12):
         fr = np.linspace(1.0, 0.2, rings)
         prof = np.sqrt(1 - np.append(fr[1:], 0.0) ** 2) - np.sqrt(1 - fr ** 2)
         for f, dv in zip(fr, prof):
@@ -100,6 +100,20 @@ def _joint_lines(rng: np.random.Generator, side: int, scale: float) -> tuple[np.
     return _mirror(lateral, side), _mirror(medial, side)
 
 
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True in a 1-D mask."""
+    out, start = [], None
+    for i, m in enumerate(mask):
+        if m and start is None:
+            start = i
+        if not m and start is not None:
+            out.append((start, i - 1))
+            start = None
+    if start is not None:
+        out.append((start, len(mask) - 1))
+    return [r for r in out if r[1] > r[0]]
+
+
 def _draw_joint(cv: _Canvas, rng: np.random.Generator, side: int, grade: int, scale: float) -> np.ndarray:
     lateral, medial = _joint_lines(rng, side, scale)
     normal_out = np.array([side, 0.0])  # toward the ilium
@@ -112,18 +126,16 @@ def _draw_joint(cv: _Canvas, rng: np.random.Generator, side: int, grade: int, sc
         fused[start:start + int(rng.integers(4, 10))] = True
     if grade == 4:
         fused[:] = True
-    # Joint gap: dark band along each line, drawn segment by segment so fused parts stay bone.
+    # Joint gap: dark band along each line, drawn over the runs that are not fused.
     for line, strength in ((lateral, 1.0), (medial, 0.55)):
         w = width * (0.8 if line is medial else 1.0)
         if grade >= 3:
             w *= rng.uniform(1.2, 1.6)  # pseudo-widening by marginal erosions
-        for i in range(n - 1):
-            if fused[i]:
-                if grade == 4 and line is lateral and rng.random() < 0.5:
-                    cv.line(cv.carve, line[i:i + 2], 0.6 * scale, 0.15)  # ghost line
-                continue
-            cv.line(cv.carve, line[i:i + 2], w, 0.85 * strength)
-        # Subchondral cortex: thin bright lines on both margins of the open gap.
+        for run in _runs(~fused):
+            cv.line(cv.carve, line[run[0]:run[1] + 1], w, 0.85 * strength)
+        if grade == 4 and line is lateral and rng.random() < 0.5:
+            cv.line(cv.carve, line, 0.6 * scale, 0.15)  # ghost of the fused joint
+        # Subchondral cortex: thin bright lines on both margins of an intact gap.
         if grade <= 1:
             cv.line(cv.cortex, line + normal_out * (w / 2 + 0.5), 0.9, 0.35 * strength)
             cv.line(cv.cortex, line - normal_out * (w / 2 + 0.5), 0.9, 0.3 * strength)
@@ -169,8 +181,10 @@ def render_pelvis(rng: np.random.Generator, grades: dict[str, int], shape: tuple
         wing = _mirror(np.array([[30, -20], [70, -62], [125, -55], [150, -20], [140, 30], [115, 85],
                                  [95, 110], [60, 105], [40, 80], [36, 20]]) * sc, side)
         wing_s = shapes.smooth_closed(wing, 100, 0.02)
-        cv.poly(cv.bone, wing_s, 0.32)
-        cv.line(cv.cortex, shapes.smooth_closed(wing, 100, 0.02), 1.5, 0.3, closed=True)
+        cv.poly(cv.bone, wing_s, 0.16)
+        cv.line(cv.cortex, wing_s, 1.5, 0.2, closed=True)
+        # The thick iliac body (sciatic buttress) from the SI joint down to the acetabulum.
+        cv.line(cv.smooth, _mirror(np.array([[50, 20], [75, 80], [100, 125]]) * sc, side), 40 * sc, 0.15)
         crest = _mirror(shapes.bezier((40, -40), (95, -85), (148, -20), 20) * sc, side)
         cv.line(cv.cortex, crest, 6 * sc, 0.25)
         # Iliopectineal line: the pelvic brim from the SI joint to the pubis.
@@ -192,7 +206,7 @@ def render_pelvis(rng: np.random.Generator, grades: dict[str, int], shape: tuple
     # Sacrum: between the joints, tapering down; foramina as dark ovals in two columns.
     sac = np.array([[-46, -8], [0, -14], [46, -8], [48, 40], [36, 90], [14, 140], [-14, 140], [-36, 90],
                     [-48, 40]]) * sc
-    cv.poly(cv.bone, shapes.smooth_closed(sac, 80, 0.015), 0.4)
+    cv.poly(cv.bone, shapes.smooth_closed(sac, 80, 0.015), 0.3)
     for k in range(4):
         for side in (-1, 1):
             c = (side * (22 - 3 * k) * sc, (12 + 26 * k) * sc)
@@ -217,7 +231,7 @@ def render_pelvis(rng: np.random.Generator, grades: dict[str, int], shape: tuple
     for name, side in (("right", -1), ("left", 1)):
         joints[name] = _draw_joint(cv, rng, side, grades[name], sc)
     tex_noise = rng.standard_normal((shape[0] // 2 + 1, shape[1] // 2 + 1), dtype=np.float32)
-    tex = ndimage.gaussian_filter(tex_noise, 0.5 / spacing)
+    tex = ndimage.gaussian_filter(tex_noise, 0.25 / spacing)
     tex = 1 + 0.12 * np.tanh(tex / (tex.std() + 1e-6))
     tex = np.repeat(np.repeat(tex, 2, 0), 2, 1)[: shape[0], : shape[1]]
     bone = (cv.bone * tex + cv.cortex) * (1 - np.clip(cv.carve, 0, 0.9))
@@ -247,8 +261,8 @@ def make_pelvis_case(case_id: str, seed: int, index: int, config: PelvisConfig |
     config = config or PelvisConfig()
     rng = np.random.default_rng([seed, index, 2])
     grades = sample_grades(rng, config)
-    fov_w = rng.uniform(260, 360)
-    fov_h = fov_w * rng.uniform(0.72, 0.9)
+    fov_w = rng.uniform(320, 420)
+    fov_h = fov_w * rng.uniform(0.72, 0.85)
     if config.size == "small":
         spacing = max(fov_w, fov_h) / 512
     else:
@@ -257,7 +271,7 @@ def make_pelvis_case(case_id: str, seed: int, index: int, config: PelvisConfig |
     shape = (int(round(fov_h / spacing)), int(round(fov_w / spacing)))
     rot = float(np.clip(rng.normal(0, 4), -12, 12))
     c, s = np.cos(np.deg2rad(rot)), np.sin(np.deg2rad(rot))
-    centre_mm = np.array([fov_w / 2 + rng.normal(0, 10), fov_h * rng.uniform(0.3, 0.42)])
+    centre_mm = np.array([fov_w / 2 + rng.normal(0, 10), rng.uniform(95, 120)])
     a = np.array([[c, -s], [s, c]]) / spacing
     matrix = np.hstack([a, (centre_mm / spacing)[:, None]])
     density, joints = render_pelvis(rng, grades, shape, matrix, spacing)

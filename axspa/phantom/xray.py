@@ -74,8 +74,16 @@ def wide_blur(img: np.ndarray, sigma_px: float) -> np.ndarray:
     hh, ww = h // f * f, w // f * f
     small = img[:hh, :ww].reshape(hh // f, f, ww // f, f).mean(axis=(1, 3))
     small = ndimage.gaussian_filter(small, sigma_px / f, mode="nearest")
-    big = np.repeat(np.repeat(small, f, axis=0), f, axis=1)
-    return np.pad(big, ((0, h - hh), (0, w - ww)), mode="edge")
+    # Bilinear upsampling (block repetition would leave a visible grid in smooth shadows).
+    rows = (np.arange(h, dtype=np.float32) + 0.5) / f - 0.5
+    cols = (np.arange(w, dtype=np.float32) + 0.5) / f - 0.5
+    r0 = np.clip(np.floor(rows).astype(int), 0, small.shape[0] - 2)
+    c0 = np.clip(np.floor(cols).astype(int), 0, small.shape[1] - 2)
+    fr = np.clip(rows - r0, 0, 1)[:, None]
+    fc = np.clip(cols - c0, 0, 1)[None, :]
+    top = small[r0][:, c0] * (1 - fc) + small[r0][:, c0 + 1] * fc
+    bot = small[r0 + 1][:, c0] * (1 - fc) + small[r0 + 1][:, c0 + 1] * fc
+    return (top * (1 - fr) + bot * fr).astype(np.float32)
 
 
 def detect(density: np.ndarray, acq: Acquisition, rng: np.random.Generator) -> np.ndarray:

@@ -329,10 +329,11 @@ class HipInflammationLogic(ScriptedLoadableModuleLogic):
                          cancel=None) -> dict:
         """Segment the hips with the model into ``outputSegmentation`` (segments the user edited there
         are kept), then score the segmentation. Returns what scoreSegmentation returns."""
+        from HipInflammationLib.nodes import writeSegmentation
+
         from axspa.mrml.segmentations import kept_segments
         from axspa.mrml.volumes import volume_to_engine
         from axspa.pipeline.hip import segment_hip
-        from HipInflammationLib.nodes import writeSegmentation
 
         if inputVolume is None:
             raise ValueError(_("Select a coronal STIR volume."))
@@ -351,12 +352,13 @@ class HipInflammationLogic(ScriptedLoadableModuleLogic):
         Returns {"document": axspa.hip/1 dict, "segmentation": node, "table": results table node,
         "warnings": [str]}. Segment names are matched to the hip segment names ignoring case.
         """
+        from HipInflammationLib.nodes import writeResultsTable
+
         from axspa.hip_scores import HipScoreConfig
         from axspa.mrml.segmentations import segmentation_to_masks
         from axspa.mrml.volumes import volume_to_engine
         from axspa.pipeline.hip import score_hip
         from axspa.slicer_support import HIP_TABLE_COLUMNS, hip_result_rows, match_hip_segments
-        from HipInflammationLib.nodes import writeResultsTable
 
         if inputVolume is None or segmentationNode is None:
             raise ValueError(_("Select the STIR volume and the hip segmentation to score."))

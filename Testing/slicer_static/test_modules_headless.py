@@ -11,11 +11,11 @@ import importlib
 import json
 import sys
 import types
-import unittest
 from pathlib import Path
 
 import numpy as np
 import pytest
+from slicer_app_stubs import Parent, application_stubs
 
 REPO = Path(__file__).resolve().parents[2]
 slicer = pytest.importorskip("slicer")
@@ -25,67 +25,11 @@ pytest.importorskip("axspa.mrml.tables")
 pytest.importorskip("axspa.mrml.segmentations")
 
 
-class _Parent:
-    """What Slicer passes to a module's constructor (qSlicerScriptedLoadableModule)."""
-
-    def __init__(self) -> None:
-        self.title = ""
-
-
-def _application_stubs(connections: list) -> dict[str, types.ModuleType]:
-    slm = types.ModuleType("slicer.ScriptedLoadableModule")
-
-    class ScriptedLoadableModule:
-        def __init__(self, parent):
-            self.parent = parent
-
-    class ScriptedLoadableModuleWidget:
-        def __init__(self, parent=None):
-            self.parent = parent
-
-    class ScriptedLoadableModuleLogic:
-        def __init__(self, parent=None):
-            pass
-
-        def getParameterNode(self):
-            return slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScriptedModuleNode")
-
-    class ScriptedLoadableModuleTest(unittest.TestCase):
-        def delayDisplay(self, message, msec=None):
-            pass
-
-    for cls in (ScriptedLoadableModule, ScriptedLoadableModuleWidget, ScriptedLoadableModuleLogic,
-                ScriptedLoadableModuleTest):
-        setattr(slm, cls.__name__, cls)
-
-    pnw = types.ModuleType("slicer.parameterNodeWrapper")
-
-    def parameterNodeWrapper(cls):
-        def init(self, node):
-            self.parameterNode = node
-        cls.__init__ = init
-        return cls
-
-    class Choice:
-        def __init__(self, choices):
-            self.choices = choices
-
-    class WithinRange:
-        def __init__(self, low, high):
-            self.low, self.high = low, high
-
-    pnw.parameterNodeWrapper, pnw.Choice, pnw.WithinRange = parameterNodeWrapper, Choice, WithinRange
-    i18n = types.ModuleType("slicer.i18n")
-    i18n.tr = lambda text: text
-    i18n.translate = lambda context, text: text
-    return {"slicer.ScriptedLoadableModule": slm, "slicer.parameterNodeWrapper": pnw, "slicer.i18n": i18n}
-
-
 @pytest.fixture
 def modules(monkeypatch):
     """Both module files imported against a fresh scene; yields (AxSpAScoring, HipInflammation, connections)."""
     connections: list = []
-    for name, stub in _application_stubs(connections).items():
+    for name, stub in application_stubs(connections).items():
         monkeypatch.setitem(sys.modules, name, stub)
     monkeypatch.setattr(slicer, "mrmlScene", slicer.vtkMRMLScene(), raising=False)
     monkeypatch.setattr(slicer, "app", types.SimpleNamespace(
@@ -119,8 +63,8 @@ def test_importing_the_modules_loads_no_engine_or_torch():
         "from pathlib import Path\n"
         f"sys.path[:0] = [{str(REPO / 'AxSpAScoring')!r}, {str(REPO / 'HipInflammation')!r}]\n"
         "sys.path.insert(0, str(Path(sys.argv[1])))\n"
-        "import test_modules_headless as t\n"
-        "sys.modules.update(t._application_stubs([]))\n"
+        "import slicer_app_stubs\n"
+        "sys.modules.update(slicer_app_stubs.application_stubs([]))\n"
         "slicer.app = types.SimpleNamespace(connect=lambda *a: None)\n"
         "before = set(sys.modules)\n"
         "import AxSpAScoring, HipInflammation\n"
@@ -136,7 +80,7 @@ def test_importing_the_modules_loads_no_engine_or_torch():
 def test_module_constructor_sets_texts_and_defers_sample_data(modules):
     scoring, hip, connections = modules
     for module, title in ((scoring, "AxSpA Scoring"), (hip, "Hip Inflammation")):
-        parent = _Parent()
+        parent = Parent()
         getattr(module, module.__name__)(parent)
         assert parent.title == title and parent.categories == ["Quantification"]
         assert "not validated" in parent.helpText

@@ -1,0 +1,67 @@
+"""Minimal stand-ins for the parts of Slicer's Python that need the application (not in slicer-core).
+
+Kept free of any axspa import so a test can check what importing a module file pulls in.
+"""
+
+from __future__ import annotations
+
+import types
+import unittest
+
+import slicer
+
+
+class Parent:
+    """What Slicer passes to a module's constructor (qSlicerScriptedLoadableModule)."""
+
+    def __init__(self) -> None:
+        self.title = ""
+
+
+def application_stubs(connections: list) -> dict[str, types.ModuleType]:
+    slm = types.ModuleType("slicer.ScriptedLoadableModule")
+
+    class ScriptedLoadableModule:
+        def __init__(self, parent):
+            self.parent = parent
+
+    class ScriptedLoadableModuleWidget:
+        def __init__(self, parent=None):
+            self.parent = parent
+
+    class ScriptedLoadableModuleLogic:
+        def __init__(self, parent=None):
+            pass
+
+        def getParameterNode(self):
+            return slicer.mrmlScene.AddNewNodeByClass("vtkMRMLScriptedModuleNode")
+
+    class ScriptedLoadableModuleTest(unittest.TestCase):
+        def delayDisplay(self, message, msec=None):
+            pass
+
+    for cls in (ScriptedLoadableModule, ScriptedLoadableModuleWidget, ScriptedLoadableModuleLogic,
+                ScriptedLoadableModuleTest):
+        setattr(slm, cls.__name__, cls)
+
+    pnw = types.ModuleType("slicer.parameterNodeWrapper")
+
+    def parameterNodeWrapper(cls):
+        def init(self, node):
+            self.parameterNode = node
+        cls.__init__ = init
+        return cls
+
+    class Choice:
+        def __init__(self, choices):
+            self.choices = choices
+
+    class WithinRange:
+        def __init__(self, low, high):
+            self.low, self.high = low, high
+
+    pnw.parameterNodeWrapper, pnw.Choice, pnw.WithinRange = parameterNodeWrapper, Choice, WithinRange
+    i18n = types.ModuleType("slicer.i18n")
+    i18n.tr = lambda text: text
+    i18n.translate = lambda context, text: text
+    return {"slicer.ScriptedLoadableModule": slm, "slicer.parameterNodeWrapper": pnw, "slicer.i18n": i18n}

@@ -380,6 +380,8 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
         """
         from AxSpAScoringLib.nodes import writeSiteMarkups, writeSiteTable
 
+        from axspa.mrml.markups import kept_points
+        from axspa.mrml.tables import kept_grades
         from axspa.mrml.volumes import radiograph_from_volume_node
         from axspa.pipeline.spine import SpineModels, score_radiograph
         from axspa.slicer_support import scaled_progress
@@ -399,6 +401,11 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
         allSites = [site for doc in documents for site in doc["sites"]]
         table = writeSiteTable(inputVolume, allSites, outputTable)
         warnings = [w for doc in documents for w in doc.get("warnings", [])]
+        kept = [label for node in markups for label in kept_points(node)]
+        if kept:
+            warnings.insert(0, _("Points you placed or moved were kept: ") + ", ".join(kept))
+        if kept_grades(table):
+            warnings.insert(0, _("Grades you edited in the table were kept: ") + ", ".join(kept_grades(table)))
         # Score what the table holds: grades the user had edited there are kept by writeSiteTable.
         return {"documents": documents, "markups": markups, "table": table,
                 "score": self.rescoreFromTable(table), "warnings": warnings}

@@ -162,6 +162,7 @@ def test_score_a_study_with_plugged_in_models(modules, tmp_path, monkeypatch):
                                                    outputMarkups=first, otherMarkups=second, outputTable=table)
     assert again["table"] is table and again["markups"] == [first, second]
     assert again["score"]["total"] == 9.0
+    assert any("C6s" in w and "kept" in w for w in again["warnings"])
     assert slicer.mrmlScene.GetNumberOfNodesByClass("vtkMRMLTableNode") == 1
 
 

@@ -56,7 +56,8 @@ def spine_tile(dcm: Path, truth: dict, size: int = 384, label: bool = True) -> I
         if flags and label:
             d.text((x + 2 * r, y - r), ",".join(flags), fill=col, font=f)
     score = truth["score"]
-    d.text((4, 4), f"{truth['region']} raw {score['raw']} imputed {score['imputed']}", fill=(255, 255, 0),
+    imputed = "missing" if score["imputed"] is None else f"{score['imputed']:.1f}"
+    d.text((4, 4), f"{truth['region']} raw {score['raw']} imputed {imputed}", fill=(255, 255, 0),
            font=_font(max(size // 28, 9)))
     return im
 

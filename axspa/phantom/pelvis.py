@@ -169,7 +169,7 @@ def render_pelvis(rng: np.random.Generator, grades: dict[str, int], shape: tuple
     cv = _Canvas(shape, matrix, spacing)
     sc = rng.uniform(0.9, 1.1)
     # Soft tissue: hips and abdomen, wider than the field; bowel gas over the upper half.
-    body = shapes.ellipse_points((0, 60 * sc), (rng.uniform(190, 240) * sc, 230 * sc), 0, 80)
+    body = shapes.ellipse_points((0, 90 * sc), (rng.uniform(215, 260) * sc, 300 * sc), 0, 80)
     cv.poly(cv.soft, body, rng.uniform(2.5, 3.5), ss=1)
     for _ in range(int(rng.integers(4, 14))):
         c = (rng.uniform(-150, 150) * sc, rng.uniform(-90, 60) * sc)

@@ -563,8 +563,9 @@ def trabecular_texture(rng: np.random.Generator, shape: tuple[int, int], spacing
     return (1.0 + 0.14 * np.tanh(t[:h, :w])).astype(np.float32)
 
 
-def render_density(rng: np.random.Generator, region: str, anatomy: dict, layout: Layout, plan: dict) -> np.ndarray:
-    """The noiseless attenuation map of the case."""
+def render_density(rng: np.random.Generator, region: str, anatomy: dict, layout: Layout,
+                   plan: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The noiseless attenuation map of the case, and the vertebral bodies alone (for checks)."""
     p = Painter(layout)
     verts = anatomy["vertebrae"]
     if region == "cervical":
@@ -578,7 +579,8 @@ def render_density(rng: np.random.Generator, region: str, anatomy: dict, layout:
     body = (p.body * tex + p.body_cortex) * (1.0 - np.clip(p.carve, 0, 0.9))
     smooth = wide_blur(p.smooth, 4.0 / layout.spacing) if p.smooth.any() else 0.0
     haze = ndimage.gaussian_filter(p.haze, 1.0 / layout.spacing) if p.haze.any() else 0.0
-    return ndimage.gaussian_filter(p.soft, 1.0) + smooth + haze + p.bone * tex + p.cortex + body + p.metal
+    density = ndimage.gaussian_filter(p.soft, 1.0) + smooth + haze + p.bone * tex + p.cortex + body + p.metal
+    return density, p.body
 
 
 # ---------------------------------------------------------------------------------------- case
@@ -589,7 +591,8 @@ class SpineCase:
     region: str
     pixels: np.ndarray  # stored values
     presentation: np.ndarray  # [0, 1], bone bright, what the montage shows
-    density: np.ndarray  # noiseless attenuation map (tests check truth points against it)
+    density: np.ndarray  # noiseless attenuation map
+    bodies: np.ndarray  # the vertebral bodies alone, noiseless (tests check truth points against it)
     acquisition: Acquisition
     layout: Layout
     truth: dict
@@ -603,13 +606,13 @@ def make_spine_case(case_id: str, seed: int, index: int, config: SpineConfig | N
     plan = sample_findings(rng, region, config)
     anatomy = build_anatomy(rng, region, plan)
     layout, cutoff = plan_layout(rng, region, anatomy, config)
-    density = render_density(rng, region, anatomy, layout, plan)
+    density, bodies = render_density(rng, region, anatomy, layout, plan)
     markers = [str(rng.choice(["L", "R"]))] + (["LAT", "ERECT", "STANDING"][int(rng.integers(0, 3)):][:1]
                                                if rng.random() < 0.5 else [])
     acq = sample_acquisition(rng, layout.shape, layout.spacing, markers)
     pixels, pres = acquire(density, acq, rng)
     truth = build_truth(case_id, region, anatomy, layout, plan, acq, cutoff, seed, index)
-    return SpineCase(case_id, region, pixels, pres, density, acq, layout, truth)
+    return SpineCase(case_id, region, pixels, pres, density, bodies, acq, layout, truth)
 
 
 def _in_field(pt: np.ndarray, acq: Acquisition, margin: float) -> bool:

@@ -38,7 +38,12 @@ class Acquisition:
     markers: list[str]
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """JSON-ready: tuples become lists, numbers rounded for a readable truth file."""
+        d = asdict(self)
+        d["collimation"] = list(d["collimation"])
+        for k in ("exposure", "scatter_fraction", "blur_px", "heel", "edge_enhance", "gamma"):
+            d[k] = round(float(d[k]), 4)
+        return d
 
 
 def sample_acquisition(rng: np.random.Generator, shape: tuple[int, int], spacing_mm: float,
@@ -68,22 +73,17 @@ def sample_acquisition(rng: np.random.Generator, shape: tuple[int, int], spacing
 
 
 def wide_blur(img: np.ndarray, sigma_px: float) -> np.ndarray:
-    """Gaussian blur with a very wide kernel, computed on a downsampled copy (scatter is smooth)."""
-    f = max(int(sigma_px // 6), 1)
+    """Gaussian blur with a wide kernel, computed on a downsampled copy (Pillow's C resamplers down
+    and back up): scatter, soft-tissue shadows and unsharp masks are smooth, so this loses nothing."""
     h, w = img.shape
-    hh, ww = h // f * f, w // f * f
-    small = img[:hh, :ww].reshape(hh // f, f, ww // f, f).mean(axis=(1, 3))
-    small = ndimage.gaussian_filter(small, sigma_px / f, mode="nearest")
-    # Bilinear upsampling (block repetition would leave a visible grid in smooth shadows).
-    rows = (np.arange(h, dtype=np.float32) + 0.5) / f - 0.5
-    cols = (np.arange(w, dtype=np.float32) + 0.5) / f - 0.5
-    r0 = np.clip(np.floor(rows).astype(int), 0, small.shape[0] - 2)
-    c0 = np.clip(np.floor(cols).astype(int), 0, small.shape[1] - 2)
-    fr = np.clip(rows - r0, 0, 1)[:, None]
-    fc = np.clip(cols - c0, 0, 1)[None, :]
-    top = small[r0][:, c0] * (1 - fc) + small[r0][:, c0 + 1] * fc
-    bot = small[r0 + 1][:, c0] * (1 - fc) + small[r0 + 1][:, c0 + 1] * fc
-    return (top * (1 - fr) + bot * fr).astype(np.float32)
+    f = max(sigma_px / 3.0, 1.0)
+    if f < 1.5:
+        return ndimage.gaussian_filter(img, sigma_px).astype(np.float32)
+    sw, sh = max(int(round(w / f)), 2), max(int(round(h / f)), 2)
+    small = np.asarray(Image.fromarray(img.astype(np.float32), "F").resize((sw, sh), Image.Resampling.BOX))
+    small = ndimage.gaussian_filter(small, sigma_px * sw / w, mode="nearest")
+    big = Image.fromarray(small.astype(np.float32), "F").resize((w, h), Image.Resampling.BILINEAR)
+    return np.asarray(big, dtype=np.float32)
 
 
 def detect(density: np.ndarray, acq: Acquisition, rng: np.random.Generator) -> np.ndarray:
@@ -116,7 +116,7 @@ def process(log_signal: np.ndarray, acq: Acquisition) -> np.ndarray:
     lo, hi = np.percentile(field[::4, ::4], [1.0, 99.5])
     v = (log_signal - lo) / max(hi - lo, 1e-6)
     if acq.edge_enhance > 0:
-        v = v + acq.edge_enhance * (v - ndimage.gaussian_filter(v, 6.0))
+        v = v + acq.edge_enhance * (v - wide_blur(v, 6.0))
     v = np.clip(v, 0, 1)
     v = 1.0 / (1.0 + np.exp(-(v - 0.5) * 5.0 * acq.gamma))  # film-like S curve
     inside = np.zeros(v.shape, dtype=bool)

@@ -114,8 +114,9 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [r for r in out if r[1] > r[0]]
 
 
-def _draw_joint(cv: _Canvas, rng: np.random.Generator, side: int, grade: int, scale: float) -> np.ndarray:
-    lateral, medial = _joint_lines(rng, side, scale)
+def _draw_joint(cv: _Canvas, rng: np.random.Generator, side: int, grade: int, scale: float,
+                lines: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    lateral, medial = lines
     normal_out = np.array([side, 0.0])  # toward the ilium
     n = len(lateral)
     width = rng.uniform(2.5, 4.0) * scale
@@ -177,22 +178,25 @@ def render_pelvis(rng: np.random.Generator, grades: dict[str, int], shape: tuple
                    -rng.uniform(0.3, 0.9), ss=1)
     # Iliac wings: fan-shaped, thin centrally with a dense crest; medial edge at the SI joint.
     joints = {}
-    for name, side in (("right", -1), ("left", 1)):
-        wing = _mirror(np.array([[30, -20], [70, -62], [125, -55], [150, -20], [140, 30], [115, 85],
-                                 [95, 110], [60, 105], [40, 80], [36, 20]]) * sc, side)
-        wing_s = shapes.smooth_closed(wing, 100, 0.02)
+    # The joint lines come first: the sacrum reaches the lateral (anterior) line, the ilium the medial
+    # (posterior) one, so the two bones overlap between them as the oblique joint does on an AP view.
+    lines = {side: _joint_lines(rng, side, sc) for side in (-1, 1)}
+    for side in (-1, 1):
+        outer = _mirror(np.array([[45, 95], [85, 118], [118, 108], [133, 60], [146, 5], [150, -35], [128, -62],
+                                  [80, -58], [42, -22]]) * sc, side)
+        wing_s = shapes.smooth_closed(np.vstack([lines[side][1], outer]), 140, 0.008)
         cv.poly(cv.bone, wing_s, 0.16)
         cv.line(cv.cortex, wing_s, 1.5, 0.2, closed=True)
         # The thick iliac body (sciatic buttress) from the SI joint down to the acetabulum.
         cv.line(cv.smooth, _mirror(np.array([[50, 20], [75, 80], [100, 125]]) * sc, side), 40 * sc, 0.15)
-        crest = _mirror(shapes.bezier((40, -40), (95, -85), (148, -20), 20) * sc, side)
+        crest = _mirror(shapes.bezier((42, -24), (95, -82), (150, -35), 20) * sc, side)
         cv.line(cv.cortex, crest, 6 * sc, 0.25)
         # Iliopectineal line: the pelvic brim from the SI joint to the pubis.
         brim = _mirror(shapes.bezier((45, 60), (75, 110), (25, 180), 20) * sc, side)
         cv.line(cv.cortex, brim, 2.5, 0.35)
         # Acetabulum and femoral head, neck and greater trochanter.
         fh = _mirror(np.array([[100, 150]]) * sc, side)[0]
-        cv.dome(cv.bone, fh, 24 * sc, 1.0)
+        cv.dome(cv.bone, fh, 24 * sc, 0.75)
         roof = _mirror(shapes.bezier((72, 135), (100, 105), (128, 128), 16) * sc, side)
         cv.line(cv.cortex, roof, 3, 0.4)
         neck = _mirror(np.array([[105, 160], [140, 195]]) * sc, side)
@@ -204,9 +208,12 @@ def render_pelvis(rng: np.random.Generator, grades: dict[str, int], shape: tuple
         cv.line(cv.bone, obt, 10 * sc, 0.45, closed=True)
         cv.line(cv.cortex, obt, 1.2, 0.25, closed=True)
     # Sacrum: between the joints, tapering down; foramina as dark ovals in two columns.
-    sac = np.array([[-46, -8], [0, -14], [46, -8], [48, 40], [36, 90], [14, 140], [-14, 140], [-36, 90],
-                    [-48, 40]]) * sc
-    cv.poly(cv.bone, shapes.smooth_closed(sac, 80, 0.015), 0.3)
+    right_l, left_l = lines[-1][0], lines[1][0]
+    tail = shapes.bezier(left_l[-1], np.array([20, 125]) * sc, np.array([0, 145]) * sc, 10)[1:]
+    tail_r = shapes.bezier(np.array([0, 145]) * sc, np.array([-20, 125]) * sc, right_l[-1], 10)[1:-1]
+    top = shapes.bezier(right_l[0], np.array([0, -22]) * sc, left_l[0], 12)[1:-1]
+    sac = np.vstack([top, left_l, tail, tail_r, right_l[::-1]])
+    cv.poly(cv.bone, sac, 0.3)
     for k in range(4):
         for side in (-1, 1):
             c = (side * (22 - 3 * k) * sc, (12 + 26 * k) * sc)
@@ -229,7 +236,7 @@ def render_pelvis(rng: np.random.Generator, grades: dict[str, int], shape: tuple
         cv.ellipse(cv.bone, (side * 12 * sc, 205 * sc), (9 * sc, 20 * sc), 0, 0.4)
     # The SI joints themselves, graded.
     for name, side in (("right", -1), ("left", 1)):
-        joints[name] = _draw_joint(cv, rng, side, grades[name], sc)
+        joints[name] = _draw_joint(cv, rng, side, grades[name], sc, lines[side])
     tex_noise = rng.standard_normal((shape[0] // 2 + 1, shape[1] // 2 + 1), dtype=np.float32)
     tex = ndimage.gaussian_filter(tex_noise, 0.25 / spacing)
     tex = 1 + 0.12 * np.tanh(tex / (tex.std() + 1e-6))
@@ -296,8 +303,9 @@ def _truth(case_id, grades, shape, spacing, acq, photo, photo_params, joints_px,
         sides[side] = {"grade_probabilities": [1.0 if k == g else 0.0 for k in range(5)], "grade": g}
     definite = is_definite(grades["right"], grades["left"])
     if photo is not None:
-        from PIL import Image
         import io
+
+        from PIL import Image
 
         w, h = Image.open(io.BytesIO(photo)).size
         inp = {"path": f"{case_id}.jpg", "sha256": hashlib.sha256(photo).hexdigest(), "rows": h, "columns": w,

@@ -27,7 +27,7 @@ from scipy import ndimage
 
 from axspa.msasss import grade_sites, segment_score
 from axspa.phantom import shapes
-from axspa.phantom.xray import Acquisition, wide_blur, acquire, sample_acquisition
+from axspa.phantom.xray import Acquisition, acquire, sample_acquisition, wide_blur
 from axspa.sites import FINDINGS, REGIONS, VERTEBRAE, disc_levels
 
 DEFAULT_PREVALENCE: dict[str, float] = {
@@ -148,11 +148,16 @@ def build_anatomy(rng: np.random.Generator, region: str, plan: dict) -> dict:
         dims.append((w * scale * rng.uniform(0.93, 1.07), h * scale * rng.uniform(0.92, 1.08),
                      d * scale * rng.uniform(0.6, 1.25)))
     length = sum(h for _, h, _ in dims) + sum(d for _, _, d in dims[:-1])
-    kappa = np.deg2rad(lordosis) / (length * 0.85)
-    # Integrate the centreline: the tangent turns posteriorly going down (lordosis, kappa > 0).
+    # Integrate the centreline: the tangent turns posteriorly going down (lordosis > 0). Cervical
+    # lordosis is spread evenly; lumbar lordosis is concentrated low (L4-S1), the thoracolumbar
+    # junction is nearly straight.
     step = 0.5
     s = np.arange(0, length + 40, step)
-    phi = kappa * (length / 2 - s) + rng.normal(0, 0.03)
+    power = 0.0 if region == "cervical" else 1.5
+    curvature = (np.clip(s / length, 0, 1.05) + 0.05) ** power
+    turn = np.cumsum(curvature) * step
+    turn *= np.deg2rad(lordosis) / turn[min(int(length * 0.92 / step), len(turn) - 1)]
+    phi = -turn + turn[min(int(length * 0.5 / step), len(turn) - 1)] + rng.normal(0, 0.03)
     phi += 0.02 * np.sin(s / length * np.pi * rng.uniform(1, 2.5) + rng.uniform(0, 6))
     pts = np.cumsum(np.stack([np.sin(phi), np.cos(phi)], axis=1) * step, axis=0)
     verts = []
@@ -285,6 +290,7 @@ class Painter:
         self.smooth = np.zeros((h, w), np.float32)  # soft-tissue shadows blurred by several mm
         self.haze = np.zeros((h, w), np.float32)  # diffuse bone (sclerosis) blurred by about 1 mm
         self.metal = np.zeros((h, w), np.float32)
+        self.blurs: list = []  # (centre px, radius px, sigma px) of locally blurred corners
 
     def poly(self, layer: np.ndarray, mm: np.ndarray, value: float, ss: int = 3) -> None:
         shapes.fill_polygon(layer, self.lay.px(mm), value, ss=ss)
@@ -382,7 +388,7 @@ def _draw_cervical_context(p: Painter, verts: list[Vertebra], rng: np.random.Gen
         gap = 4 + (v.center[1] - c2.center[1]) * 0.08
         air.append(v.local(v.width / 2 + gap + 7, 0))
     air = np.array([c2.center - 40 * u + (w / 2 + 12) * n] + air + [t1.center + 60 * u + (t1.width / 2 + 22) * t1.n])
-    p.line(p.soft, air, rng.uniform(10, 16), -rng.uniform(0.35, 0.6))
+    p.line(p.smooth, air, rng.uniform(10, 16), -rng.uniform(0.3, 0.5))
     # Skull base: occiput above and behind C1, clivus pointing at the dens, mastoid.
     occ = [top - 30 * n - 5 * u, top - 75 * n + 5 * u, top - 90 * n - 40 * u, top - 10 * n - 60 * u,
            top + 5 * n - 30 * u]
@@ -442,7 +448,7 @@ def _draw_lumbar_context(p: Painter, verts: list[Vertebra], rng: np.random.Gener
         p.line(p.cortex, rib - 0.4 * wid * u, 1.2, 0.3)
     # Iliac wings (two, imperfectly superimposed): crest arching over L4-L5 behind the bodies,
     # anterior spines in front of S1, down to the acetabulum and femoral heads.
-    for k in range(2):
+    for _ in range(2):
         off = rng.normal(0, 5) * n + rng.normal(0, 4) * u
         pts = [s1.local(-70, -20), s1.local(-45, -55), s1.local(-5, -68), s1.local(35, -50), s1.local(55, -20),
                s1.local(50, 20), s1.local(60, 60), s1.local(35, 95), s1.local(5, 85), s1.local(-25, 50),
@@ -452,7 +458,7 @@ def _draw_lumbar_context(p: Painter, verts: list[Vertebra], rng: np.random.Gener
         crest = shapes.bezier(s1.local(-70, -18) + off, s1.local(-25, -85) + off, s1.local(55, -22) + off, 20)
         p.line(p.cortex, crest, 5, 0.3)
         p.line(p.cortex, sm, 1.5, 0.25, closed=True)
-    for k in range(2):
+    for _ in range(2):
         fh = s1.local(45 + rng.normal(0, 5), 105 + rng.normal(0, 5))
         p.dome(p.bone, fh, (23, 23), 0, 0.9)
 
@@ -468,6 +474,7 @@ def _draw_lesions(p: Painter, verts: list[Vertebra], region: str, plan: dict, rn
     by_name = {v.name: v for v in verts}
     k = 1.0 if region == "lumbar" else 0.55  # lesion size relative to lumbar
     findings = plan["findings"]
+    implant_sites = {s for name, *pair in disc_levels(region) if name == plan["implant"] for s in pair}
     for site, f in findings.items():
         v = by_name[site[:-1]]
         P, n, d = _corner_frame(v, site[-1])
@@ -500,7 +507,7 @@ def _draw_lesions(p: Painter, verts: list[Vertebra], region: str, plan: dict, rn
             # Paravertebral ossification: anterior to the disc, separate from the corner.
             c = P + n * rng.uniform(4, 6) * k + d * 3 * k
             p.ellipse(p.bone, c, (5 * k, 1.3 * k), np.rad2deg(np.arctan2(d[1], d[0])), 0.8)
-        if f["not_visible"] and plan["implant"] is None:
+        if f["not_visible"] and site not in implant_sites:
             _obscure(p, P, k, rng)
     for name in plan["bridged"]:
         upper, lower = by_name[name.split("/")[0]], by_name[_lower_name(name)]
@@ -520,7 +527,7 @@ def _lower_name(level: str) -> str:
 
 def _disc_gap(v: Vertebra, site: str, by_name: dict, region: str) -> float:
     """Anterior disc height next to a corner (mm)."""
-    for name, upper, lower in disc_levels(region):
+    for _name, upper, lower in disc_levels(region):
         if site in (upper, lower):
             a = by_name[upper[:-1]].ant_inf
             b = by_name[lower[:-1]].ant_sup
@@ -529,10 +536,28 @@ def _disc_gap(v: Vertebra, site: str, by_name: dict, region: str) -> float:
 
 
 def _obscure(p: Painter, P: np.ndarray, k: float, rng: np.random.Generator) -> None:
-    """Make a corner unreadable: a dense superimposed shadow (bowel contents, shoulder, overlap)."""
+    """Make a corner unreadable: a dense superimposed shadow (bowel contents, shoulder, overlap), or
+    a local blur (motion, a structure out of the focal plane) applied after drawing."""
     r = rng.uniform(6, 10) * k
-    p.ellipse(p.smooth, P + rng.normal(0, 1.0, 2) * k, (r, r * 0.9), rng.uniform(0, 180), 1.8)
-    p.ellipse(p.carve, P, (r * 0.6, r * 0.6), 0, 0.6)
+    if rng.random() < 0.5:
+        p.ellipse(p.smooth, P + rng.normal(0, 1.0, 2) * k, (r, r * 0.9), rng.uniform(0, 180), 1.8)
+        p.ellipse(p.carve, P, (r * 0.6, r * 0.6), 0, 0.6)
+    else:
+        p.blurs.append((p.lay.px(P)[0], p.lay.len(r * 1.3), p.lay.len(rng.uniform(1.5, 2.5) * k)))
+
+
+def _apply_local_blurs(density: np.ndarray, blurs: list) -> None:
+    """Blend a blurred copy into discs around obscured corners (in place), with a soft edge."""
+    h, w = density.shape
+    for (x, y), radius, sigma in blurs:
+        x0, y0 = max(int(x - 2 * radius), 0), max(int(y - 2 * radius), 0)
+        x1, y1 = min(int(x + 2 * radius) + 1, w), min(int(y + 2 * radius) + 1, h)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        tile = density[y0:y1, x0:x1]
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        weight = np.clip(1.5 - np.hypot(xx - x, yy - y) / radius, 0, 1).astype(np.float32)
+        density[y0:y1, x0:x1] = tile + weight * (ndimage.gaussian_filter(tile, sigma) - tile)
 
 
 def _draw_implant(p: Painter, by_name: dict, level: str, k: float, rng: np.random.Generator) -> None:
@@ -577,9 +602,10 @@ def render_density(rng: np.random.Generator, region: str, anatomy: dict, layout:
     _draw_lesions(p, verts, region, plan, rng)
     tex = trabecular_texture(rng, layout.shape, layout.spacing, layout.rotation_deg)
     body = (p.body * tex + p.body_cortex) * (1.0 - np.clip(p.carve, 0, 0.9))
-    smooth = wide_blur(p.smooth, 4.0 / layout.spacing) if p.smooth.any() else 0.0
+    smooth = wide_blur(p.smooth, 2.0 / layout.spacing) if p.smooth.any() else 0.0
     haze = ndimage.gaussian_filter(p.haze, 1.0 / layout.spacing) if p.haze.any() else 0.0
     density = ndimage.gaussian_filter(p.soft, 1.0) + smooth + haze + p.bone * tex + p.cortex + body + p.metal
+    _apply_local_blurs(density, p.blurs)
     return density, p.body
 
 

@@ -112,8 +112,12 @@ def process(log_signal: np.ndarray, acq: Acquisition) -> np.ndarray:
     """Detector log signal -> presentation values in [0, 1] (bone bright), as CR/DX processing does:
     auto-ranging on the exposed field, unsharp masking, a tone curve, shutter over the collimated area."""
     x0, y0, x1, y1 = acq.collimation
-    field = log_signal[y0:y1, x0:x1]
-    lo, hi = np.percentile(field[::4, ::4], [1.0, 99.5])
+    field = log_signal[y0:y1:4, x0:x1:4].ravel()
+    # Exposure recognition ignores direct exposure (air beside the patient), as CR/DX processing
+    # does, so the anatomy gets the grey range and air goes black.
+    ref = np.percentile(field, 70)
+    anatomy = field[field > ref - 1.2]
+    lo, hi = np.percentile(anatomy if anatomy.size > 100 else field, [0.5, 99.5])
     v = (log_signal - lo) / max(hi - lo, 1e-6)
     if acq.edge_enhance > 0:
         v = v + acq.edge_enhance * (v - wide_blur(v, 6.0))

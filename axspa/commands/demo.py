@@ -1,9 +1,11 @@
-"""``axspa demo --out DIR``: the main jobs on the bundled sample data, end to end.
+"""``axspa demo --out DIR``: the main jobs on the bundled sample data (Resources/SampleData).
 
-1. mSASSS of the sample reading (a reading done by hand: works with no model).
-2. A synthetic hip STIR case scored from its reference segmentation.
-3. The model-backed jobs (spine, sacroiliac joints, hip segmentation) on synthetic cases; where a
-   model bundle is not installed the demo says which and where it was looked for, and goes on.
+1. mSASSS of a reading done by hand (works with no model).
+2. Hip scores of the sample STIR volume from its reference segmentation, checked against the
+   phantom's ground truth.
+3. The model-backed jobs (spine study, sacroiliac joints, hip segmentation) with the shipped
+   models; where a model bundle is not installed the demo says which and where it looked, and goes on.
+4. An HTML report of everything in DIR.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from axspa.cli import main as cli_main
 from axspa.models import shipped_models_dir
 
 SAMPLE_DATA = shipped_models_dir().parent / "SampleData"
+MODEL_MISSING = 3  # exit code of a command whose model bundle is not installed
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,43 +29,41 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    sample = SAMPLE_DATA
+    hip_volume, hip_seg = sample / "AxSpA-HipSTIR.nrrd", sample / "AxSpA-HipSTIR.seg.nrrd"
     steps = [
-        ("mSASSS of a reading done by hand", ["msasss", str(SAMPLE_DATA / "sample-reading.csv")]),
-        ("synthetic spine radiographs", _phantom("spine", 2, out / "spine-cases")),
-        ("synthetic pelvic radiograph", _phantom("pelvis", 1, out / "pelvis-cases")),
-        ("synthetic hip STIR MRI", _phantom("hip", 1, out / "hip-cases")),
+        ("mSASSS of a reading done by hand", ["msasss", str(sample / "sample-reading.csv")], (0,)),
+        ("hip scores from the reference segmentation",
+         ["hip", str(hip_volume), "--seg", str(hip_seg), "--out", str(out / "hip-reference"), "--overwrite"], (0,)),
+        ("mSASSS study (cervical + lumbar) with the shipped models",
+         ["spine", str(sample / "AxSpA-CervicalSpine.dcm"), str(sample / "AxSpA-LumbarSpine.dcm"), "--study",
+          "--out", str(out / "spine"), "--overwrite"], (0, MODEL_MISSING)),
+        ("sacroiliitis with the shipped model",
+         ["sij", str(sample / "AxSpA-Pelvis.dcm"), "--out", str(out / "sij"), "--overwrite"], (0, MODEL_MISSING)),
+        ("hip segmentation with the shipped model",
+         ["hip", str(hip_volume), "--out", str(out / "hip-model"), "--overwrite"], (0, MODEL_MISSING)),
     ]
-    failed = [title for title, argv in steps if _step(title, argv) not in (0,)]
-    case = _first_hip_case(out / "hip-cases")
-    if case:
-        failed += [t for t, argv in [("hip scores from the reference segmentation",
-                                      ["hip", str(case / "dicom"), "--seg", str(case / "truth.seg.nrrd"),
-                                       "--out", str(out / "hip-scores"), "--overwrite"])] if _step(t, argv) != 0]
-    # Model-backed jobs: exit 3 means a model bundle is not installed, which the demo reports and passes.
-    spine_images = sorted(str(p) for p in (out / "spine-cases").glob("*.dcm"))
-    pelvis_images = sorted(str(p) for p in (out / "pelvis-cases").glob("*.dcm"))
-    model_steps = [("mSASSS with the shipped models", ["spine", *spine_images, "--out", str(out / "spine")]),
-                   ("sacroiliitis with the shipped model", ["sij", *pelvis_images, "--out", str(out / "sij")])]
-    if case:
-        model_steps.append(("hip segmentation with the shipped model",
-                            ["hip", str(case / "dicom"), "--out", str(out / "hip-model")]))
-    failed += [t for t, argv in model_steps if _step(t, argv) not in (0, 3)]
+    failed = [title for title, argv, ok in steps if _step(title, argv) not in ok]
+    if not _hip_matches_truth(out / "hip-reference" / "hip.json", sample / "AxSpA-HipSTIR.truth.json"):
+        failed.append("hip scores differ from the phantom's ground truth")
+    if _step("HTML report", ["report", str(out)]) != 0:
+        failed.append("HTML report")
     print(f"\ndemo outputs in {out}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0
 
 
-def _phantom(kind: str, n: int, out: Path) -> list[str]:
-    return ["phantom", kind, "--n", str(n), "--seed", "7", "--out", str(out)]
-
-
 def _step(title: str, argv: list[str]) -> int:
-    print(f"\n== {title}\n$ axspa {' '.join(argv)}")
+    print(f"\n== {title}\n$ axspa {' '.join(argv)}", flush=True)
     return cli_main(argv)
 
 
-def _first_hip_case(folder: Path) -> Path | None:
-    cases = sorted(p.parent for p in folder.glob("*/truth.json"))
-    if cases:
-        json.loads((cases[0] / "truth.json").read_text())  # fail loudly on a broken truth file
-    return cases[0] if cases else None
+def _hip_matches_truth(result: Path, truth: Path) -> bool:
+    """The scores computed from the shipped segmentation equal the generator's ground truth."""
+    if not result.is_file():
+        return False
+    ours, true = json.loads(result.read_text())["sides"], json.loads(truth.read_text())["sides"]
+    same = all(ours[s]["himriss"] == true[s]["himriss"] and
+               abs(ours[s]["unet_score"]["gray_value"] - true[s]["unet_score"]["gray_value"]) < 1e-6
+               for s in ("right", "left"))
+    print(f"hip scores {'match' if same else 'DIFFER FROM'} the phantom's ground truth")
+    return same

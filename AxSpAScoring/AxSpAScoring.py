@@ -378,11 +378,10 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
         "score": TotalScore.to_dict(), "warnings": [str]}. Output nodes given are reused (points and
         segments the user edited are kept); missing ones are created under the input's study.
         """
-        from AxSpAScoringLib.nodes import writeSiteMarkups, writeSiteTable
+        from AxSpAScoringLib.nodes import radiographFromNode, writeSiteMarkups, writeSiteTable
 
         from axspa.mrml.markups import kept_points
         from axspa.mrml.tables import kept_grades
-        from axspa.mrml.volumes import radiograph_from_volume_node
         from axspa.pipeline.spine import SpineModels, score_radiograph
         from axspa.slicer_support import scaled_progress
 
@@ -394,7 +393,7 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
         for n, (volume, node) in enumerate(zip(volumes, (outputMarkups, otherMarkups))):
             step = scaled_progress(progress, n / len(volumes), (n + 1) / len(volumes))
             wanted = region if n == 0 else _otherRegion(documents[0]["region"])
-            doc = score_radiograph(radiograph_from_volume_node(volume), wanted, models=models,
+            doc = score_radiograph(radiographFromNode(volume, _dicomDatabase()), wanted, models=models,
                                    progress=step, cancel=cancel, threshold=threshold)
             documents.append(doc)
             markups.append(writeSiteMarkups(volume, doc["sites"], node, f"mSASSS sites {doc['region']}"))
@@ -421,17 +420,21 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
 
     def scorePelvis(self, pelvisVolume, heatmapVolume=None, progress=None, cancel=None) -> tuple:
         """Modified New York grades of both sacroiliac joints; returns (axspa.sij/1 dict, heat map node)."""
-        from AxSpAScoringLib.nodes import showHeatmap
+        from AxSpAScoringLib.nodes import radiographFromNode, showHeatmap
 
-        from axspa.mrml.volumes import radiograph_from_volume_node
         from axspa.pipeline.sij import score_pelvis
 
         if pelvisVolume is None:
             raise ValueError(_("Select a pelvic radiograph to grade."))
-        doc, heatmap = score_pelvis(radiograph_from_volume_node(pelvisVolume), progress=progress,
+        doc, heatmap = score_pelvis(radiographFromNode(pelvisVolume, _dicomDatabase()), progress=progress,
                                     cancel=cancel)
         node = showHeatmap(pelvisVolume, heatmap, heatmapVolume) if heatmap is not None else heatmapVolume
         return doc, node
+
+
+def _dicomDatabase():
+    """Slicer's DICOM database, when the application has one open."""
+    return getattr(slicer, "dicomDatabase", None)
 
 
 def _otherRegion(region: str) -> str:

@@ -4,8 +4,13 @@ Each function reuses the node it is given (the user's choice in the panel) and c
 none is given; a created node is placed in the subject hierarchy under the input's study.
 """
 
+import os
+
 import numpy as np
 import vtk
+
+# Files the engine's radiograph reader understands better than a volume node's voxels.
+RADIOGRAPH_FILE_EXTENSIONS = (".dcm", ".dicom", ".ima", "")
 
 
 def ijkToRas(volumeNode) -> np.ndarray:
@@ -15,6 +20,43 @@ def ijkToRas(volumeNode) -> np.ndarray:
     matrix = vtk.vtkMatrix4x4()
     volumeNode.GetIJKToRASMatrix(matrix)
     return array_from_vtk_matrix(matrix)
+
+
+def radiographFromNode(volumeNode, dicomDatabase=None):
+    """The radiograph as the engine expects it (bone bright, rescale and VOI applied).
+
+    A volume node keeps the stored values and shows MONOCHROME1 only through its display settings,
+    so when the node came from a DICOM file (DICOM database or Add Data) that file is read again by
+    the engine's reader, exactly as the command line reads it; otherwise the voxels are used.
+    """
+    from axspa.image import InputError
+    from axspa.io.radiograph import read_radiograph
+    from axspa.mrml.volumes import radiograph_from_volume_node
+
+    fromVoxels = radiograph_from_volume_node(volumeNode)
+    path = sourceDicomFile(volumeNode, dicomDatabase)
+    if path:
+        try:
+            fromFile = read_radiograph(path)
+        except InputError:
+            return fromVoxels
+        if fromFile.pixels.shape == fromVoxels.pixels.shape:
+            return fromFile
+    return fromVoxels
+
+
+def sourceDicomFile(volumeNode, dicomDatabase=None):
+    """Path of the single DICOM file a node was loaded from, or None."""
+    uids = (volumeNode.GetAttribute("DICOM.instanceUIDs") or "").split()
+    if len(uids) == 1 and dicomDatabase is not None:
+        path = dicomDatabase.fileForInstance(uids[0])
+        if path and os.path.isfile(path):
+            return path
+    storage = volumeNode.GetStorageNode()
+    path = storage.GetFileName() if storage else None
+    if path and os.path.isfile(path) and os.path.splitext(path)[1].lower() in RADIOGRAPH_FILE_EXTENSIONS:
+        return path
+    return None
 
 
 def _placeIfNew(node, created: bool, inputVolume) -> None:

@@ -19,11 +19,11 @@ import numpy as np
 
 from axspa import stats
 from axspa.image import InputError
-from axspa.sites import ALL_SITES
+from axspa.readings import parse_grade
+from axspa.sites import ALL_SITES, canonical_site
 
 PathLike = Union[str, Path]
 GRADES = (0, 1, 2, 3)
-_SITE_BY_LOWER = {s.lower(): s for s in ALL_SITES}
 
 
 @dataclass
@@ -64,30 +64,17 @@ def read_reader_table(path: PathLike, name: str | None = None) -> ReaderTable:
         study, site_text, grade_text = cells
         if not study:
             raise InputError(f"{path}, line {line}: empty study id")
-        site = _SITE_BY_LOWER.get(site_text.lower())
+        site = canonical_site(site_text)
         if site is None:
             raise InputError(f"{path}, line {line}: unknown site id {site_text!r}; expected one of "
                              f"{', '.join(ALL_SITES)}")
         grades = table.studies.setdefault(study, {})
         if site in grades:
             raise InputError(f"{path}, line {line}: study {study!r} site {site} is given twice")
-        grades[site] = _parse_grade(path, line, grade_text)
+        grades[site] = parse_grade(path, line, grade_text)
     if not table.studies:
         raise InputError(f"{path}: no readings")
     return table
-
-
-def _parse_grade(path: Path, line: int, text: str) -> int | None:
-    if text == "":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value.is_integer() or not 0 <= value <= 3:
-        raise InputError(f"{path}, line {line}: grade {text!r} is not an integer from 0 to 3 "
-                         f"(leave it empty for an unscorable site)")
-    return int(value)
 
 
 def check_same_studies(tables: Sequence[ReaderTable]) -> list[str]:

@@ -16,9 +16,7 @@ from typing import Union
 
 from axspa.image import InputError
 from axspa.msasss import grade_sites
-from axspa.sites import ALL_SITES, FINDINGS
-
-_SITE_BY_LOWER = {s.lower(): s for s in ALL_SITES}
+from axspa.sites import ALL_SITES, FINDINGS, canonical_site
 
 
 def _read_text(path: Path) -> str:
@@ -41,7 +39,8 @@ def _delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def _parse_grade(path: Path, line: int, text: str) -> int | None:
+def parse_grade(path: Path, line: int, text: str) -> int | None:
+    """A grade cell: 0-3 ('2.0' accepted), empty for unscorable; InputError naming file and line."""
     text = text.strip()
     if text == "":
         return None
@@ -75,7 +74,7 @@ def read_reading_table(path: Union[str, PathLike]) -> dict[str, int | None]:
     for line, row in rows:
         site = _parse_site(path, line, row["site"], seen)
         if by_grade:
-            grades[site] = _parse_grade(path, line, row["grade"])
+            grades[site] = parse_grade(path, line, row["grade"])
         else:
             findings[site] = {f: _parse_finding(path, line, f, row[f]) for f in FINDINGS}
     if by_grade:
@@ -120,7 +119,7 @@ def _check_header(path: Path, header: list[str]) -> None:
 
 
 def _parse_site(path: Path, line: int, text: str, seen: dict[str, int]) -> str:
-    site = _SITE_BY_LOWER.get(text.strip().lower())
+    site = canonical_site(text)
     if site is None:
         raise InputError(f"{path}, line {line}: unknown site {text.strip()!r}; "
                          f"expected one of {', '.join(ALL_SITES)}")

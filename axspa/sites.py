@@ -49,3 +49,11 @@ def disc_of(site: str) -> tuple[str, str, str]:
         if site in level[1:]:
             return level
     raise ValueError(site)  # unreachable: every site is on a level
+
+
+_SITE_BY_LOWER = {s.lower(): s for s in ALL_SITES}
+
+
+def canonical_site(text: str) -> str | None:
+    """The site id for a cell as readers type it ('c3S ' -> 'C3s'); None when it is no site."""
+    return _SITE_BY_LOWER.get(text.strip().lower())

@@ -26,6 +26,7 @@ def radiograph(tmp_path):
 @pytest.mark.parametrize("argv, bundle", [
     (["spine", "x.dcm", "--out", "o"], "spine-landmarks"),
     (["sij", "x.dcm", "--out", "o"], "sij-grader"),
+    (["hip", "series", "--out", "o"], "hip-segmenter"),
 ])
 def test_missing_bundle_is_one_line_naming_bundle_and_places(argv, bundle, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("AXSPA_MODELS", str(tmp_path / "nowhere"))

@@ -35,8 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from axspa.io.segfile import read_seg_nrrd, write_seg_nrrd
     from axspa.io.volume import read_volume
-    from axspa.pipeline.hip import masks_on_grid, score_hip, segment_hip
+    from axspa.pipeline.hip import load_models, masks_on_grid, score_hip, segment_hip
 
+    model = None if args.seg else load_models()  # a missing model stops before any reading
     volume = read_volume(args.series, series_uid=args.series_uid)
     stem = stem_of(args.series.rstrip("/"))
     if args.seg:
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         masks = masks_on_grid(masks, seg_ijk_to_ras, volume, str(args.seg))
         source = str(args.seg)
     else:
-        masks = segment_hip(volume)
+        masks = segment_hip(volume, model)
         source = "model"
         seg_path = args.out / f"{stem}.seg.nrrd"
         if not write_file_safely(seg_path, lambda p: write_seg_nrrd(p, masks, volume.ijk_to_ras), args.overwrite):

@@ -102,6 +102,8 @@ class AxSpAScoringParameterNode:
     findingThreshold - probability above which a finding counts.
     pelvisVolume - AP pelvic radiograph for sacroiliitis.
     heatmapVolume - where the sacroiliitis heat map goes (created when empty; no GUI).
+    readerTable - a reader's grades (site, grade) loaded as a table, to compare with outputTable.
+    disagreementTable - where the comparison with the reader goes (created when empty; no GUI).
     """
 
     inputVolume: vtkMRMLScalarVolumeNode
@@ -113,6 +115,8 @@ class AxSpAScoringParameterNode:
     findingThreshold: Annotated[float, WithinRange(0.05, 0.95)] = 0.5
     pelvisVolume: vtkMRMLScalarVolumeNode
     heatmapVolume: vtkMRMLScalarVolumeNode
+    readerTable: vtkMRMLTableNode
+    disagreementTable: vtkMRMLTableNode
 
 
 #
@@ -161,6 +165,10 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.rescoreButton.connect("clicked(bool)", self.onRescoreButton)
         self.ui.sijApplyButton.connect("clicked(bool)", self.onSijApplyButton)
         self.ui.cancelButton.connect("clicked(bool)", self.onCancelButton)
+        self.ui.compareButton.connect("clicked(bool)", self.onCompareButton)
+        # The reader's grades come from a CSV file or a loaded table: choosing one clears the other.
+        self.ui.readerPathLineEdit.connect("currentPathChanged(QString)", self.onReaderPathChanged)
+        self.ui.readerTableSelector.connect("currentNodeChanged(vtkMRMLNode*)", self.onReaderTableChanged)
 
         # Make sure parameter node is initialized (needed for module reload)
         self.initializeParameterNode()
@@ -222,6 +230,8 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.rescoreButton.enabled = idle and bool(p and p.outputTable)
         self.ui.sijApplyButton.enabled = idle and bool(p and p.pelvisVolume)
         self.ui.cancelButton.enabled = self._running
+        hasReader = bool(self.ui.readerPathLineEdit.currentPath or (p and p.readerTable))
+        self.ui.compareButton.enabled = idle and bool(p and p.outputTable) and hasReader
         if p and p.outputTable:
             self.ui.resultsTableView.setMRMLTableNode(p.outputTable)
 
@@ -317,6 +327,33 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.definiteLabel.text = texts["definite"]
         self.ui.warningsLabel.text = "\n".join(doc.get("warnings") or []) or _("none")
         self.ui.statusLabel.text = _("Graded.")
+
+    def onReaderPathChanged(self, path: str) -> None:
+        if path and self._parameterNode:
+            self._parameterNode.readerTable = None
+        self._checkCanApply()
+
+    def onReaderTableChanged(self, node) -> None:
+        if node:
+            self.ui.readerPathLineEdit.currentPath = ""
+
+    def onCompareButton(self) -> None:
+        """List the sites where the output table and the reader's grades differ; highlight their points."""
+        from AxSpAScoringLib.compare import summaryText
+
+        p = self._parameterNode
+        path = self.ui.readerPathLineEdit.currentPath
+        markups = [node for node in (p.outputMarkups, p.otherMarkups) if node]
+        with slicer.util.tryWithErrorDisplay(_("Failed to compare with the reader."), waitCursor=True):
+            if path:
+                result = self.logic.compareWithReader(p.outputTable, path, p.disagreementTable, markups)
+                self.ui.readerPathLineEdit.addCurrentPathToHistory()
+            else:
+                result = self.logic.compareWithReaderTable(p.outputTable, p.readerTable, p.disagreementTable,
+                                                           markups)
+            p.disagreementTable = result["table"]
+            self.ui.compareSummaryLabel.text = summaryText(result)
+            self.ui.disagreementTableView.setMRMLTableNode(result["table"])
 
     def _showScore(self, score: dict, warnings: list) -> None:
         from axspa.slicer_support import msasss_summary
@@ -418,6 +455,32 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
             raise ValueError(_("Select the table that holds the site grades."))
         return msasss.total_score(table_to_grades(tableNode)).to_dict()
 
+    def compareWithReader(self, resultTable, readerCsvPath, outputTable=None, markups=()) -> dict:
+        """Compare the grades of a site table with a reader's CSV (site,grade or the finding columns).
+
+        Writes the disagreement table ("mSASSS disagreements": site, ours, reader, difference, agree;
+        disagreeing sites first), reusing outputTable when given, and highlights the disagreeing control
+        points of the given markups nodes. Returns the counts ("n_compared", "n_agree", "exact_agreement",
+        "disagreeing_sites", "reader_total", "our_total", ...; see AxSpAScoringLib.compare.compareGrades)
+        with "table" and "marked". Raises axspa.image.InputError naming the file for a bad CSV.
+        """
+        from AxSpAScoringLib.compare import compareWithReaderGrades
+
+        from axspa.readings import read_reading_table
+
+        if not readerCsvPath:
+            raise ValueError(_("Select the reader's CSV file."))
+        return compareWithReaderGrades(resultTable, read_reading_table(readerCsvPath), str(readerCsvPath),
+                                       outputTable, markups)
+
+    def compareWithReaderTable(self, resultTable, readerTableNode, outputTable=None, markups=()) -> dict:
+        """As compareWithReader, with the reader's grades in a table node (columns site, grade)."""
+        from AxSpAScoringLib.compare import compareWithReaderGrades, readerGradesFromTable
+
+        grades = readerGradesFromTable(readerTableNode)
+        return compareWithReaderGrades(resultTable, grades, f"table '{readerTableNode.GetName()}'", outputTable,
+                                       markups)
+
     def scorePelvis(self, pelvisVolume, heatmapVolume=None, progress=None, cancel=None) -> tuple:
         """Modified New York grades of both sacroiliac joints; returns (axspa.sij/1 dict, heat map node)."""
         from AxSpAScoringLib.nodes import radiographFromNode, showHeatmap
@@ -463,6 +526,8 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
         self.test_RescoreManualReading()
         self.setUp()
         self.test_ModelMissingIsReported()
+        self.setUp()
+        self.test_CompareWithReader()
 
     def test_RescoreManualReading(self):
         """A reader's grades in a table node give the mSASSS worked by hand, and edits are picked up."""
@@ -492,6 +557,30 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
         score = logic.rescoreFromTable(table)
         self.assertAlmostEqual(score["lumbar"]["imputed"], 25.0)
         self.assertAlmostEqual(score["total"], 37.0)
+        self.delayDisplay("Test passed")
+
+    def test_CompareWithReader(self):
+        """A reader's CSV against a result table: the disagreeing sites (worked by hand) come first."""
+        import os
+        import tempfile
+
+        from axspa.mrml.tables import sites_to_table
+        from axspa.sites import CERVICAL_SITES
+
+        self.delayDisplay("Comparing a result with a reader's table")
+        # Ours: every cervical site 1, C5s unscorable. Reader: the same but C4i 2 and C5s 1.
+        ours = [{"id": s, "point": None, "grade": None if s == "C5s" else 1} for s in CERVICAL_SITES]
+        table = sites_to_table(slicer.mrmlScene, ours, name="result")
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "reader.csv")
+            with open(path, "w") as f:
+                f.write("site,grade\n" + "".join(f"{s},{dict(C4i=2).get(s, 1)}\n" for s in CERVICAL_SITES))
+            result = AxSpAScoringLogic().compareWithReader(table, path)
+        self.assertEqual((result["n_compared"], result["n_agree"]), (12, 10))
+        self.assertEqual(result["disagreeing_sites"], ["C4i", "C5s"])
+        out = result["table"]
+        self.assertEqual([out.GetCellText(r, 0) for r in range(3)], ["C4i", "C5s", "C2i"])
+        self.assertEqual([out.GetCellText(1, c) for c in range(5)], ["C5s", "", "1", "", "no"])
         self.delayDisplay("Test passed")
 
     def test_ModelMissingIsReported(self):

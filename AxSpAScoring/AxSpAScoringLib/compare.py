@@ -1,0 +1,197 @@
+"""Compare the module's mSASSS result with a reader's grades ("Compare with reader" section).
+
+The result is the site table the module wrote (columns ``site``, ``grade``); the reader's grades come
+from a CSV (axspa.readings.read_reading_table) or from a table node already loaded in Slicer. Only the
+sites both list are compared, so a cervical-only result is not charged with the reader's lumbar sites.
+
+The disagreement table has string columns (an unscorable grade shows as a blank cell, as in the site
+table): ``site``, ``ours``, ``reader``, ``difference`` (ours - reader, signed; blank when either side is
+unscorable) and ``agree`` ("no"/"yes"). Disagreeing sites come first, in anatomical order, then the
+agreeing ones, so a reader study user reads the list of sites to re-check top-down and still sees
+every compared site.
+
+MRML classes and vtk only (plus slicer.i18n for the summary text), so it runs under slicer-core too.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping, Optional
+
+from slicer.i18n import tr as _
+
+DISAGREEMENT_TABLE_NAME = "mSASSS disagreements"
+COLUMNS = ("site", "ours", "reader", "difference", "agree")
+# Attribute of the disagreement table naming where the reader's grades came from.
+READER_SOURCE_ATTRIBUTE = "AxSpA.ReaderSource"
+# What a compared control point's description ends with; replaced, never stacked, on the next compare.
+_READER_NOTE = re.compile(r"; reader: [^;]*$")
+_DESCRIPTIONS = {
+    "site": "mSASSS site: anterior vertebral corner (s = upper, i = lower)",
+    "ours": "grade in the current result table; empty = unscorable",
+    "reader": "the reader's grade; empty = unscorable",
+    "difference": "ours - reader; empty when either grade is unscorable",
+    "agree": "yes when both grades are equal (both unscorable counts as agreement)",
+}
+
+
+def readerGradesFromTable(tableNode: Any) -> dict[str, Optional[int]]:
+    """Grades by canonical site id from a table node with ``site`` and ``grade`` columns (e.g. a reader's
+    CSV loaded with Add Data); InputError naming the table for an unknown or repeated site or a bad grade."""
+    from axspa.image import InputError
+    from axspa.mrml.tables import table_to_grades
+    from axspa.sites import ALL_SITES, canonical_site
+
+    if tableNode is None:
+        raise ValueError(_("Select the reader's CSV file or table."))
+    grades: dict[str, Optional[int]] = {}
+    for text, grade in table_to_grades(tableNode).items():
+        site = canonical_site(text)
+        if site is None:
+            raise InputError(f"table '{tableNode.GetName()}': unknown site {text!r}; expected one of "
+                             f"{', '.join(ALL_SITES)}")
+        if site in grades:
+            raise InputError(f"table '{tableNode.GetName()}': site {site} appears in more than one row")
+        grades[site] = grade
+    return grades
+
+
+def compareGrades(resultGrades: Mapping[str, Optional[int]], readerGrades: Mapping[str, Optional[int]],
+                  source: str) -> dict:
+    """Site rows (disagreements first) and counts over the sites both list; InputError naming ``source``
+    when they share no site. Totals are the engine's mSASSS of each side's own grades."""
+    from axspa import msasss
+    from axspa.agreement import compare_with_reader
+    from axspa.image import InputError
+    from axspa.sites import ALL_SITES
+
+    common = [s for s in ALL_SITES if s in resultGrades and s in readerGrades]
+    if not common:
+        raise InputError(f"{source}: no site in common with the result table (reader: "
+                         f"{', '.join(readerGrades) or 'none'})")
+    rows = compare_with_reader({s: resultGrades[s] for s in common}, {s: readerGrades[s] for s in common})
+    rows = [r for r in rows if not r["agree"]] + [r for r in rows if r["agree"]]
+    nAgree = sum(r["agree"] for r in rows)
+    ours, reader = msasss.total_score(resultGrades), msasss.total_score(readerGrades)
+    return {
+        "rows": rows, "n_compared": len(rows), "n_agree": nAgree, "exact_agreement": nAgree / len(rows),
+        "disagreeing_sites": [r["site"] for r in rows if not r["agree"]],
+        "only_ours": [s for s in ALL_SITES if s in resultGrades and s not in readerGrades],
+        "only_reader": [s for s in ALL_SITES if s in readerGrades and s not in resultGrades],
+        "our_total": ours.total, "reader_total": reader.total,
+        "our_score": ours.to_dict(), "reader_score": reader.to_dict(), "reader_source": source,
+    }
+
+
+def writeDisagreementTable(scene: Any, rows: list[dict], node: Any = None,
+                           name: str = DISAGREEMENT_TABLE_NAME) -> Any:
+    """Fill (or create) a table node with one row per compared site; a reused node's rows are replaced."""
+    import vtk
+
+    if node is None:
+        node = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
+    table = vtk.vtkTable()
+    for column in COLUMNS:
+        array = vtk.vtkStringArray()
+        array.SetName(column)
+        for row in rows:
+            array.InsertNextValue(_cellText(column, row))
+        table.AddColumn(array)
+    node.SetAndObserveTable(table)
+    # A derived view of two readings: an edit here would change neither, so the view does not allow one.
+    node.SetLocked(True)
+    for column, text in _DESCRIPTIONS.items():
+        node.SetColumnDescription(column, text)
+    return node
+
+
+def _cellText(column: str, row: dict) -> str:
+    value = row[column]
+    if column == "agree":
+        return "yes" if value else "no"
+    if value is None:
+        return ""
+    if column == "difference" and value > 0:
+        return f"+{value}"
+    return str(value)
+
+
+def markDisagreements(markupsNodes: Iterable[Any], rows: list[dict]) -> list[str]:
+    """On control points labelled with a compared site: disagreeing ones selected, with "; reader: N" at
+    the end of their description; agreeing ones unselected, note removed. Positions and lock flags are
+    never touched. Returns the labels marked as disagreeing."""
+    byLabel = {r["site"]: r for r in rows}
+    marked = []
+    for node in markupsNodes:
+        if node is None:
+            continue
+        wasModifying = node.StartModify()  # one Modified event for the whole update
+        try:
+            for index in range(node.GetNumberOfControlPoints()):
+                row = byLabel.get(node.GetNthControlPointLabel(index))
+                if row is None:
+                    continue
+                description = _READER_NOTE.sub("", node.GetNthControlPointDescription(index) or "")
+                if not row["agree"]:
+                    reader = "unscorable" if row["reader"] is None else str(row["reader"])
+                    description = f"{description}; reader: {reader}" if description else f"reader: {reader}"
+                    marked.append(row["site"])
+                node.SetNthControlPointDescription(index, description)
+                node.SetNthControlPointSelected(index, not row["agree"])
+        finally:
+            node.EndModify(wasModifying)
+    return marked
+
+
+def compareWithReaderGrades(resultTable: Any, readerGrades: Mapping[str, Optional[int]], source: str,
+                            outputTable: Any = None, markups: Iterable[Any] = ()) -> dict:
+    """The whole comparison: compareGrades' dict plus "table" (the disagreement table, created under the
+    result table's study when not given) and "marked" (labels of the highlighted control points)."""
+    from axspa.mrml.hierarchy import place_under_study
+    from axspa.mrml.tables import table_to_grades
+
+    if resultTable is None:
+        raise ValueError(_("Select the output table that holds the result's grades."))
+    if outputTable is not None and outputTable is resultTable:
+        raise ValueError(_("The disagreement table must not be the result table itself."))
+    comparison = compareGrades(table_to_grades(resultTable), readerGrades, source)
+    created = outputTable is None
+    table = writeDisagreementTable(resultTable.GetScene(), comparison["rows"], outputTable)
+    table.SetAttribute(READER_SOURCE_ATTRIBUTE, source)
+    if created:
+        place_under_study(resultTable.GetScene(), table, resultTable)
+    comparison["table"] = table
+    comparison["marked"] = markDisagreements(markups, comparison["rows"])
+    return comparison
+
+
+def summaryText(comparison: Mapping) -> str:
+    """One line for the panel, e.g. "21 of 24 sites agree (88%); reader total 23.5 vs ours 22.0"."""
+    n, agree = comparison["n_compared"], comparison["n_agree"]
+    text = _("{agree} of {n} sites agree ({percent}%)").format(
+        agree=agree, n=n, percent=int(100 * comparison["exact_agreement"] + 0.5))  # half up: 87.5 -> 88
+    for label, ours, reader in _scoresToShow(comparison):
+        text += "; " + _("reader {label} {reader} vs ours {ours}").format(
+            label=label, reader=_number(reader), ours=_number(ours))
+    oneSided = len(comparison["only_ours"]) + len(comparison["only_reader"])
+    if oneSided:
+        text += "; " + _("{count} site(s) listed on one side only not compared").format(count=oneSided)
+    return text
+
+
+def _scoresToShow(comparison: Mapping) -> list[tuple[str, Optional[float], Optional[float]]]:
+    # The 0-72 total when both sides have one; otherwise the segments both sides could score (a single
+    # cervical or lumbar radiograph has no total); the total, even if missing, when there is neither.
+    if comparison["our_total"] is not None and comparison["reader_total"] is not None:
+        return [(_("total"), comparison["our_total"], comparison["reader_total"])]
+    shown = []
+    for segment, label in (("cervical", _("cervical")), ("lumbar", _("lumbar"))):
+        ours = comparison["our_score"][segment]["imputed"]
+        reader = comparison["reader_score"][segment]["imputed"]
+        if ours is not None and reader is not None:
+            shown.append((label, ours, reader))
+    return shown or [(_("total"), comparison["our_total"], comparison["reader_total"])]
+
+
+def _number(value: Optional[float]) -> str:
+    return _("missing") if value is None else f"{value:.1f}"

@@ -12,11 +12,11 @@ from axspa.results import validate
 
 
 def test_same_seed_same_bytes(tmp_path):
-    cfg = PelvisConfig(size="small", photo_fraction=0.5)
+    dicoms, photos = PelvisConfig(size="small", photo_fraction=0.0), PelvisConfig(size="small", photo_fraction=1.0)
     names = set()
     for out in (tmp_path / "a", tmp_path / "b"):
         for i in range(4):
-            truth = write_pelvis_case(make_pelvis_case(f"pelvis-{i:05d}", 4, i, cfg), out)
+            truth = write_pelvis_case(make_pelvis_case(f"pelvis-{i:05d}", 4, i, photos if i % 2 else dicoms), out)
             names.add(truth["input"]["path"])
     assert {n[-3:] for n in names} == {"dcm", "jpg"}  # both kinds were made and compared
     for f in sorted((tmp_path / "a").iterdir()):

@@ -149,3 +149,24 @@ def transform_points(pts: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Apply a 2x3 affine matrix to (n, 2) points."""
     pts = np.asarray(pts, dtype=float)
     return pts @ matrix[:, :2].T + matrix[:, 2]
+
+
+def polygon_coverage(shape: tuple[int, int], pts: Sequence, holes: Sequence[Sequence] = (), ss: int = 2,
+                     pad: float = 1.0) -> tuple[tuple[int, int, int, int], np.ndarray] | None:
+    """Anti-aliased coverage (0..1) of a polygon with optional holes, in its clipped bounding box.
+
+    Returns ``(box, coverage)`` with box = (x0, y0, x1, y1), or None when the polygon is off the image.
+    Used where a caller shapes the fill itself (thickness profiles, cortical rims) instead of adding
+    a constant value."""
+    pts = np.asarray(pts, dtype=float)
+    box = _bbox(pts, pad, shape)
+    if box is None or len(pts) < 3:
+        return None
+    hole_pts = [np.asarray(h, dtype=float) for h in holes]
+
+    def draw(d, loc):
+        d.polygon(loc(pts), fill=255)
+        for h in hole_pts:
+            d.polygon(loc(h), fill=0)
+
+    return box, _coverage(box, ss, draw)

@@ -213,3 +213,30 @@ def test_generation_speed_benchmark(tmp_path: Path) -> None:
         rate = n / (time.perf_counter() - start)
         print(f"hip phantom {size}: {rate:.2f} volumes/s (written: DICOM + seg.nrrd + truth.json)")
         assert rate > 0
+
+
+def test_edema_is_ill_defined_brightest_inside_and_fading_beyond_its_outline() -> None:
+    from scipy import ndimage
+
+    stir, masks, _ = render_hip_case(np.random.default_rng([4, 0]), ALL_LESIONS)
+    stir = stir.astype(float)
+    for side in ("Right", "Left"):
+        bme, head = masks[f"{side} femoral BME"], masks[f"{side} femoral head"]
+        marrow = ndimage.binary_erosion(head, iterations=1)
+        near = ndimage.binary_dilation(bme, iterations=1) & marrow & ~bme  # just outside the outline
+        far = marrow & ~ndimage.binary_dilation(bme, iterations=4)
+        assert near.any() and far.any(), side
+        # Not a crisp blob: the signal just outside what a reader outlines is still raised, and
+        # lower than inside it.
+        assert stir[far].mean() * 1.15 < stir[near].mean() < stir[bme].mean(), side
+
+
+def test_fat_is_suppressed_at_the_isocentre_and_less_so_toward_the_field_edges() -> None:
+    from axspa.phantom import mri
+
+    ijk_to_xyz = np.diag([2.0, 2.0, 2.0, 1.0])
+    ijk_to_xyz[:3, 3] = [-250.0, 0.0, -250.0]  # i along x, k along z, j along y through y = 0
+    fat = mri.fat_suppression(np.random.default_rng(0), (251, 1, 251), ijk_to_xyz, 0.05)
+    centre, edge = fat[125, 0, 125], fat[125, 0, 0]  # x = 0 and x = -250 mm, z = 0
+    assert centre == pytest.approx(0.05, rel=0.05)
+    assert edge > 1.2 * centre  # at least 1.3x for every draw of the rim parameters

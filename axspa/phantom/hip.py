@@ -3,13 +3,20 @@
 Anatomy is built from signed distance functions (SDFs) in a patient frame in millimetres:
 x = patient right (RAS x), y = anterior, z = superior, origin midway between the femoral head
 centres. Every voxel centre of the acquisition grid is mapped into that frame (through the case's
-IJK-to-RAS, oblique or not, and a table offset) and tissues are painted in order with an
-anti-aliased edge. The truth masks are the same SDFs thresholded at the voxel centre, so truth and
-image agree exactly. Shapes are evaluated only inside their bounding box, which keeps a
-512 x 512 x 30 volume to a few seconds.
+IJK-to-RAS, oblique or not, and a table offset) and tissues are painted in order. Soft tissue and
+most bone outlines are perturbed by smooth low-frequency noise fields so no contour is a clean
+geometric shape; the femoral head and the acetabular articular surface stay spherical, as they are.
+Each edge is blended over the partial-volume width of the voxel: one pixel in plane, widened by the
+slice thickness where a surface runs obliquely through the 3-5 mm slab, so structures fade between
+slices as on a real acquisition. Truth masks are the same (perturbed) SDFs thresholded at the voxel
+centre, so truth and image agree exactly. Bone marrow edema is a smooth field (bright core, feathery
+fading margin); its truth is the region where that field exceeds the level a reader would outline,
+clipped to the marrow of its bone.
 
-STIR contrast (fluid = 1): fat and fatty marrow are suppressed (dark), muscle is low-intermediate,
-fluid, urine, edema and effusion are bright, cortex is black.
+STIR contrast (fluid = 1): fat and fatty (yellow) marrow are suppressed and dark, except toward the
+edges of the field of view where suppression fails; red marrow is a little brighter; muscle is
+low-intermediate with fibre striation; fluid, urine, slow-flow veins, edema and effusion are bright;
+cortex, labrum, capsule and tendons are dark.
 
 Array layout [k, j, i]: i runs to the patient's left (patient right on the left of the screen, the
 radiological convention), j from superior to inferior, k from anterior to posterior (i x j), the
@@ -22,7 +29,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -30,13 +37,18 @@ from axspa.phantom import mri
 from axspa.segments import HIP_SEGMENTS, SEGMENT_BY_NAME, segment
 
 SIDES = {"right": 1.0, "left": -1.0}  # patient side -> sign of its x in the patient frame
-GENERATOR = "axspa.phantom.hip/1"
+GENERATOR = "axspa.phantom.hip/2"
 
 # STIR tissue values relative to free fluid.
-FAT = 0.06
-CORTEX = 0.02
-CARTILAGE = 0.33
+FAT = 0.05
+CORTEX = 0.015
+CARTILAGE = 0.3
+LABRUM = 0.03
+CAPSULE = 0.06
 URINE = 0.97
+EDEMA_OUTLINE = 0.4  # fraction of an edema's peak signal above which a reader outlines it
+
+
 
 
 @dataclass
@@ -59,19 +71,36 @@ class HipPhantomConfig:
                 raise ValueError(f"{name} must lie in [0, 1], got {value}")
 
 
+
 # --------------------------------------------------------------------------------------------
 # Signed distance shapes
+
+Sdf = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass
 class _Shape:
     lo: np.ndarray  # bounding box in the patient frame (mm)
     hi: np.ndarray
-    sdf: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    sdf: Sdf
+    rough: float = 0.0  # mm of smooth-noise displacement of the boundary (0: exact shape)
+    mix: tuple[float, float] = (1.0, 0.0)  # weights of the coarse and medium noise fields
+    damp: Optional[Sdf] = None  # 0..1 weight of the roughness by position (keeps a part exact)
 
 
 def _v(*xyz: float) -> np.ndarray:
     return np.asarray(xyz, dtype=float)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+def _rough(shape: _Shape, rng: np.random.Generator, mm: float) -> _Shape:
+    """The shape with an organic boundary: displaced by ``mm`` of smooth noise (random mixture of
+    the canvas noise fields, so neighbouring shapes do not wobble in step)."""
+    t = rng.uniform(0.0, 2.0 * np.pi)
+    return _Shape(shape.lo, shape.hi, shape.sdf, float(mm), (float(np.cos(t)), float(np.sin(t))), shape.damp)
 
 
 def _sphere(c: np.ndarray, r: float) -> _Shape:
@@ -89,25 +118,19 @@ def _rotation(rng: np.random.Generator, max_deg: float) -> np.ndarray:
     return rz @ ry @ rx
 
 
-def _ellipsoid(c: np.ndarray, radii: Sequence[float], rot: Optional[np.ndarray] = None,
-               wobble: Optional[np.ndarray] = None) -> _Shape:
-    """Ellipsoid (approximate SDF, exact sign). ``wobble`` (3 rows of kx, ky, kz, phase, amp) adds a
-    smooth irregular boundary, as real lesions and organs have."""
+def _ellipsoid(c: np.ndarray, radii: Sequence[float], rot: Optional[np.ndarray] = None) -> _Shape:
+    """Ellipsoid (approximate SDF, exact sign); the columns of ``rot`` are its axes."""
     radii = np.asarray(radii, dtype=float)
     rot = np.eye(3) if rot is None else rot
     r32, c32, rad32 = rot.T.astype(np.float32), c.astype(np.float32), radii.astype(np.float32)
-    extent = np.abs(rot) @ radii + (0.0 if wobble is None else float(np.abs(wobble[:, 4]).sum()))
+    extent = np.abs(rot) @ radii
 
     def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
         dx, dy, dz = x - c32[0], y - c32[1], z - c32[2]
         u = (r32[0, 0] * dx + r32[0, 1] * dy + r32[0, 2] * dz) / rad32[0]
         v = (r32[1, 0] * dx + r32[1, 1] * dy + r32[1, 2] * dz) / rad32[1]
         w = (r32[2, 0] * dx + r32[2, 1] * dy + r32[2, 2] * dz) / rad32[2]
-        d = (np.sqrt(u * u + v * v + w * w) - 1.0) * np.float32(radii.min())
-        if wobble is not None:
-            for kx, ky, kz, phase, amp in wobble.astype(np.float32):
-                d = d + amp * np.sin(kx * dx + ky * dy + kz * dz + phase)
-        return d
+        return (np.sqrt(u * u + v * v + w * w) - 1.0) * np.float32(radii.min())
 
     return _Shape(c - extent, c + extent, sdf)
 
@@ -128,52 +151,125 @@ def _capsule(a: np.ndarray, b: np.ndarray, r0: float, r1: Optional[float] = None
     return _Shape(np.minimum(a, b) - rmax, np.maximum(a, b) + rmax, sdf)
 
 
-def _slab_capsule(a_xz: np.ndarray, b_xz: np.ndarray, r0: float, r1: float, y0: float, half_y: float) -> _Shape:
-    """A tapered capsule in the coronal (x, z) plane extruded over y0 +- half_y: the iliac wing."""
-    a = _v(a_xz[0], y0, a_xz[1])
-    b = _v(b_xz[0], y0, b_xz[1])
-    inner = _capsule(a, b, r0, r1)
-    y32 = np.float32(y0)
+def _chain(points: Sequence[np.ndarray], r0: float, r1: float) -> list[_Shape]:
+    """Tapered rods through consecutive points: a curved muscle belly, vessel or bowel loop."""
+    n = len(points) - 1
+    radii = np.linspace(r0, r1, n + 1)
+    return [_capsule(points[i], points[i + 1], radii[i], radii[i + 1]) for i in range(n)]
+
+
+def _union(shapes: Sequence[_Shape], k: float) -> _Shape:
+    """Smooth union (polynomial smooth minimum, blend width ``k`` mm): organic fillets between parts,
+    as where the femoral neck flares into the trochanters."""
+    lo = np.min([s.lo for s in shapes], axis=0)
+    hi = np.max([s.hi for s in shapes], axis=0)
+    k32 = np.float32(k)
 
     def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-        flat = inner.sdf(x, y32, z)  # distance within the coronal plane only
-        return np.maximum(flat, np.abs(y - y32) - np.float32(half_y))
+        d = shapes[0].sdf(x, y, z)
+        for s in shapes[1:]:
+            e = s.sdf(x, y, z)
+            h = np.clip(0.5 + 0.5 * (e - d) / k32, 0.0, 1.0)
+            d = e + (d - e) * h - k32 * h * (1.0 - h)
+        return d
+
+    return _Shape(lo, hi, sdf)
+
+
+def _slab(a_xz: np.ndarray, b_xz: np.ndarray, r0: float, r1: float, y0: float, half_y: float,
+          shear: float) -> _Shape:
+    """A tapered capsule in the coronal (x, z) plane extruded over y0 +- half_y, its x shifted by
+    ``shear`` mm per mm of y: the curved iliac wing (posteriorly it turns toward the sacrum)."""
+    inner = _capsule(_v(a_xz[0], y0, a_xz[1]), _v(b_xz[0], y0, b_xz[1]), r0, r1)
+    y32, sh32, hy32 = np.float32(y0), np.float32(shear), np.float32(half_y)
+
+    def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        dy = y - y32
+        flat = inner.sdf(x - sh32 * dy, y32, z)  # distance within the coronal plane only
+        return np.maximum(flat, np.abs(dy) - hy32)
 
     lo, hi = inner.lo.copy(), inner.hi.copy()
     lo[1], hi[1] = y0 - half_y, y0 + half_y
+    lo[0] -= abs(shear) * half_y
+    hi[0] += abs(shear) * half_y
     return _Shape(lo, hi, sdf)
 
 
 def _cup(c: np.ndarray, r_in: float, r_out: float, axis: np.ndarray, half_angle_deg: float) -> _Shape:
     """Acetabular cup: a spherical shell r_in..r_out around c within a cone about ``axis``."""
-    c32, a32 = c.astype(np.float32), (axis / np.linalg.norm(axis)).astype(np.float32)
+    c32, a32 = c.astype(np.float32), _unit(axis).astype(np.float32)
     mid, half = np.float32((r_in + r_out) / 2), np.float32((r_out - r_in) / 2)
-    cos_half = np.float32(np.cos(np.deg2rad(half_angle_deg)))
+
+    theta_half = np.float32(np.deg2rad(half_angle_deg))
+    bevel = np.float32(0.8) * half  # the rim is rounded, not cut square
 
     def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
         dx, dy, dz = x - c32[0], y - c32[1], z - c32[2]
         r = np.sqrt(dx * dx + dy * dy + dz * dz) + np.float32(1e-6)
         along = (dx * a32[0] + dy * a32[1] + dz * a32[2]) / r
-        return np.maximum(np.abs(r - mid) - half, (cos_half - along) * r)
+        qr = np.abs(r - mid) - half + bevel
+        qt = (np.arccos(np.clip(along, -1.0, 1.0)) - theta_half) * r + bevel
+        outside = np.sqrt(np.maximum(qr, 0.0) ** 2 + np.maximum(qt, 0.0) ** 2)
+        return outside + np.minimum(np.maximum(qr, qt), 0.0) - bevel
 
     return _Shape(c - r_out, c + r_out, sdf)
 
 
+def _labrum(h: _HipSide) -> _Shape:
+    """The acetabular labrum: a ring of triangular section on the bony rim, its base on the rim and
+    its apex pointing away from the cup, hugging the head cartilage (the dark triangle of coronal
+    images, superolaterally and inferomedially)."""
+    c32, a32 = h.centre.astype(np.float32), h.cup_axis.astype(np.float32)
+    theta_rim = np.float32(np.deg2rad(h.cup_half_angle - 1.5))
+    span = np.float32(np.deg2rad(h.labrum_deg))
+    inner = np.float32(h.radius + 1.7)
+    base = np.float32(h.radius + h.gap + 0.45 * h.cup_thickness) - inner
+
+    def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        dx, dy, dz = x - c32[0], y - c32[1], z - c32[2]
+        r = np.sqrt(dx * dx + dy * dy + dz * dz) + np.float32(1e-6)
+        theta = np.arccos(np.clip((dx * a32[0] + dy * a32[1] + dz * a32[2]) / r, -1.0, 1.0))
+        frac = (theta - theta_rim) / span  # 0 at the rim, 1 at the apex
+        outer = inner + base * (1.0 - frac)
+        return np.maximum.reduce([(theta_rim - theta) * r, (frac - 1.0) * r * span, inner - r, r - outer])
+
+    reach = h.radius + h.gap + h.cup_thickness
+    return _Shape(h.centre - reach, h.centre + reach, sdf)
+
+
 # --------------------------------------------------------------------------------------------
-# Canvas: the acquisition grid, painting and masks
+# Canvas: the acquisition grid, noise fields, painting and masks
+
+Value = Union[float, np.ndarray, Callable[[tuple, list, np.ndarray], np.ndarray]]
+Box = tuple[slice, slice, slice]
 
 
 class _Canvas:
-    def __init__(self, shape: tuple[int, int, int], ijk_to_patient: np.ndarray, edge_mm: float) -> None:
-        self.shape = shape
-        self.m = ijk_to_patient
-        self.inv = np.linalg.inv(ijk_to_patient)
-        self.edge = np.float32(edge_mm)  # width of the anti-aliased edge: one in-plane pixel
-        self.image = np.zeros(shape, dtype=np.float32)
+    """The image being painted plus the smooth noise fields every shape and texture draws on."""
 
-    def evaluate(self, shape: _Shape) -> Optional[tuple[tuple[slice, ...], np.ndarray, list[np.ndarray]]]:
+    def __init__(self, geo: _Geometry, rng: np.random.Generator) -> None:
+        self.shape = geo.shape
+        self.m = geo.ijk_to_patient
+        self.inv = np.linalg.inv(geo.ijk_to_patient)
+        self.edge = np.float32(geo.spacing[0])  # in-plane partial-volume width: one pixel
+        self.image = np.zeros(self.shape, dtype=np.float32)
+        extent = np.array([geo.shape[0] * geo.spacing[2], geo.shape[1] * geo.spacing[1],
+                           geo.shape[2] * geo.spacing[0]])
+
+        def cells(mm: Sequence[float]) -> tuple[int, ...]:
+            return tuple(int(np.ceil(e / f)) + 1 for e, f in zip(extent, mm))
+
+        # Shape noise (~35 and ~12 mm features), fine marrow/edema texture (~2.5 mm, each slice its
+        # own), and muscle striation (fibres run mostly cranio-caudally: long in j, thin in i).
+        self.coarse = mri.smooth_field(rng, self.shape, cells((35.0, 35.0, 35.0)))
+        self.medium = mri.smooth_field(rng, self.shape, cells((12.0, 12.0, 12.0)))
+        self.fine = mri.smooth_field(rng, self.shape, (geo.shape[0],) + cells((1, 2.5, 2.5))[1:])
+        self.striation = mri.smooth_field(rng, self.shape, (geo.shape[0],) + cells((1, 22.0, 2.2))[1:])
+
+    def evaluate(self, shape: _Shape) -> Optional[tuple[Box, np.ndarray, list[np.ndarray]]]:
         """(index box, SDF in the box, [x, y, z] in the box) or None when the shape misses the grid."""
-        corners = np.array(np.meshgrid(*zip(shape.lo, shape.hi), indexing="ij")).reshape(3, -1)
+        pad = 3.5 * shape.rough
+        corners = np.array(np.meshgrid(*zip(shape.lo - pad, shape.hi + pad), indexing="ij")).reshape(3, -1)
         ijk = self.inv[:3, :3] @ corners + self.inv[:3, 3:4]
         lo = np.floor(ijk.min(axis=1)).astype(int)
         hi = np.ceil(ijk.max(axis=1)).astype(int) + 1
@@ -187,34 +283,62 @@ class _Canvas:
         xyz = mri.voxel_coordinates((k1 - k0, j1 - j0, i1 - i0), sub)
         full = np.broadcast_shapes(*(c.shape for c in xyz))
         xyz = [np.broadcast_to(c, full) for c in xyz]
-        return (slice(k0, k1), slice(j0, j1), slice(i0, i1)), shape.sdf(*xyz), xyz
+        box = (slice(k0, k1), slice(j0, j1), slice(i0, i1))
+        sd = shape.sdf(*xyz)
+        if shape.rough:
+            a, b = (np.float32(shape.rough * w) for w in shape.mix)
+            noise = a * self.coarse[box] + b * self.medium[box]
+            sd = sd + (noise if shape.damp is None else noise * shape.damp(*xyz))
+        return box, sd, xyz
 
-    def paint(self, shape: _Shape, value: float | Callable, inset: float = 0.0,
-              where: Optional[Callable] = None) -> None:
-        """Blend ``value`` where SDF < -inset, with a one-pixel soft edge. ``value`` may be a function
-        of (x, y, z, sd) for graded intensity; ``where`` a function (box, sd, xyz) -> 0/1 weight."""
-        found = self.evaluate(shape)
+    def _width(self, sd: np.ndarray) -> np.ndarray | np.float32:
+        """Partial-volume width of an edge at each voxel: a pixel in plane, and the SDF's change
+        from slice to slice (slab thickness times the surface normal's through-slice component)."""
+        if sd.shape[0] < 2:
+            return self.edge
+        g = np.abs(np.gradient(sd, axis=0))
+        return np.sqrt(self.edge * self.edge + g * g)
+
+    def paint(self, shape: _Shape, layers: Sequence[tuple[Any, Value]],
+              where: Optional[Callable[[Box, np.ndarray, list], np.ndarray]] = None,
+              found: Optional[tuple[Box, np.ndarray, list]] = None) -> Optional[tuple[Box, np.ndarray, list]]:
+        """Blend each (inset, value) layer in turn where SDF < -inset, over the partial-volume width.
+        ``inset`` may be a full-grid array (a varying depth); ``value`` a number, a full-grid array or
+        a function (box, xyz, sd) -> values; ``where`` a function (box, sd, xyz) -> 0..1 weight.
+        ``found`` reuses an earlier ``evaluate``; returns it so masks need no second evaluation."""
+        found = self.evaluate(shape) if found is None else found
         if found is None:
-            return
+            return None
         box, raw, xyz = found
-        sd = raw + np.float32(inset)
-        alpha = np.clip(np.float32(0.5) - sd / self.edge, 0.0, 1.0)
-        if where is not None:
-            alpha = alpha * where(box, raw, xyz)
-        if not alpha.any():
-            return
+        width = self._width(raw)
+        weight = None if where is None else where(box, raw, xyz)
         target = self.image[box]
-        val = value(*xyz, sd) if callable(value) else np.float32(value)
-        target += alpha * (val - target)
+        for inset, value in layers:
+            depth = inset[box] if isinstance(inset, np.ndarray) else np.float32(inset)
+            alpha = np.clip(np.float32(0.5) - (raw + depth) / width, 0.0, 1.0)
+            if weight is not None:
+                alpha = alpha * weight
+            if callable(value):
+                val = value(box, xyz, raw)
+            elif isinstance(value, np.ndarray):
+                val = value[box]
+            else:
+                val = np.float32(value)
+            target += alpha * (val - target)
+        return found
+
+    def full(self, box: Box, part: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.shape, dtype=bool)
+        out[box] = part
+        return out
 
     def mask(self, shape: _Shape, inset: float = 0.0) -> np.ndarray:
         """Voxels whose centre lies inside the shape (SDF < -inset), as a full-grid bool array."""
-        out = np.zeros(self.shape, dtype=bool)
         found = self.evaluate(shape)
-        if found is not None:
-            box, sd, _ = found
-            out[box] = sd < -inset
-        return out
+        if found is None:
+            return np.zeros(self.shape, dtype=bool)
+        box, sd, _ = found
+        return self.full(box, sd < -inset)
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,12 +352,15 @@ class _HipSide:
     centre: np.ndarray
     radius: float
     neck_dir: np.ndarray  # unit vector from the head centre along the neck, laterally and down
+    shaft_dir: np.ndarray  # unit vector down the femoral shaft
+    neck_shaft_deg: float
     neck_len: float
     neck_radius: float
     gap: float  # joint space incl. both cartilage layers
     cup_thickness: float
     cup_axis: np.ndarray
     cup_half_angle: float
+    labrum_deg: float
     lesions: dict = field(default_factory=dict)
 
 
@@ -248,20 +375,25 @@ class _Geometry:
 
 def _sample_sides(rng: np.random.Generator) -> tuple[float, list[_HipSide]]:
     """Femoral heads 45-55 mm across, 165-200 mm apart (centre to centre), neck-shaft angle
-    125-140 degrees, anteversion 5-20 degrees; the two hips differ a little."""
+    125-135 degrees, anteversion 5-20 degrees, shaft 5-9 degrees off vertical (knees closer than
+    hips); the two hips differ a little."""
     distance = rng.uniform(165.0, 200.0)
     radius = rng.uniform(22.5, 27.0)
     sides = []
     for name, s in SIDES.items():
         r = radius * rng.uniform(0.97, 1.03)
         centre = _v(s * distance / 2, rng.uniform(-3, 3), rng.uniform(-3, 3))
-        beta = np.deg2rad(180.0 - rng.uniform(125.0, 140.0))  # neck angle from straight down
+        angle = rng.uniform(125.0, 135.0)
+        tilt = np.deg2rad(rng.uniform(5.0, 9.0))
+        shaft = _v(-s * np.sin(tilt), rng.uniform(-0.05, 0.05), -np.cos(tilt))
+        phi = np.deg2rad(180.0 - angle) - tilt  # neck from straight down, toward lateral
         gamma = np.deg2rad(rng.uniform(5.0, 20.0))  # anteversion: the neck base lies posterior
-        neck = _v(s * np.sin(beta) * np.cos(gamma), -np.sin(gamma), -np.cos(beta) * np.cos(gamma))
+        neck = _v(s * np.sin(phi) * np.cos(gamma), -np.sin(gamma), -np.cos(phi) * np.cos(gamma))
         cup_axis = _v(-s * rng.uniform(0.45, 0.65), -rng.uniform(0.1, 0.25), 0.85)
-        sides.append(_HipSide(name, s, centre, r, neck / np.linalg.norm(neck), r * rng.uniform(1.8, 2.1),
-                              r * rng.uniform(0.6, 0.68), rng.uniform(3.0, 4.5), rng.uniform(9.0, 15.0),
-                              cup_axis / np.linalg.norm(cup_axis), rng.uniform(70.0, 82.0)))
+        sides.append(_HipSide(name, s, centre, r, _unit(neck), _unit(shaft), float(angle),
+                              r * rng.uniform(1.8, 2.1), r * rng.uniform(0.6, 0.68), rng.uniform(3.0, 4.5),
+                              rng.uniform(9.0, 15.0), _unit(cup_axis), rng.uniform(70.0, 80.0),
+                              rng.uniform(12.0, 18.0)))
     return distance, sides
 
 
@@ -307,120 +439,281 @@ def _sample_geometry(rng: np.random.Generator, config: HipPhantomConfig) -> _Geo
 
 
 # --------------------------------------------------------------------------------------------
-# Anatomy
+# Soft tissue
 
 
-def _paint_body(cv: _Canvas, rng: np.random.Generator, distance: float) -> tuple[float, float]:
-    """Skin, subcutaneous fat, muscle groups with fat planes, pelvic fat, bowel, bladder, vessels."""
+@dataclass
+class _Tissue:
+    """Per-case tissue signal: fat (a full-grid field, brighter toward the edges of the field of
+    view), muscle, yellow and red marrow."""
+
+    fat: np.ndarray
+    muscle: float
+    yellow: float
+    red: float
+    young: bool  # red-marrow islands in the pelvis
+
+
+def _body_sdf(ax: float, ay: float, thigh_r: float, thigh_x: float) -> Sdf:
+    """Trunk (elliptic, narrowing to the waist above the iliac crests) smoothly joined to the thighs."""
+    ax32, ay32, tr32, tx32 = (np.float32(v) for v in (ax, ay, thigh_r, thigh_x))
+
+    def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        waist = ax32 * (np.float32(1.0) - np.float32(0.14) * np.clip((z - np.float32(90.0)) / np.float32(90.0),
+                                                                     0.0, 1.0))
+        trunk = (np.sqrt((x / waist) ** 2 + (y / ay32) ** 2) - 1.0) * ay32
+        trunk = np.maximum(trunk, np.float32(-90.0) - z)
+        thighs = np.minimum(np.sqrt((x - tx32) ** 2 + y * y), np.sqrt((x + tx32) ** 2 + y * y)) - tr32
+        thighs = np.maximum(thighs, z - np.float32(20.0))
+        k = np.float32(40.0)  # smooth union: the buttocks blend into the thighs
+        h = np.clip(0.5 + 0.5 * (thighs - trunk) / k, 0.0, 1.0)
+        return thighs + (trunk - thighs) * h - k * h * (1.0 - h)
+
+    return sdf
+
+
+def _muscle_value(cv: _Canvas, base: float) -> Callable[[Box, list, np.ndarray], np.ndarray]:
+    def value(box: Box, xyz: list, sd: np.ndarray) -> np.ndarray:
+        return np.float32(base) * (1.0 + np.float32(0.05) * cv.striation[box] + np.float32(0.04) * cv.fine[box])
+    return value
+
+
+def _muscles(h: _HipSide, rng: np.random.Generator) -> list[list[_Shape]]:
+    """The hip's muscle bellies as chains of tapered rods (patient frame, mm), deepest painted last."""
+    s, c = h.s, h.centre
+    hx, cz = c[0], c[2]
+    shaft_top = c + h.neck_dir * h.neck_len
+
+    def p(dx: float, y: float, z: float) -> np.ndarray:
+        return _v(hx + s * dx, y, cz + z) + rng.normal(0.0, 3.0, 3)
+
+    return [
+        _chain([p(15, -95, 60), p(30, -85, -20), p(10, -60, -90)], 30, 22),  # gluteus maximus
+        _chain([p(-35, -25, -170), p(-28, -15, -90), p(-40, 0, -50)], 40, 24),  # adductor magnus
+        _chain([p(-35, 20, -150), p(-45, 20, -70), p(-70, 25, -45)], 25, 14),  # adductor longus/brevis
+        _chain([p(-15, -40, -210), p(-20, -45, -90), p(-25, -40, -55)], 30, 14),  # hamstrings
+        _chain([p(45, 0, -230), p(48, -5, -120), p(42, -5, -45)], 28, 20),  # vastus lateralis
+        _chain([p(18, 22, -230), p(18, 25, -90)], 26, 20),  # vastus intermedius
+        _chain([p(12, 50, -200), p(20, 45, -60), p(25, 35, 10)], 20, 12),  # rectus femoris
+        _chain([p(58, 38, -120), p(55, 35, -20), p(50, 25, 45)], 12, 16),  # tensor fasciae latae
+        _chain([p(60, -40, 125), p(62, -25, 60), p(48, -12, 5)], 30, 18),  # gluteus medius
+        _chain([p(40, -20, 85), p(42, -10, 30), p(38, 0, 0)], 14, 9),  # gluteus minimus
+        _chain([p(-5, -40, -75), p(30, -45, -70)], 13, 12),  # quadratus femoris
+        _chain([p(-60, -5, -40), p(-30, -5, -48), p(10, -15, -35)], 12, 8),  # obturator externus
+        _chain([p(-h.radius - h.gap - h.cup_thickness - 12, -10, -50),
+                p(-h.radius - h.gap - h.cup_thickness - 9, -15, 5)], 11, 13),  # obturator internus
+        _chain([p(-60, -20, 210), p(-40, 0, 110), p(-20, 20, 40), p(-22, 30, 0),
+                shaft_top + _v(-s * 18, -12, -30)], 24, 12),  # psoas into iliopsoas
+        _chain([p(25, -15, 130), p(-5, 5, 70), p(-18, 25, 20)], 22, 16),  # iliacus
+    ]
+
+
+def _paint_soft_tissue(cv: _Canvas, rng: np.random.Generator, distance: float, sides: list[_HipSide],
+                       tissue: _Tissue) -> tuple[float, float]:
+    """Skin, subcutaneous fat, muscles in their fascial planes, pelvic fat, bowel, bladder, vessels."""
     ax, ay = rng.uniform(165.0, 200.0), rng.uniform(105.0, 135.0)
     fat = rng.uniform(8.0, 35.0)
     thigh_r, thigh_x = rng.uniform(85.0, 105.0), distance / 2 + rng.uniform(-5.0, 15.0)
-    muscle = rng.uniform(0.17, 0.24)
+    body = _rough(_Shape(_v(-ax - 40, -ay - 40, -400), _v(ax + 40, ay + 40, 400),
+                         _body_sdf(ax, ay, thigh_r, thigh_x)), rng, 5.0)
+    depth = np.float32(fat) * (1.0 + np.float32(0.35) * cv.medium)  # subcutaneous fat of varying depth
+    cv.paint(body, [(0.0, 0.24), (1.5, tissue.fat), (depth, _muscle_value(cv, tissue.muscle * 0.9))])
 
-    def body_sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-        pelvis = (np.sqrt((x / np.float32(ax)) ** 2 + (y / np.float32(ay)) ** 2) - 1.0) * np.float32(ay)
-        pelvis = np.maximum(pelvis, np.float32(-90.0) - z)
-        thighs = np.minimum(np.sqrt((x - np.float32(thigh_x)) ** 2 + y * y),
-                            np.sqrt((x + np.float32(thigh_x)) ** 2 + y * y)) - np.float32(thigh_r)
-        thighs = np.maximum(thighs, z - np.float32(20.0))
-        k = np.float32(40.0)  # smooth union: the buttocks blend into the thighs
-        h = np.clip(0.5 + 0.5 * (thighs - pelvis) / k, 0.0, 1.0)
-        return thighs + (pelvis - thighs) * h - k * h * (1.0 - h)
+    # Pelvic cavity: the true pelvis between the obturators and the false pelvis between the iliaci.
+    inner = distance / 2 - sides[0].radius
+    for c, radii in ((_v(0, 0, -10), (inner - 18, 55, 55)), (_v(0, 5, 85), (inner + 20, 65, 70))):
+        cv.paint(_rough(_ellipsoid(c, radii), rng, 6.0), [(0.0, tissue.fat)])
 
-    body = _Shape(_v(-ax - 40, -ay - 40, -400), _v(ax + 40, ay + 40, 400), body_sdf)
-    cv.paint(body, 0.26)  # skin
-    cv.paint(body, FAT, inset=1.5)
-    cv.paint(body, muscle, inset=fat)
-    for s in (1.0, -1.0):
-        hx = s * distance / 2
-        groups = [  # (centre, radii) of muscle bellies, each wrapped in a thin fat plane
-            (_v(hx + s * 40, -30, 75), (32, 55, 65)),  # gluteus medius/minimus
-            (_v(hx + s * 5, -85, -5), (65, 35, 85)),  # gluteus maximus
-            (_v(hx - s * 38, -5, -10), (12, 35, 30)),  # obturator internus
-            (_v(hx - s * 30, 5, -150), (38, 45, 95)),  # adductors
-            (_v(hx + s * 48, 5, -150), (26, 40, 110)),  # vastus lateralis
-            (_v(hx + s * 45, 45, -40), (14, 18, 60)),  # tensor fasciae latae
-        ]
-        for c, radii in groups:
-            rot = _rotation(rng, 8.0)
-            shape = _ellipsoid(c + rng.uniform(-6, 6, 3), np.asarray(radii) * rng.uniform(0.85, 1.15, 3), rot)
-            cv.paint(shape, FAT)
-            cv.paint(shape, muscle * rng.uniform(0.85, 1.2), inset=1.3)
-        psoas = _capsule(_v(hx - s * 22, 30, -45), _v(hx - s * 50, 5, 150), 20.0, 24.0)
-        cv.paint(psoas, FAT)
-        cv.paint(psoas, muscle * rng.uniform(0.9, 1.15), inset=1.3)
-        # Femoral vessels, anterior and medial to the hip: bright from slow flow on STIR.
-        vessel = _capsule(_v(hx - s * 25, 40, 80), _v(hx - s * 12, 38, -200), rng.uniform(3.5, 5.0))
-        cv.paint(vessel, rng.uniform(0.45, 0.7))
-    cavity = _ellipsoid(_v(0, 0, 50), (distance / 2 - 40, 60, 80))
-    cv.paint(cavity, FAT * 1.5)
-    for _ in range(int(rng.integers(10, 18))):  # bowel loops: wall, then content of varied signal
-        c = _v(rng.uniform(-60, 60), rng.uniform(-40, 45), rng.uniform(20, 120))
-        loop = _ellipsoid(c, rng.uniform(10, 22, 3), _rotation(rng, 40.0))
-        cv.paint(loop, rng.uniform(0.18, 0.26))
-        cv.paint(loop, rng.uniform(0.2, 0.6), inset=2.5)
-    bladder = _ellipsoid(_v(rng.uniform(-8, 8), rng.uniform(15, 30), rng.uniform(-5, 15)),
-                         (rng.uniform(35, 55), rng.uniform(25, 40), rng.uniform(25, 40)))
-    cv.paint(bladder, 0.15)  # wall
-    cv.paint(bladder, URINE * rng.uniform(0.9, 1.0), inset=2.5)
+    for h in sides:
+        for chain in _muscles(h, rng):
+            value = _muscle_value(cv, tissue.muscle * rng.uniform(0.85, 1.15))
+            # Each belly in a thin fascial plane (fat, or fat with small vessels: darker or brighter
+            # than muscle), with its own signal. Sub-pixel planes show as faint partial-volume lines.
+            plane = tissue.muscle * rng.choice([0.35, 0.55, 1.5])
+            for rod in chain:
+                cv.paint(_rough(rod, rng, 2.0), [(0.0, plane), (rng.uniform(0.5, 0.9), value)])
+    _paint_pelvic_organs(cv, rng, distance, tissue)
+    _paint_vessels(cv, rng, sides)
     return ax, ay
 
 
+def _paint_pelvic_organs(cv: _Canvas, rng: np.random.Generator, distance: float, tissue: _Tissue) -> None:
+    """Bladder (bright urine), rectum and bowel loops (wall plus fluid, faeces or gas)."""
+    for _ in range(int(rng.integers(6, 11))):
+        start = _v(rng.uniform(-0.3, 0.3) * distance, rng.uniform(-30, 50), rng.uniform(50, 150))
+        points = [start]
+        for _ in range(int(rng.integers(2, 4))):
+            points.append(points[-1] + rng.normal(0.0, 25.0, 3))
+        radius = rng.uniform(8.0, 16.0)
+        content = rng.choice(["fluid", "faeces", "gas"], p=[0.45, 0.4, 0.15])
+        inside = {"fluid": rng.uniform(0.55, 0.9), "faeces": rng.uniform(0.2, 0.4), "gas": 0.01}[content]
+        for rod in _chain(points, radius, radius):
+            cv.paint(_rough(rod, rng, 2.0), [(0.0, rng.uniform(0.2, 0.28)),
+                                             (2.2, lambda box, xyz, sd, v=inside: np.float32(v)
+                                              * (1.0 + np.float32(0.25) * cv.fine[box]))])
+    rectum = _chain([_v(rng.uniform(-6, 6), -55, -45), _v(rng.uniform(-8, 8), -65, 10),
+                     _v(rng.uniform(-20, 20), -60, 60)], rng.uniform(13, 20), rng.uniform(12, 16))
+    for rod in rectum:
+        cv.paint(_rough(rod, rng, 3.0), [(0.0, 0.22), (2.5, lambda box, xyz, sd: np.float32(0.25)
+                                                        * (1.0 + np.float32(0.4) * cv.fine[box]))])
+    bladder = _ellipsoid(_v(rng.uniform(-8, 8), rng.uniform(15, 30), rng.uniform(-10, 10)),
+                         (rng.uniform(35, 55), rng.uniform(25, 40), rng.uniform(22, 38)), _rotation(rng, 8.0))
+    cv.paint(_rough(bladder, rng, 3.0), [(0.0, 0.14), (2.5, URINE * rng.uniform(0.9, 1.0))])
+
+
+def _paint_vessels(cv: _Canvas, rng: np.random.Generator, sides: list[_HipSide]) -> None:
+    """Iliac-femoral vessels along the pelvic brim and in front of the hip (vein bright from slow
+    flow, artery often a flow void), pelvic veins, and small vessels in the fascial planes."""
+    for h in sides:
+        s, hx = h.s, h.centre[0]
+        for offset, radius, value in ((-6.0, rng.uniform(4.5, 6.0), rng.uniform(0.5, 0.75)),  # vein, medial
+                                      (5.0, rng.uniform(3.5, 4.5), rng.choice([0.06, rng.uniform(0.3, 0.5)]))):
+            x = hx - s * (30 - offset)
+            path = [_v(s * 45 + s * offset, 10, 130), _v(x - s * 8, 32, 40), _v(x, 38, -10), _v(x + s * 10, 30, -220)]
+            for rod in _chain([q + rng.normal(0, 2, 3) for q in path], radius, radius * 0.9):
+                cv.paint(rod, [(0.0, value)])
+    for _ in range(int(rng.integers(10, 20))):  # pelvic venous plexus and small branches
+        a = _v(rng.uniform(-60, 60), rng.uniform(-60, 30), rng.uniform(-40, 80))
+        cv.paint(_capsule(a, a + rng.normal(0, 18, 3), rng.uniform(1.0, 2.8)), [(0.0, rng.uniform(0.35, 0.75))])
+    for _ in range(int(rng.integers(16, 30))):  # intramuscular and subcutaneous vessels: thin bright lines
+        h = sides[int(rng.integers(0, 2))]
+        a = h.centre + _v(h.s * rng.uniform(-60, 90), rng.uniform(-80, 60), rng.uniform(-230, 100))
+        b = a + _v(rng.normal(0, 8), rng.normal(0, 8), rng.uniform(25, 70) * rng.choice([-1, 1]))
+        cv.paint(_capsule(a, b, rng.uniform(0.5, 1.2)), [(0.0, rng.uniform(0.3, 0.6))])
+
+
+# --------------------------------------------------------------------------------------------
+# Bone
+
+
 def _pelvic_bones(sides: list[_HipSide], rng: np.random.Generator) -> tuple[list[_Shape], list[_Shape]]:
-    """(bones, cups): ilium, ischium, pubic rami and sacrum; the acetabular cups are separate
-    because they are the 'acetabulum' segments."""
+    """(bones, cups): ilium, ischium, pubic rami, sacrum and the lowest lumbar vertebrae; the
+    acetabular cups are separate because they are the 'acetabulum' segments."""
     bones, cups = [], []
     for h in sides:
         c, s, r = h.centre, h.s, h.radius
         r_in = r + h.gap
         cups.append(_cup(c, r_in, r_in + h.cup_thickness, h.cup_axis, h.cup_half_angle))
-        roof = c + h.cup_axis * (r_in + 0.4 * h.cup_thickness)
-        crest = _v(c[0] + s * rng.uniform(35, 60), c[2] + rng.uniform(110, 140))
-        bones.append(_slab_capsule(_v(roof[0], roof[2]), crest, rng.uniform(20, 26), rng.uniform(8, 11),
-                                   c[1] - rng.uniform(10, 20), rng.uniform(40, 55)))
-        bones.append(_capsule(c + _v(-s * 14, -14, -0.55 * r), c + _v(-s * 28, -30, -r - 45),
-                              rng.uniform(12, 14), rng.uniform(9, 11)))  # ischium to its tuberosity
+        roof = c + h.cup_axis * (r_in + 0.45 * h.cup_thickness)
+        mid = _v(c[0] + s * rng.uniform(5, 20), c[2] + rng.uniform(55, 70))
+        crest = _v(c[0] + s * rng.uniform(35, 55), c[2] + rng.uniform(115, 140))
+        y0, half_y, shear = c[1] - rng.uniform(10, 20), rng.uniform(40, 55), s * rng.uniform(0.2, 0.45)
+        bones.append(_rough(_slab(_v(roof[0], roof[2]), mid, rng.uniform(20, 25), rng.uniform(11, 15),
+                                  y0, half_y, shear), rng, 2.0))  # supra-acetabular ilium
+        bones.append(_rough(_slab(mid, crest, rng.uniform(10, 14), rng.uniform(6, 8), y0, half_y, shear),
+                            rng, 2.0))  # iliac wing
+        bones.append(_rough(_capsule(c + _v(-s * 8, -48, 55), _v(s * 42, -78, c[2] + 75), 14.0, 12.0),
+                            rng, 1.5))  # posterior ilium to the sacroiliac joint
+        bones.append(_rough(_capsule(c + _v(-s * 14, -14, -0.55 * r), c + _v(-s * 28, -30, -r - 45),
+                                     rng.uniform(12, 14), rng.uniform(9, 11)), rng, 1.5))  # ischium
         symphysis = _v(s * rng.uniform(5, 8), 38, c[2] - rng.uniform(35, 45))
-        bones.append(_capsule(c + _v(-s * 18, 12, -0.35 * r), symphysis, 9.0, 8.0))  # superior pubic ramus
-        bones.append(_capsule(symphysis + _v(0, 0, -12), c + _v(-s * 30, -25, -r - 40), 7.0, 8.0))
-    bones.append(_ellipsoid(_v(0, -80, 70), (45, 22, 65), _rotation(rng, 6.0)))  # sacrum
+        bones.append(_rough(_capsule(c + _v(-s * 18, 12, -0.35 * r), symphysis, 9.0, 8.0), rng, 1.0))
+        bones.append(_rough(_capsule(symphysis + _v(0, 0, -12), c + _v(-s * 30, -25, -r - 40), 7.0, 8.0),
+                            rng, 1.0))  # inferior pubic ramus
+    bones.append(_rough(_ellipsoid(_v(0, -80, 70), (45, 22, 65), _rotation(rng, 6.0)), rng, 2.0))  # sacrum
     return bones, cups
 
 
-def _femur(h: _HipSide, rng: np.random.Generator) -> tuple[list[_Shape], _Shape]:
-    """(parts, shaft) of one proximal femur: head, neck, greater and lesser trochanter, shaft."""
-    c, s, n = h.centre, h.s, h.neck_dir
+def _spine(cv: _Canvas, rng: np.random.Generator) -> None:
+    """L4 and L5 bodies with their discs at the top of the posterior slices (lordotic)."""
+    z = rng.uniform(125.0, 140.0)
+    for level in range(2):
+        y = -45.0 + 6.0 * level
+        body = _rough(_ellipsoid(_v(0, y, z + 14.0), (rng.uniform(22, 26), 17, 13)), rng, 1.0)
+        cv.paint(body, [(0.0, CORTEX), (1.5, rng.uniform(0.12, 0.2))])
+        disc = _ellipsoid(_v(0, y - 2, z - 3.0), (rng.uniform(21, 24), 16, 4.5))
+        cv.paint(disc, [(0.0, 0.14), (1.8, rng.uniform(0.3, 0.55))])
+        z += 35.0
+
+
+def _femur(h: _HipSide, rng: np.random.Generator) -> tuple[_Shape, _Shape, _Shape]:
+    """(femur, shaft, head): the proximal femur as one smooth union of head (with its fovea), neck,
+    greater and lesser trochanter and shaft, so the neck flares into the trochanters."""
+    c, s, n, d = h.centre, h.s, h.neck_dir, h.shaft_dir
     base = c + n * h.neck_len
-    head = _sphere(c, h.radius)
-    neck = _capsule(c + n * 0.3 * h.radius, base, h.neck_radius, h.neck_radius * 1.25)
-    trochanter = _ellipsoid(base + _v(s * 12, -6, 12), (15, 20, 24) * rng.uniform(0.9, 1.1, 3))
-    shaft_top = base + _v(-s * 4, 0, -12)
+    head = _head(h)
+    neck = _capsule(c + n * 0.3 * h.radius, base, h.neck_radius, h.neck_radius * 1.3)
+    trochanter = _ellipsoid(base + _v(s * 11, -8, 12), _v(13, 19, 22) * rng.uniform(0.9, 1.1, 3), _rotation(rng, 8))
+    shaft_top = base + _v(s * 2, -2, -6)
     shaft_r = rng.uniform(13.0, 16.0)
-    shaft = _capsule(shaft_top, shaft_top + _v(-s * 25, 6, -300), shaft_r + 4, shaft_r)
-    lesser = _ellipsoid(shaft_top + _v(-s * 15, -10, -28), (9, 8, 12))
-    return [head, neck, trochanter, shaft, lesser], shaft
+    shaft = _capsule(shaft_top, shaft_top + d * 320, shaft_r + 6, shaft_r)
+    lesser = _ellipsoid(shaft_top + _v(-s * 15, -10, -30), (9, 8, 12))
+    femur = _union([head, _union([neck, trochanter, shaft, lesser], 9.0)], 5.0)
+    c32, r32 = c.astype(np.float32), np.float32(h.radius + 1.0)
+
+    def damp(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:  # no roughness on the head
+        dist = np.sqrt((x - c32[0]) ** 2 + (y - c32[1]) ** 2 + (z - c32[2]) ** 2)
+        return np.clip((dist - r32) / np.float32(8.0), 0.0, 1.0)
+
+    femur = _rough(_Shape(femur.lo, femur.hi, femur.sdf, damp=damp), rng, 1.2)
+    return femur, shaft, head
 
 
-def _head_region(h: _HipSide) -> _Shape:
-    """The femoral head segment: the head sphere up to the head-neck junction plane."""
-    c32, n32 = h.centre.astype(np.float32), h.neck_dir.astype(np.float32)
-    cut = np.float32(np.sqrt(max(h.radius**2 - h.neck_radius**2, 0.0)))
+def _fovea(h: _HipSide) -> tuple[np.ndarray, float]:
+    """Centre and radius of the sphere carved out of the head for the fovea capitis (a 3 mm pit on
+    the medial, slightly inferior and posterior head surface, where the ligamentum teres attaches)."""
+    u = _unit(_v(-h.s, -0.15, -0.45))
+    return h.centre + u * (h.radius + 2.5), 5.5
+
+
+def _head(h: _HipSide) -> _Shape:
+    """The femoral head sphere minus the fovea."""
     sphere = _sphere(h.centre, h.radius)
+    fc, fr = _fovea(h)
+    fc32, fr32 = fc.astype(np.float32), np.float32(fr)
 
     def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-        along = (x - c32[0]) * n32[0] + (y - c32[1]) * n32[1] + (z - c32[2]) * n32[2]
-        return np.maximum(sphere.sdf(x, y, z), along - cut)
+        pit = fr32 - np.sqrt((x - fc32[0]) ** 2 + (y - fc32[1]) ** 2 + (z - fc32[2]) ** 2)
+        return np.maximum(sphere.sdf(x, y, z), pit)
 
     return _Shape(sphere.lo, sphere.hi, sdf)
 
 
+def _head_region(h: _HipSide) -> _Shape:
+    """The femoral head segment: the head (with its fovea) up to the head-neck junction plane."""
+    c32, n32 = h.centre.astype(np.float32), h.neck_dir.astype(np.float32)
+    cut = np.float32(np.sqrt(max(h.radius**2 - h.neck_radius**2, 0.0)))
+    head = _head(h)
+
+    def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        along = (x - c32[0]) * n32[0] + (y - c32[1]) * n32[1] + (z - c32[2]) * n32[2]
+        return np.maximum(head.sdf(x, y, z), along - cut)
+
+    return _Shape(head.lo, head.hi, sdf)
+
+
+def _physis(h: _HipSide) -> _Shape:
+    """The physeal scar: a thin cap-shaped plate across the head-neck junction, convex toward the head
+    centre (part of a sphere centred down the neck axis), limited to the head and neck."""
+    q = (h.centre + h.neck_dir * 1.3 * h.radius).astype(np.float32)
+    big = np.float32(0.95 * h.radius)
+    c32, n32, lim = h.centre.astype(np.float32), h.neck_dir.astype(np.float32), np.float32(0.95 * h.radius)
+
+    def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        shell = np.abs(np.sqrt((x - q[0]) ** 2 + (y - q[1]) ** 2 + (z - q[2]) ** 2) - big) - np.float32(0.7)
+        along = (x - c32[0]) * n32[0] + (y - c32[1]) * n32[1] + (z - c32[2]) * n32[2]
+        return np.maximum(shell, along - lim)
+
+    return _Shape(h.centre - h.radius, h.centre + h.radius, sdf)
+
+
+def _marrow(cv: _Canvas, tissue: _Tissue, red: bool) -> Callable[[Box, list, np.ndarray], np.ndarray]:
+    """Marrow signal: fatty marrow dark and slightly heterogeneous; in young patients' pelvic bones,
+    islands of red (haematopoietic) marrow a little brighter."""
+    y = np.float32(tissue.yellow)
+
+    def value(box: Box, xyz: list, sd: np.ndarray) -> np.ndarray:
+        out = y * (1.0 + np.float32(0.18) * cv.fine[box] + np.float32(0.1) * cv.coarse[box])
+        if red and tissue.young:
+            islands = np.clip((cv.medium[box] - np.float32(0.7)) / np.float32(0.6), 0.0, 1.0)
+            out = out + np.float32(tissue.red - tissue.yellow) * islands
+        return out
+
+    return value
+
+
 # --------------------------------------------------------------------------------------------
-# Lesions
-
-
-def _wobble(rng: np.random.Generator, amplitude: float, n: int = 3) -> np.ndarray:
-    k = rng.normal(0.0, 0.25, size=(n, 3))
-    return np.column_stack([k, rng.uniform(0, 2 * np.pi, n), np.full(n, amplitude / n)])
+# Joint, lesions
 
 
 def _shows(geo: _Geometry, point: np.ndarray) -> bool:
@@ -430,51 +723,66 @@ def _shows(geo: _Geometry, point: np.ndarray) -> bool:
     return 0.5 <= k <= geo.shape[0] - 1.5
 
 
+def _frame(u: np.ndarray) -> np.ndarray:
+    """Rotation whose third column is ``u`` (an ellipsoid flattened along u)."""
+    t1 = _unit(np.cross(u, _v(0, 1, 0)) if abs(u[1]) < 0.9 else np.cross(u, _v(1, 0, 0)))
+    return np.column_stack([t1, np.cross(u, t1), u])
+
+
+def _padded(shape: _Shape, mm: float) -> _Shape:
+    return _Shape(shape.lo - mm, shape.hi + mm, shape.sdf)
+
+
 def _femoral_bme(h: _HipSide, rng: np.random.Generator, geo: _Geometry) -> list[_Shape]:
-    """1-2 edema blobs in the head, most often in the weight-bearing superolateral part; each
-    centred in the head's marrow on a slice that is acquired, so a drawn lesion always shows."""
+    """1-2 edema cores, mostly subchondral in the weight-bearing superolateral head, flattened
+    along the articular surface; each centred in the head's marrow on an acquired slice."""
+    cut = np.sqrt(max(h.radius**2 - h.neck_radius**2, 0.0))
     blobs = []
     for _ in range(int(rng.integers(1, 3))):
-        c = h.centre
+        centre, u = h.centre + _v(0, 0, 0.5 * h.radius), _v(0, 0, 1)
         for _ in range(100):  # rejection sampling: most candidates are acquired
-            dy = rng.uniform(-0.45, 0.45) * h.radius
-            reach = np.sqrt(max((0.62 * h.radius) ** 2 - dy**2, 1.0))
-            angle = rng.normal(np.deg2rad(20.0), np.deg2rad(45.0))  # from vertical, toward lateral
-            rho = reach * rng.uniform(0.2, 1.0)
-            candidate = h.centre + _v(h.s * rho * np.sin(angle), dy, rho * np.cos(angle))
-            if _shows(geo, candidate):
-                c = candidate
+            tilt = rng.normal(np.deg2rad(25.0), np.deg2rad(35.0))  # from vertical, toward lateral
+            u_try = _unit(_v(h.s * np.sin(tilt), rng.uniform(-0.5, 0.5), np.cos(tilt)))
+            candidate = h.centre + u_try * rng.uniform(0.35, 0.78) * h.radius
+            if _shows(geo, candidate) and (candidate - h.centre) @ h.neck_dir < cut - 4.0:
+                centre, u = candidate, u_try
                 break
-        radii = rng.uniform(4.5, 14.0, 3) * h.radius / 25.0
-        blobs.append(_ellipsoid(c, radii, _rotation(rng, 45.0), _wobble(rng, 0.15 * radii.min())))
+        scale = h.radius / 25.0
+        radii = _v(rng.uniform(6.0, 15.0), rng.uniform(6.0, 14.0), rng.uniform(4.5, 9.0)) * scale
+        blobs.append(_ellipsoid(centre, radii, _frame(u)))
     return blobs
 
 
 def _acetabular_bme(h: _HipSide, rng: np.random.Generator, geo: _Geometry) -> list[_Shape]:
-    """An edema blob in the acetabular roof, centred in the cup's marrow on an acquired slice."""
-    r_mid = h.radius + h.gap + h.cup_thickness / 2
+    """An edema core under the acetabular roof's subchondral plate, on an acquired slice."""
+    inner = h.radius + h.gap + 2.4
+    depth = rng.uniform(1.5, max(2.0, 0.45 * h.cup_thickness))
     cos_max = np.cos(np.deg2rad(h.cup_half_angle - 18.0))
-    c = h.centre + r_mid * h.cup_axis
+    u = h.cup_axis
     for _ in range(200):
-        v = h.cup_axis + rng.normal(0.0, 0.6, 3)
-        v /= np.linalg.norm(v)
-        candidate = h.centre + r_mid * v
-        if v @ h.cup_axis > cos_max and _shows(geo, candidate):
-            c = candidate
+        v = _unit(h.cup_axis + rng.normal(0.0, 0.6, 3))
+        if v @ h.cup_axis > cos_max and _shows(geo, h.centre + (inner + depth) * v):
+            u = v
             break
-    radii = rng.uniform(4.0, 10.0, 3)
-    return [_ellipsoid(c, radii, _rotation(rng, 45.0), _wobble(rng, 0.15 * radii.min()))]
+    radii = _v(rng.uniform(6.0, 13.0), rng.uniform(6.0, 12.0), rng.uniform(3.5, 6.5))
+    return [_ellipsoid(h.centre + (inner + depth) * u, radii, _frame(u))]
 
 
-def _effusion(h: _HipSide, rng: np.random.Generator) -> list[_Shape]:
-    """Joint fluid or synovitis distending the capsule around the neck and the head-neck junction."""
-    thick = rng.uniform(3.0, 9.0)
-    n = h.neck_dir
-    sleeve = _capsule(h.centre + n * 0.35 * h.radius, h.centre + n * 0.95 * h.neck_len,
-                      h.neck_radius + thick, h.neck_radius * 1.2 + thick * rng.uniform(0.6, 1.0))
-    recess = _ellipsoid(h.centre + n * 0.7 * h.neck_len + _v(0, 0, -h.neck_radius * 0.8),
-                        (thick + 6, thick + 10, thick + 4), _rotation(rng, 20.0))  # inferior recess
-    return [sleeve, recess]
+def _joint_envelope(h: _HipSide, rng: np.random.Generator) -> _Shape:
+    """Inner surface of the joint capsule: snug over the head cartilage and the neck, distended by an
+    effusion or synovitis (by ``lesions['distension']`` mm) with its inferior and anterior recesses
+    along the neck."""
+    c, n, r, rn, length = h.centre, h.neck_dir, h.radius, h.neck_radius, h.neck_len
+    dist = h.lesions["distension"]
+    parts = [_sphere(c, r + 2.0 + 0.45 * dist),
+             _capsule(c + n * 0.45 * r, c + n * 0.92 * length, rn * 1.05 + 1.3 + dist, rn * 1.28 + 1.3 + 0.6 * dist)]
+    if dist > 0:
+        for toward, along, share in ((_v(0, 0, -1), 0.6, 0.55), (_v(0, 1, 0), 0.45, 0.4)):
+            v = _unit(toward - n * (n @ toward))
+            axes = np.column_stack([n, _unit(np.cross(n, v)), v])
+            radii = (0.3 * length, rn * rng.uniform(0.6, 0.8), share * dist + 2.5)
+            parts.append(_ellipsoid(c + n * along * length + v * (rn + share * dist), radii, axes))
+    return _rough(_union(parts, 4.0), rng, 0.8)
 
 
 def _sample_lesions(sides: list[_HipSide], rng: np.random.Generator, config: HipPhantomConfig) -> None:
@@ -487,8 +795,10 @@ def _sample_lesions(sides: list[_HipSide], rng: np.random.Generator, config: Hip
             "acetabular_strength": float(rng.uniform(0.3, 0.8)),
             "effusion_kind": "synovitis" if rng.random() < 0.3 else "effusion",
         }
-        h.lesions["effusion_value"] = float(rng.uniform(0.45, 0.7) if h.lesions["effusion_kind"] == "synovitis"
-                                            else rng.uniform(0.75, 1.0))
+        synovitis = h.lesions["effusion_kind"] == "synovitis"
+        h.lesions["effusion_value"] = float(rng.uniform(0.45, 0.7) if synovitis else rng.uniform(0.75, 1.0))
+        distension = rng.uniform(2.5, 6.0) if synovitis else rng.uniform(3.0, 9.0)
+        h.lesions["distension"] = round(float(distension), 3) if h.lesions["effusion"] else 0.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -502,105 +812,171 @@ class _Render:
     geometry: _Geometry
     sides: list[_HipSide]
     acquisition: dict
+    young: bool = False
 
 
 def _render(rng: np.random.Generator, config: HipPhantomConfig) -> _Render:
     geo = _sample_geometry(rng, config)
     distance, sides = _sample_sides(rng)
     _sample_lesions(sides, rng, config)
-    cv = _Canvas(geo.shape, geo.ijk_to_patient, geo.spacing[0])
-    ax, ay = _paint_body(cv, rng, distance)
+    cv = _Canvas(geo, rng)
+    fat = mri.fat_suppression(rng, geo.shape, geo.ijk_to_patient, FAT) * (1.0 + np.float32(0.2) * cv.coarse)
+    tissue = _Tissue(fat, rng.uniform(0.2, 0.27), rng.uniform(0.06, 0.1), rng.uniform(0.16, 0.26),
+                     bool(rng.random() < 0.45))
+    body = _paint_soft_tissue(cv, rng, distance, sides, tissue)
+    envelopes = [_joint_envelope(h, rng) for h in sides]
+    for h, env in zip(sides, envelopes):  # capsule wall (below the rim) around a film of joint fluid
+        a32, c32 = h.cup_axis.astype(np.float32), h.centre.astype(np.float32)
+        rim = np.float32(np.cos(np.deg2rad(h.cup_half_angle - 4.0)))
+
+        def below_rim(box: Box, sd: np.ndarray, xyz: list, a32=a32, c32=c32, rim=rim) -> np.ndarray:
+            d = [xyz[i] - c32[i] for i in range(3)]
+            norm = np.sqrt(d[0] ** 2 + d[1] ** 2 + d[2] ** 2) + np.float32(1e-6)
+            along = (d[0] * a32[0] + d[1] * a32[1] + d[2] * a32[2]) / norm
+            return np.where((sd < 0) | (along < rim), np.float32(1.0), np.float32(0.0))
+
+        cv.paint(env, [(-1.8, CAPSULE), (0.0, 0.32)], where=below_rim)
+
     masks: dict[str, np.ndarray] = {s.name: np.zeros(geo.shape, dtype=bool) for s in HIP_SEGMENTS}
+    bone_any = _paint_pelvis(cv, rng, sides, tissue, masks)
+    _spine(cv, rng)
+    for h in sides:
+        bone_any |= _paint_femur(cv, h, rng, tissue, masks)
+    soft_exclusions = _paint_joint_linings(cv, sides)
+    for h in sides:
+        _add_bme(cv, h, rng, geo, masks, tissue)
+    for h, env in zip(sides, envelopes):
+        if h.lesions["effusion"]:
+            _add_effusion(cv, h, env, bone_any | soft_exclusions | masks[segment(h.name, "femoral_head").name],
+                          masks)
 
-    # Pelvic bone: every cortex first, then every marrow, so joined bones show no inner cortex line.
+    acq = _acquire(cv, rng, geo, body)
+    return _Render(acq.pop("stored"), masks, geo, sides, acq, tissue.young)
+
+
+def _paint_pelvis(cv: _Canvas, rng: np.random.Generator, sides: list[_HipSide], tissue: _Tissue,
+                  masks: dict[str, np.ndarray]) -> np.ndarray:
+    """Pelvic bones: every cortex first, then every marrow, so joined bones show no inner cortex line;
+    then the thick subchondral plate of the acetabular roof (the sourcil). Returns the bone mask."""
     bones, cups = _pelvic_bones(sides, rng)
-    pelvic_marrow = rng.uniform(0.09, 0.14)
-    for shape in bones + cups:
-        cv.paint(shape, CORTEX)
-    for h in sides:  # cartilage lining the cup
-        cv.paint(_cup(h.centre, h.radius + h.gap - 2.0, h.radius + h.gap, h.cup_axis, h.cup_half_angle),
-                 CARTILAGE)
-    for shape in bones + cups:
-        cv.paint(shape, pelvic_marrow, inset=1.6)
-    bone_any = np.zeros(geo.shape, dtype=bool)
-    for shape in bones:
-        bone_any |= cv.mask(shape)
-
-    for h, cup in zip(sides, cups):
-        cup_mask = cv.mask(cup)
-        masks[segment(h.name, "acetabulum").name] = cup_mask
-        bone_any |= cup_mask
-        femur_parts, shaft = _femur(h, rng)
-        cv.paint(_sphere(h.centre, h.radius + 1.8), CARTILAGE)
-        yellow = rng.uniform(0.07, 0.11)  # fatty marrow: suppressed on STIR
-        for part in femur_parts:
-            cv.paint(part, CORTEX)
-        for part in femur_parts:
-            cv.paint(part, yellow, inset=1.2)
-        top_z = np.float32(h.centre[2] + h.neck_dir[2] * h.neck_len - 30.0)
-        # The diaphysis has a thick cortex: repaint the shaft's outer 3-6 mm below the trochanters.
-        cv.paint(shaft, CORTEX, where=lambda box, sd, xyz, t=top_z: ((sd > -4.5) & (xyz[2] < t)).astype(np.float32))
-        femur_mask = np.zeros(geo.shape, dtype=bool)
-        for part in femur_parts:
-            femur_mask |= cv.mask(part)
-        bone_any |= femur_mask
-        head = _head_region(h)
-        masks[segment(h.name, "femoral_head").name] = cv.mask(head)
-        _add_lesions(cv, h, head, cup, masks, geo, rng, yellow, pelvic_marrow)
-    _add_effusions(cv, sides, masks, bone_any, rng)
-
-    acq = _acquire(cv.image, rng, geo, (ax, ay))
-    return _Render(acq.pop("stored"), masks, geo, sides, acq)
+    found = [cv.evaluate(shape) for shape in bones + cups]
+    bone_any = np.zeros(cv.shape, dtype=bool)
+    for shape, hit in zip(bones + cups, found):
+        if hit is not None:
+            cv.paint(shape, [(0.0, CORTEX)], found=hit)
+            bone_any[hit[0]] |= hit[1] < 0
+    marrow = _marrow(cv, tissue, red=True)
+    for shape, hit in zip(bones + cups, found):
+        if hit is not None:
+            cv.paint(shape, [(1.6, marrow)], found=hit)
+    for h, hit in zip(sides, found[len(bones):]):
+        masks[segment(h.name, "acetabulum").name] = (cv.full(hit[0], hit[1] < 0) if hit is not None
+                                                     else np.zeros(cv.shape, dtype=bool))
+        r_in = h.radius + h.gap
+        cv.paint(_cup(h.centre, r_in, r_in + 2.6, h.cup_axis, h.cup_half_angle - 12.0), [(0.0, CORTEX)])
+        cv.paint(_cup(h.centre, r_in - 2.0, r_in, h.cup_axis, h.cup_half_angle), [(0.0, CARTILAGE)])
+    return bone_any
 
 
-def _add_lesions(cv: _Canvas, h: _HipSide, head: _Shape, cup: _Shape, masks: dict[str, np.ndarray],
-                 geo: _Geometry, rng: np.random.Generator, yellow: float, red: float) -> None:
-    """Femoral and acetabular BME: blobs clipped to the marrow of their bone; the mask is exactly the
-    painted voxels; intensity is highest in the blob's core and fades toward its edge."""
-    head_marrow = cv.mask(head, inset=1.2)
-    cup_marrow = cv.mask(cup, inset=1.6)
-    plans = [("femoral_bme", _femoral_bme, head_marrow, yellow, h.lesions["bme_strength"]),
-             ("acetabular_bme", _acetabular_bme, cup_marrow, red, h.lesions["acetabular_strength"])]
-    for region, make, inside, base, strength in plans:
+def _paint_femur(cv: _Canvas, h: _HipSide, rng: np.random.Generator, tissue: _Tissue,
+                 masks: dict[str, np.ndarray]) -> np.ndarray:
+    """Head cartilage, cortex, fatty marrow, the thick diaphyseal cortex, the physeal scar and the
+    ligamentum teres in the fovea. Returns the femur's mask; sets the femoral head segment."""
+    femur, shaft, head = _femur(h, rng)
+    cv.paint(head, [(-1.8, CARTILAGE)])
+    hit = cv.evaluate(femur)
+    if hit is None:
+        return np.zeros(cv.shape, dtype=bool)
+    cv.paint(femur, [(0.0, CORTEX), (1.2, _marrow(cv, tissue, red=False))], found=hit)
+    top_z = np.float32(h.centre[2] + h.neck_dir[2] * h.neck_len - 30.0)
+    thick = np.float32(rng.uniform(3.5, 6.0))
+    # The diaphysis has a thick cortex: repaint the shaft's outer 3.5-6 mm below the trochanters.
+    cv.paint(shaft, [(0.0, CORTEX)],
+             where=lambda box, sd, xyz: ((sd > -thick) & (xyz[2] < top_z)).astype(np.float32))
+    marrow = cv.full(hit[0], hit[1] < -1.2)
+    cv.paint(_physis(h), [(0.0, CORTEX)], where=lambda box, sd, xyz: marrow[box].astype(np.float32))
+    fc, fr = _fovea(h)
+    cv.paint(_capsule(fc, fc + _unit(_v(-h.s, 0.1, -0.6)) * 14.0, 2.2, 3.0), [(0.0, 0.1)])  # ligamentum teres
+    masks[segment(h.name, "femoral_head").name] = cv.mask(_head_region(h))
+    return cv.full(hit[0], hit[1] < 0)
+
+
+def _paint_joint_linings(cv: _Canvas, sides: list[_HipSide]) -> np.ndarray:
+    """Labrum (dark triangle on the acetabular rim). Returns the mask of joint tissue no effusion may
+    claim: labrum and both cartilage layers."""
+    out = np.zeros(cv.shape, dtype=bool)
+    for h in sides:
+        hit = cv.paint(_labrum(h), [(0.0, LABRUM)])
+        if hit is not None:
+            out[hit[0]] |= hit[1] < 0
+        r_in = h.radius + h.gap
+        out |= cv.mask(_head(h), inset=-1.8)
+        out |= cv.mask(_cup(h.centre, r_in - 2.0, r_in, h.cup_axis, h.cup_half_angle))
+    return out
+
+
+def _add_bme(cv: _Canvas, h: _HipSide, rng: np.random.Generator, geo: _Geometry,
+             masks: dict[str, np.ndarray], tissue: _Tissue) -> None:
+    """Femoral and acetabular bone marrow edema as smooth fields clipped to the marrow of their bone."""
+    r_in = h.radius + h.gap
+    plans = [("femoral_bme", _femoral_bme, _head_region(h), 1.2, h.lesions["bme_strength"]),
+             ("acetabular_bme", _acetabular_bme,
+              _cup(h.centre, r_in + 2.6, r_in + h.cup_thickness, h.cup_axis, h.cup_half_angle - 2.0), 1.6,
+              h.lesions["acetabular_strength"])]
+    for region, make, bone, inset, strength in plans:
         if not h.lesions[region]:
             continue
+        inside = cv.mask(bone, inset=inset)
         lesion = np.zeros(cv.shape, dtype=bool)
+        peak = tissue.yellow + (1.0 - tissue.yellow) * strength
+        tau = rng.uniform(1.5, 3.0)
         for blob in make(h, rng, geo):
-            lesion |= cv.mask(blob) & inside
-            peak = base + (1.0 - base) * strength
-
-            def graded(x: np.ndarray, y: np.ndarray, z: np.ndarray, sd: np.ndarray, p: float = peak,
-                       b: float = base) -> np.ndarray:
-                core = np.clip(-sd / np.float32(4.0), 0.35, 1.0)  # full intensity 4 mm inside the edge
-                return np.float32(b) + np.float32(p - b) * core
-
-            cv.paint(blob, graded, where=lambda box, sd, xyz, m=inside: m[box].astype(np.float32))
+            lesion |= _edema(cv, blob, inside, peak, tau)
         masks[segment(h.name, region).name] = lesion
 
 
-def _add_effusions(cv: _Canvas, sides: list[_HipSide], masks: dict[str, np.ndarray], bone: np.ndarray,
-                   rng: np.random.Generator) -> None:
-    """Fluid fills the distended capsule wherever there is no bone."""
-    soft = ~bone
-    for h in sides:
-        if not h.lesions["effusion"]:
-            continue
-        region = np.zeros(cv.shape, dtype=bool)
-        for part in _effusion(h, rng):
-            region |= cv.mask(part) & soft
-            cv.paint(part, h.lesions["effusion_value"], where=lambda box, sd, xyz: soft[box].astype(np.float32))
-        masks[segment(h.name, "effusion").name] = region
+def _edema(cv: _Canvas, core: _Shape, inside: np.ndarray, peak: float, tau: float) -> np.ndarray:
+    """Paint one edema: signal fraction f = logistic(-(SDF + feathering) / tau), brightest in the
+    core (f to 1) and fading out over several millimetres with irregular, feathery margins; returns
+    the part a reader would outline (f above EDEMA_OUTLINE) inside the marrow."""
+    found = cv.evaluate(_padded(core, 5.0 * tau + 6.0))
+    if found is None:
+        return np.zeros(cv.shape, dtype=bool)
+    box, sd, _ = found
+    radius = float(np.min(core.hi - core.lo)) / 2.0
+    feather = sd + np.float32(1.5) * cv.fine[box] + np.float32(1.3) * cv.medium[box]
+    f = np.float32(1.0) / (np.float32(1.0) + np.exp(np.clip(feather / np.float32(tau), -30.0, 30.0)))
+    f *= np.float32(0.7) + np.float32(0.3) * np.clip(-sd / np.float32(max(radius, 1.0)), 0.0, 1.0)
+    inner = inside[box]
+    target = cv.image[box]
+    value = np.float32(peak) * (1.0 + np.float32(0.1) * cv.fine[box])
+    target += f * inner * (value - target)
+    return cv.full(box, (f > EDEMA_OUTLINE) & inner)
 
 
-def _acquire(image: np.ndarray, rng: np.random.Generator, geo: _Geometry,
-             body: tuple[float, float]) -> dict:
-    """Tissue texture, slice profile, coil bias, Rician noise, 12-bit storage."""
-    texture_amp = rng.uniform(0.03, 0.07)
-    cells = (max(geo.shape[0] // 3, 2), geo.shape[1] // 12, geo.shape[2] // 12)
-    image = image * (1.0 + np.float32(texture_amp) * mri.smooth_field(rng, geo.shape, cells))
+def _add_effusion(cv: _Canvas, h: _HipSide, envelope: _Shape, excluded: np.ndarray,
+                  masks: dict[str, np.ndarray]) -> None:
+    """Fluid (or thickened synovium) filling the distended capsule wherever there is no bone,
+    cartilage or labrum: crisp at the capsule, following the neck into its recesses."""
+    found = cv.evaluate(envelope)
+    if found is None:
+        return
+    box, sd, _ = found
+    region = (sd < 0) & ~excluded[box]
+    v = np.float32(h.lesions["effusion_value"])
+    grain = np.float32(0.15 if h.lesions["effusion_kind"] == "synovitis" else 0.04)
+    cv.paint(envelope, [(0.0, lambda b, xyz, s: v * (1.0 + grain * cv.fine[b]))],
+             where=lambda b, s, xyz: region.astype(np.float32), found=found)
+    masks[segment(h.name, "effusion").name] = cv.full(box, region)
+
+
+def _acquire(cv: _Canvas, rng: np.random.Generator, geo: _Geometry, body: tuple[float, float]) -> dict:
+    """Fine tissue texture, slice profile, coil bias, Rician noise, 12-bit storage."""
+    texture_amp = rng.uniform(0.02, 0.05)
+    image = cv.image * (1.0 + np.float32(texture_amp) * cv.fine)
     image = mri.slice_profile(image, rng)
     image = image * mri.coil_bias(rng, geo.shape, geo.ijk_to_patient, body)
-    sigma = rng.uniform(0.015, 0.04)
+    sigma = rng.uniform(0.012, 0.03)
     image = mri.rician_noise(image, rng, sigma)
     gain = rng.uniform(700.0, 1400.0)
     return {"stored": mri.to_stored(image, gain), "noise_sigma": round(float(sigma), 5),
@@ -642,6 +1018,8 @@ def _truth_document(r: _Render, case_id: str, seed: list[int], config: HipPhanto
             "oblique": geo.oblique, "acquisition": r.acquisition,
             "lesions": {h.name: {k: v for k, v in h.lesions.items()} for h in r.sides},
             "femoral_head_diameter_mm": {h.name: round(2 * h.radius, 2) for h in r.sides},
+            "neck_shaft_angle_deg": {h.name: round(h.neck_shaft_deg, 2) for h in r.sides},
+            "red_marrow_islands": r.young,
         },
         "warnings": [],
     }

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from tqdm import tqdm
+
 from axspa.image import InputError
 
 
@@ -79,7 +81,9 @@ def generate(kind: str, out: Path, n: int, seed: int, start: int = 0, config=Non
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ids = []
-    for i in range(start, start + n):
+    # A progress bar on a terminal: thousands of training cases take minutes.
+    for i in tqdm(range(start, start + n), desc=f"phantom {kind}", unit="case",
+                  disable=n < 2 or not sys.stderr.isatty()):
         case_id = f"{kind}-{i:05d}"
         if kind == "spine":
             from axspa.phantom.spine import make_spine_case, write_spine_case

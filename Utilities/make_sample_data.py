@@ -19,6 +19,7 @@ import pydicom
 from pydicom.uid import JPEG2000Lossless
 
 from axspa.cli import main as axspa
+from axspa.io.dicom_compat import save_part10
 from axspa.io.nrrdfile import write_nrrd
 from axspa.io.segfile import read_seg_nrrd, write_seg_nrrd
 from axspa.io.volume import read_volume
@@ -43,7 +44,7 @@ def make_radiograph(name: str, args: list[str], tmp: Path) -> Path:
     ds = pydicom.dcmread(source)
     # Lossless: the pixels are the same image, so it keeps its SOP Instance UID (and the bytes stay reproducible).
     ds.compress(JPEG2000Lossless, encoding_plugin="pylibjpeg", generate_instance_uid=False)
-    ds.save_as(OUT / name, enforce_file_format=True)
+    save_part10(ds, OUT / name)
     # The truth describes the shipped file: its name and the sha256 of the re-encoded bytes.
     truth = json.loads(next(folder.glob("*.truth.json")).read_text())
     truth["input"].update(path=name, sha256=sha256_file(OUT / name))

@@ -16,6 +16,8 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from axspa.io.dicom_compat import save_part10
+
 CR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.1"
 DX_PRESENTATION_STORAGE = "1.2.840.10008.5.1.4.1.1.1.1"
 MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
@@ -202,7 +204,7 @@ def write_radiograph_dicom(
         if spacing_tag in ("ImagerPixelSpacing", "both"):
             ds.ImagerPixelSpacing = values
     _apply_extra(ds, extra)
-    ds.save_as(Path(path), enforce_file_format=True)
+    save_part10(ds, Path(path))
 
 
 def _lps_geometry(ijk_to_ras: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -289,7 +291,7 @@ def write_series_dicom(
         ds.WindowWidth = _ds(max(hi - lo, 1.0))
         _apply_extra(ds, extra)
         path = folder / f"IM{k + 1:04d}.dcm"
-        ds.save_as(path, enforce_file_format=True)
+        save_part10(ds, path)
         paths.append(path)
     return paths
 

@@ -154,12 +154,14 @@ def _decode_frame(path: Path, ds: Any) -> np.ndarray:
 def _dicom_colour_to_grey(ds: Any, arr: np.ndarray, photometric: str, steps: list[str],
                           warn: list[str]) -> np.ndarray:
     if photometric == "PALETTE COLOR":
-        from pydicom.pixels import apply_color_lut
+        from axspa.io.dicom_compat import apply_color_lut
 
         arr = apply_color_lut(arr, ds)
         steps.append("PALETTE COLOR mapped through its palette to RGB")
     elif photometric.startswith("YBR"):
-        # pydicom's pixel_array already converts YBR_* to RGB (its default as_rgb=True).
+        from axspa.io.dicom_compat import ybr_to_rgb
+
+        arr = ybr_to_rgb(arr, photometric)
         steps.append(f"{photometric} converted to RGB")
     grey = arr[..., :3].astype(np.float64) @ _LUMA
     steps.append("colour converted to grey by luminance (0.299 R + 0.587 G + 0.114 B)")

@@ -97,3 +97,28 @@ def test_dicom_and_photo_read_back(tmp_path):
 def test_bad_grade_probabilities_rejected():
     with pytest.raises(ValueError, match="grade_probs"):
         PelvisConfig(grade_probs=(0.5, 0.5, 0.5, 0.0, 0.0))
+
+
+def _iliac_band(grade: int, seed: int) -> float:
+    """Median density 4.5-10 mm into the ilium beside the right SI joint minus density 18-25 mm away:
+    what a reader sees as a subchondral band (sclerosis) along the joint."""
+    shape, spacing = (600, 800), 0.5
+    matrix = np.array([[1 / spacing, 0, 200.0], [0, 1 / spacing, 150.0]])
+    density, joints = render_pelvis(np.random.default_rng(seed), {"right": grade, "left": 0}, shape, matrix, spacing)
+    line = joints["right"] @ matrix[:, :2].T + matrix[:, 2]
+    diffs = []
+    for x, y in line[8:22]:  # the synovial part; the ilium is toward the image left for the right joint
+        r = int(round(y))
+        near = density[r, int(round(x - 20)):int(round(x - 9))].mean()
+        far = density[r, int(round(x - 50)):int(round(x - 36))].mean()
+        diffs.append(near - far)
+    return float(np.median(diffs))
+
+
+def test_normal_joint_has_no_sclerotic_band_and_grade_3_sclerosis_is_moderate():
+    seeds = (3, 4, 5, 6)
+    normal = [_iliac_band(0, s) for s in seeds]
+    marked = [_iliac_band(3, s) for s in seeds]
+    assert max(abs(v) for v in normal) < 0.06, normal  # grade 0: bone beside the joint like the rest of the ilium
+    excess = float(np.mean(np.array(marked) - np.array(normal)))
+    assert 0.03 < excess < 0.25, (normal, marked)  # grade 3: sclerosis present, not a blown-out white band

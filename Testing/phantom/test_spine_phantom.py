@@ -167,3 +167,45 @@ def test_full_size_uses_realistic_spacing():
     case = make_spine_case("x", 1, 0, SpineConfig(size="full"))
     assert 0.1 <= case.layout.spacing <= 0.2
     assert 700 <= max(case.pixels.shape) <= 2000
+
+
+def _frame_px(truth: dict, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centre, unit toward the disc below and unit anterior of a vertebra, in pixels."""
+    v = next(v for v in truth["vertebrae"] if v["name"] == name)
+    c, s, i = (np.array(v[k], dtype=float) for k in ("center", "anterior_superior", "anterior_inferior"))
+    u = (i - s) / np.linalg.norm(i - s)
+    mid = (s + i) / 2
+    n = (mid - c) / np.linalg.norm(mid - c)
+    return c, u, n
+
+
+def test_trabeculae_run_perpendicular_to_the_endplates():
+    # Vertical struts: inside a body the density changes faster across them (antero-posterior)
+    # than along them (cranio-caudal), whatever the rotation of the image.
+    cfg = SpineConfig(size="full", prevalence=dict.fromkeys(FINDINGS, 0.0), implant_prob=0.0, cutoff_prob=0.0)
+    for i, (region, name) in enumerate((("lumbar", "L3"), ("cervical", "C5"), ("lumbar", "L2"))):
+        case = make_spine_case("x", 31, i, SpineConfig(**{**cfg.__dict__, "region": region}))
+        c, u, n = _frame_px(case.truth, name)
+        half = int(2.5 / case.layout.spacing)
+        x, y = np.round(c).astype(int)
+        patch = case.density[y - half:y + half, x - half:x + half].astype(float)
+        gy, gx = np.gradient(patch)
+        across = np.mean((gx * n[0] + gy * n[1]) ** 2)
+        along = np.mean((gx * u[0] + gy * u[1]) ** 2)
+        assert across > 1.5 * along, (region, across, along)
+
+
+def test_cervical_airway_is_dark_in_front_of_the_prevertebral_stripe():
+    cfg = SpineConfig(size="small", region="cervical", prevalence=dict.fromkeys(FINDINGS, 0.0), implant_prob=0.0,
+                      cutoff_prob=0.0)
+    for i in range(3):
+        case = make_spine_case("x", 32, i, cfg)
+        sp = case.layout.spacing
+        for name, stripe_mm in (("C3", 2.0), ("C6", 6.0)):
+            c, u, n = _frame_px(case.truth, name)
+            front = np.array(next(v for v in case.truth["vertebrae"] if v["name"] == name)["anterior_superior"])
+            front = front + u * np.dot(c - front, u)  # anterior border at the level of the centre
+            pts = np.round(front + n * np.arange(0.0, 40.0, 1.0)[:, None] / sp).astype(int)
+            profile = case.density[pts[:, 1], pts[:, 0]]  # density every mm in front of the body
+            soft, air = profile[int(stripe_mm)], profile[8:].min()
+            assert air < soft - 0.15, (name, soft, air)

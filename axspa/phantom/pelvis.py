@@ -62,12 +62,13 @@ class _Canvas:
     """Layers of one image. ``bone`` is cancellous bone (gets the trabecular texture), ``smooth`` thick bone
     drawn in steps and blurred, ``cortex`` compact
     bone, ``carve`` removes bone multiplicatively (joint spaces, foramina, erosions), ``haze`` is blurred
-    subchondral sclerosis; ``jcarve``/``jcortex`` hold the SI joints, blurred per joint by grade."""
+    subchondral sclerosis; ``jcarve``/``jcortex`` hold the SI joints, blurred per joint by grade; ``column`` is
+    the cancellous bone of the vertebral bodies (vertical trabeculae)."""
 
     def __init__(self, shape: tuple[int, int], matrix: np.ndarray, spacing: float):
         self.shape, self.m, self.sp = shape, matrix, spacing
-        self.bone, self.smooth, self.cortex, self.carve, self.haze, self.jcarve, self.jcortex = (
-            np.zeros(shape, np.float32) for _ in range(7))
+        self.bone, self.smooth, self.cortex, self.carve, self.haze, self.jcarve, self.jcortex, self.column = (
+            np.zeros(shape, np.float32) for _ in range(8))
 
     def px(self, mm) -> np.ndarray:
         return shapes.transform_points(np.atleast_2d(np.asarray(mm, dtype=float)), self.m)
@@ -96,6 +97,8 @@ class _Canvas:
         if profile == "round":
             u = np.clip(d / max(float(d.max()), 1.0), 0, 1)
             body = np.sqrt(u * (2 - u))
+        elif profile == "column":  # an upright cylinder (vertebral body): thickness varies across, not down
+            body = _chord_profile(cov)
         else:
             body = 1 - np.exp(-d / (4 * rim_px))
         core_layer = self.bone if core_layer is None else core_layer
@@ -103,6 +106,16 @@ class _Canvas:
         core_layer[y0:y1, x0:x1] += cov * np.float32(core) * body
         if rim:
             rim_layer[y0:y1, x0:x1] += cov * np.float32(rim) * np.exp(-d / rim_px)
+
+
+def _chord_profile(cov: np.ndarray) -> np.ndarray:
+    """Thickness of an upright elliptic cylinder across each row of a shape's coverage: 1 on the row's
+    centre, 0 at its ends (so the lateral walls are seen tangentially, the endplates are not darkened)."""
+    xs = np.arange(cov.shape[1], dtype=np.float32)[None, :]
+    wsum = cov.sum(axis=1, keepdims=True)
+    centre = (cov * xs).sum(axis=1, keepdims=True) / np.maximum(wsum, 1e-6)
+    half = np.maximum(wsum / 2, 1.0)
+    return np.sqrt(np.clip(1 - ((xs - centre) / half) ** 2, 0, 1))
 
 
 def _inner_distance(cov: np.ndarray, f: int) -> np.ndarray:
@@ -175,7 +188,8 @@ def _draw_joint(cv: _Canvas, rng: np.random.Generator, side: int, grade: int, sc
     lateral, medial = lines
     normal_out = np.array([side, 0.0])  # toward the ilium
     n = len(lateral)
-    width = rng.uniform(2.2, 3.4) * sc
+    # At coarse pixels (--size small) keep the gap at least 3 pixels wide so it stays resolved.
+    width = max(rng.uniform(2.2, 3.4) * sc, 3.0 * cv.sp)
     fused = np.zeros(n, dtype=bool)  # partial ankylosis for 3, everything for 4
     if grade == 3 and rng.random() < 0.6:
         start = int(rng.integers(0, n - 6))
@@ -186,9 +200,10 @@ def _draw_joint(cv: _Canvas, rng: np.random.Generator, side: int, grade: int, sc
         width *= rng.uniform(1.35, 1.7) if rng.random() < 0.7 else rng.uniform(0.55, 0.7)  # widened/narrowed
     # The auricular surfaces are thick bone on both sides: the joint space shows as a lucent line only
     # because dense bone flanks it.
-    for f in (1.0, 0.75, 0.5):
-        cv.poly(cv.smooth, _band(lateral, 20 * sc * f), 0.07)
-    cv.poly(cv.smooth, _band(medial[: n // 2], 8 * sc), 0.1)
+    # Between the two margins sacrum and ilium overlap (a little denser); no band along the joint line itself,
+    # which would read as sclerosis.
+    cv.poly(cv.smooth, np.vstack([lateral, medial[::-1]]), 0.05)
+    cv.poly(cv.smooth, _band(lateral, 26 * sc), 0.025)
     for line, strength in ((lateral, 1.0), (medial, 0.55)):
         w = width * (0.8 if line is medial else 1.0)
         for a, b in _runs(~fused):
@@ -199,7 +214,8 @@ def _draw_joint(cv: _Canvas, rng: np.random.Generator, side: int, grade: int, sc
             cv.line(cv.jcarve, line[idx[idx <= n // 3]], w * 1.2, 0.45 * strength)
             if grade <= 2:  # subchondral plates, both sides of the intact gap
                 for sgn, v in ((1, 0.16), (-1, 0.13)):
-                    cv.line(cv.jcortex, line[seg] + sgn * normal_out * (w / 2 + 0.35), 0.7, v * strength)
+                    cv.line(cv.jcortex, line[seg] + sgn * normal_out * (w / 2 + max(0.35, 0.5 * cv.sp)),
+                            max(0.7, cv.sp), v * strength)
         if grade == 4 and line is lateral and rng.random() < 0.5:
             cv.line(cv.jcarve, line, 0.5 * sc, 0.12)  # ghost of the fused joint
     # Erosions: bites out of the margins (iliac side mostly, synovial part), more and larger with grade.
@@ -213,16 +229,19 @@ def _draw_joint(cv: _Canvas, rng: np.random.Generator, side: int, grade: int, sc
         cv.ellipse(cv.jcarve, c, (r, r * rng.uniform(0.6, 1.0)), rng.uniform(0, 180), 0.75)
     # Subchondral sclerosis: a dense band on the iliac side fading laterally (and on the sacral side
     # from grade 3); localized for grade 2, along the joint for 3.
-    scl = {0: 0.0, 1: 0.07, 2: 0.22, 3: 0.32, 4: 0.1}[grade] * rng.uniform(0.8, 1.2)
+    scl = {0: 0.0, 1: 0.04, 2: 0.13, 3: 0.19, 4: 0.06}[grade] * rng.uniform(0.8, 1.2)
     if scl > 0:
-        a = int(rng.integers(n // 3, n // 2)) if grade == 2 else 0
+        a = int(rng.integers(n // 3, n // 2)) if grade == 2 else int(rng.integers(0, n // 4))
         b = min(a + int(rng.integers(8, 12)), n) if grade == 2 else n
         seg = lateral[a:b]
-        depth = rng.uniform(6, 12) * sc * (1.5 if grade >= 3 else 1.0)
+        # Its lateral border is irregular: the depth wanders along the joint (patchy, not a painted band).
+        wander = ndimage.gaussian_filter1d(rng.standard_normal(len(seg)), 1.5, mode="nearest")
+        depth = (rng.uniform(5, 10) * sc * (1.3 if grade >= 3 else 1.0)
+                 * np.clip(1 + 0.5 * wander / (wander.std() + 1e-6), 0.4, 1.8))[:, None]
         for f in (1.0, 0.6, 0.3):
             cv.poly(cv.haze, np.vstack([seg, (seg + normal_out * depth * f)[::-1]]), scl / 3)
         if grade >= 3:
-            cv.poly(cv.haze, np.vstack([seg, (seg - normal_out * depth * 0.5)[::-1]]), scl / 2)
+            cv.poly(cv.haze, np.vstack([seg, (seg - normal_out * depth * 0.35)[::-1]]), scl / 3)
     # Blur this joint's layers by grade: the margins are crisp only when the joint is normal.
     box = cv.px(np.vstack([lateral, medial]))
     (x0, y0), (x1, y1) = np.floor(box.min(0) - 12 / cv.sp).astype(int), np.ceil(box.max(0) + 12 / cv.sp).astype(int)
@@ -282,31 +301,33 @@ _COLON = {
 
 
 def _bowel_gas(cv: _Canvas, rng: np.random.Generator, b: _Body) -> np.ndarray:
-    """Negative density of gas in the colon (mottled faeces or haustrated gas columns) and in small
-    bowel loops: the shadows that overlie the sacrum and iliac wings and make SI joints hard to read."""
+    """Negative density of bowel gas: the colon in stretches of mottled faeces (bubbly gas in stool), of gas
+    with haustral folds (a lobulated column crossed by thin folds) or collapsed; small-bowel loops. These
+    shadows overlie the iliac wings (ascending colon on the right, descending on the left) and the sacrum
+    (sigmoid, rectum) and make SI joints hard to read."""
     gas = np.zeros(cv.shape, np.float32)
-    noise = ndimage.gaussian_filter(rng.standard_normal(cv.shape, dtype=np.float32), 1.0 / cv.sp)
+    noise = ndimage.gaussian_filter(rng.standard_normal(cv.shape, dtype=np.float32), 0.7 / cv.sp)
     noise /= noise.std() + 1e-6
-    for _name, (pts, width) in _COLON.items():
-        kind = rng.choice(["faeces", "gas", "empty"], p=[0.5, 0.3, 0.2])
-        if kind == "empty":
-            continue
-        path = _path(np.asarray(pts, float) * b.sc + rng.normal(0, 8, (len(pts), 2)), 60, 0.04)
+    coarse = ndimage.gaussian_filter(rng.standard_normal(cv.shape, dtype=np.float32), 2.5 / cv.sp)
+    coarse /= coarse.std() + 1e-6
+    bubbles = 0.6 * noise + 0.8 * coarse  # bubbles of mixed size, clustered
+    for name, (pts, width) in _COLON.items():
+        path = _path(np.asarray(pts, float) * b.sc + rng.normal(0, 8, (len(pts), 2)), 80, 0.04)
+        s = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
         w = width * b.sc * rng.uniform(0.8, 1.15)
-        tube = np.zeros(cv.shape, np.float32)
-        if kind == "faeces":  # gas bubbles trapped in stool: a mottled, bubbly pattern
-            cv.line(tube, path, w, 1.0)
-            thr = rng.uniform(0.3, 1.0)
-            gas -= tube * (rng.uniform(0.15, 0.3) * np.clip((noise - thr) * 2.0, 0, 1) + 0.04)
-        else:  # a gas column with haustral folds: pockets along the colon separated by thin septa
-            step = w * rng.uniform(0.55, 0.8)
-            s = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
-            for pos in np.arange(rng.uniform(0, step), s[-1], step):
-                i = int(np.searchsorted(s, pos).clip(1, len(path) - 1))
-                d = path[i] - path[i - 1]
-                wi = w * rng.uniform(0.38, 0.5)
-                cv.ellipse(tube, path[i], (step * 0.6, wi), np.rad2deg(np.arctan2(d[1], d[0])), 1.0)
-            gas -= np.minimum(tube, 1) * rng.uniform(0.15, 0.35)
+        pos = 0.0
+        while pos < s[-1] - 10:  # stretches of one content each
+            end = min(pos + rng.uniform(35, 90), s[-1])
+            kind = rng.choice(["faeces", "gas", "empty"], p=[0.5, 0.3, 0.2])
+            part = path[(s >= pos) & (s <= end)]
+            if len(part) >= 3 and kind == "faeces":
+                tube = np.zeros(cv.shape, np.float32)
+                cv.poly(tube, _lumen(rng, part, w * rng.uniform(0.75, 1.0), 0.0), 1.0)
+                thr = rng.uniform(0.2, 0.9)
+                gas -= tube * (rng.uniform(0.15, 0.28) * np.clip((bubbles - thr) * 1.5, 0, 1) + 0.03)
+            elif len(part) >= 3 and kind == "gas":
+                _gas_column(cv, rng, gas, part, w * rng.uniform(0.6, 0.95), name)
+            pos = end
     for _ in range(int(rng.integers(0, 7))):  # small bowel loops: short curved gas segments
         c = np.array([rng.uniform(-110, 110), rng.uniform(-120, 40)]) * b.sc
         ang = rng.uniform(0, 2 * np.pi)
@@ -317,29 +338,138 @@ def _bowel_gas(cv: _Canvas, rng: np.random.Generator, b: _Body) -> np.ndarray:
     return gas
 
 
+def _lumen(rng: np.random.Generator, path: np.ndarray, width: float, sacculation: float,
+           folds: np.ndarray | None = None) -> np.ndarray:
+    """Closed outline of a bowel lumen along ``path``: its width wanders, and with ``sacculation`` each wall
+    bulges between the haustral folds at arc lengths ``folds`` (the lobulated outline of a gas-filled colon)."""
+    s = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
+    tang = np.gradient(path, axis=0)
+    tang /= np.maximum(np.hypot(*tang.T), 1e-9)[:, None]
+    nrm = np.stack([-tang[:, 1], tang[:, 0]], axis=1)
+    walls = []
+    for sgn in (1, -1):
+        wander = ndimage.gaussian_filter1d(rng.standard_normal(len(path)), 3, mode="nearest")
+        half = width / 2 * (1 + 0.25 * wander / (wander.std() + 1e-6))
+        if folds is not None and len(folds):
+            gap = np.min(np.abs(s[:, None] - folds[None, :]), axis=1)  # distance to the nearest fold
+            half = half * (1 - sacculation + sacculation * np.clip(gap / 6, 0, 1) ** 0.5)
+        half[[0, -1]] *= 0.5  # the column tapers where the gas ends
+        walls.append(path + sgn * nrm * half[:, None])
+    return np.vstack([walls[0], walls[1][::-1]])
+
+
+def _gas_column(cv: _Canvas, rng: np.random.Generator, gas: np.ndarray, part: np.ndarray, width: float,
+                name: str) -> None:
+    """A gas-filled stretch of colon: lobulated by haustral folds that cross it partway from each wall
+    (ascending and transverse colon: closely spaced; descending and sigmoid: sparse or absent)."""
+    part = _path(part, max(len(part) * 2, 16))
+    s = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(part, axis=0).T))])
+    spacing = rng.uniform(14, 24) if name in ("ascending", "transverse") else rng.uniform(25, 45)
+    folds = np.cumsum(rng.uniform(0.7, 1.3, int(s[-1] / spacing) + 2) * spacing) - rng.uniform(0, spacing)
+    folds = folds[(folds > 4) & (folds < s[-1] - 4)]
+    if name in ("rectum",):
+        folds = folds[:0]
+    tube = np.zeros(cv.shape, np.float32)
+    cv.poly(tube, _lumen(rng, part, width, rng.uniform(0.15, 0.3), folds), 1.0)
+    tang = np.gradient(part, axis=0)
+    tang /= np.maximum(np.hypot(*tang.T), 1e-9)[:, None]
+    for f in folds:  # each fold: a thin septum reaching in from one or both walls
+        i = int(np.clip(np.searchsorted(s, f), 1, len(part) - 1))
+        n = np.array([-tang[i, 1], tang[i, 0]])
+        for sgn in (1, -1):
+            reach = rng.uniform(0.3, 0.65) if rng.random() < 0.85 else 0.0
+            if reach:
+                a = part[i] + sgn * n * width * 0.6
+                cv.line(tube, [a, a - sgn * n * width * (0.1 + reach) + tang[i] * rng.normal(0, 1.5)],
+                        rng.uniform(1.5, 3.0), -1.0)
+    gas -= np.clip(tube, 0, 1) * rng.uniform(0.15, 0.3)
+
+
 def _lumbar(cv: _Canvas, rng: np.random.Generator, b: _Body) -> None:
-    """L5 (and the bottom of L4): bodies, pedicles, transverse and spinous processes, facets."""
+    """L4 and L5 as seen AP: waisted bodies (upright cylinders) with endplates seen slightly obliquely (two
+    rims), pedicles end-on as cortical rings, transverse processes (L4 slender, L5 thick and sloping up
+    toward the ala), laminae converging on a teardrop spinous process, articular processes and facet joints."""
     sc = b.sc
-    for name, y0, y1, tp_len in (("L4", -88, -57, 44), ("L5", -46, -20, 52)):
-        yc = (y0 + y1) / 2
-        hw = 26 if name == "L4" else 28
-        body = shapes.rounded_quad(np.array([[-hw + 2, y0], [hw - 2, y0], [hw, y1], [-hw, y1]]) * sc, 3 * sc)
-        cv.solid(body, 0.42, 0.3, 1.4)
-        for yy in (y0, y1):  # the endplates seen slightly obliquely: a second, fainter contour
-            cv.line(cv.cortex, np.array([[-hw + 3, yy + 2.5], [hw - 3, yy + 2.5]]) * sc, 1.0, 0.08)
+    levels = (("L4", -90 + rng.normal(0, 1.5), 30 + rng.normal(0, 1.5), 23.5 + rng.normal(0, 1), 1.2),
+              ("L5", -47 + rng.normal(0, 1), 26 + rng.normal(0, 1), 25.5 + rng.normal(0, 1), 2.6))
+    for name, y0, height, hw, tilt in levels:
+        y1 = y0 + height
+        body = _vertebral_body(rng, y0, y1, hw) * sc
+        cv.solid(body, 0.27, 0.16, 1.6, profile="column", core_layer=cv.column)
+        # Endplates: the rim nearer the film and the far rim separate when the disc is not parallel to the beam.
+        for yy, sgn in ((y0, 1), (y1, -1)):
+            e = tilt * rng.uniform(0.7, 1.3)
+            cv.line(cv.cortex, _ellipse_half(0, yy + sgn * (0.8 + e), hw - 2, e, far=True) * sc, 0.8, 0.1)
+            cv.line(cv.cortex, _ellipse_half(0, yy + sgn * (0.8 + e), hw - 2, e, far=False) * sc, 1.1, 0.14)
+        yc = y0 + 0.38 * height
         for side in (-1, 1):
-            cv.solid(shapes.ellipse_points(np.array([side * (hw - 11), yc - 4]) * sc, (4.5 * sc, 6.5 * sc), 0, 32),
-                     0.08, 0.4, 1.0)
-            tp = _mirror(np.array([[hw - 8, yc - 6], [hw + 10, yc - 10], [tp_len, yc - 9], [tp_len + 2, yc - 4],
-                                   [hw + 10, yc - 1], [hw - 8, yc + 3]]), side) * sc
-            cv.solid(shapes.smooth_closed(tp, 40, 0.02), 0.2, 0.18, 1.0)
-            lam = _mirror(np.array([[hw - 12, yc + 2], [4, y1 + 4]]), side) * sc
-            cv.line(cv.cortex, lam, 3.5, 0.1)
-            facet = _mirror(_path([(hw - 12, y1 + 2), (hw - 9, y1 + 8), (hw - 10, y1 + 14)], 8), side) * sc
-            cv.line(cv.jcortex, facet - np.array([1.2, 0]), 0.9, 0.25)
-            cv.line(cv.jcarve, facet, 1.0, 0.4)
-        cv.solid(shapes.ellipse_points(np.array([rng.normal(0, 1.5), y1 - 2]) * sc, (4 * sc, 9 * sc), 0, 32),
-                 0.15, 0.22, 1.0)
+            _pedicle(cv, rng, side, np.array([hw - 8.5, yc]), sc)
+            _transverse_process(cv, rng, side, name, hw, y0, yc, sc)
+            # Lamina: from the pedicle down and in to the spinous process; articular processes at its ends.
+            lam = _mirror(_path([(hw - 10, yc + 4), (hw - 14, y1 - 4), (5, y1 + 2)], 12, 0.1), side) * sc
+            cv.solid(_band(lam, 6 * sc), 0.1, 0.1, 0.8)
+            sup = _mirror(np.array([[hw - 6, y0 - 7], [hw - 3, y0 - 1], [hw - 9, y0 + 4], [hw - 12, y0 - 2]]), side)
+            cv.solid(shapes.smooth_closed(sup, 24, 0.04) * sc, 0.08, 0.05, 0.8)
+            inf = _mirror(np.array([[hw - 13, y1 - 2], [hw - 9, y1 + 1], [hw - 10, y1 + 10], [hw - 14, y1 + 7]]), side)
+            cv.solid(shapes.smooth_closed(inf, 24, 0.04) * sc, 0.08, 0.05, 0.8)
+            # Facet joint between this inferior process and the next superior one: an oblique lucent line.
+            facet = _mirror(_path([(hw - 9.5, y1 + 1), (hw - 8, y1 + 6), (hw - 8.5, y1 + 11)], 10, 0.1), side) * sc
+            cv.line(cv.jcarve, facet, 0.9, 0.35)
+            cv.line(cv.jcortex, facet + np.array([side * 0.9 * sc, 0]), 0.7, 0.14)
+        sp = np.array([rng.normal(0, 1.5), y1 - 1])
+        tear = np.array([[0, -9], [3.5, -4], [4, 3], [1.5, 8], [-1.5, 8], [-4, 3], [-3.5, -4]])
+        tear = tear @ np.array([[1, 0], [rng.uniform(-0.15, 0.15), 1]])  # spinous process leaning a little
+        cv.solid(shapes.smooth_closed(tear * np.array([1, rng.uniform(0.9, 1.2)]) + sp, 40, 0.03) * sc, 0.12,
+                 0.2, 1.0)
+
+
+def _vertebral_body(rng: np.random.Generator, y0: float, y1: float, hw: float) -> np.ndarray:
+    """Outline (mm) of a lumbar body seen AP: concave lateral walls (the waist), endplates slightly concave,
+    corners rounded with a little lipping of the ring apophyses."""
+    waist = rng.uniform(1.8, 3.0)
+    t = np.linspace(0, 1, 20)
+    right = np.stack([hw - waist * np.sin(np.pi * t) ** 1.5 + 0.6 * np.exp(-((t - 0.02) / 0.06) ** 2)
+                      + 0.6 * np.exp(-((t - 0.98) / 0.06) ** 2), y0 + 1.5 + (y1 - y0 - 3) * t], axis=1)
+    xs = np.linspace(hw - 1.5, -(hw - 1.5), 24)
+    dip = rng.uniform(0.4, 1.2)
+    top = np.stack([xs, y0 + dip * (1 - (xs / hw) ** 2)], axis=1)
+    bottom = np.stack([xs[::-1], y1 - dip * (1 - (xs / hw) ** 2)], axis=1)
+    left = right[::-1] * np.array([-1, 1])
+    return shapes.smooth_closed(np.vstack([top[::-1], right, bottom[::-1], left]), 120, 0.006)
+
+
+def _ellipse_half(cx: float, cy: float, rx: float, ry: float, far: bool) -> np.ndarray:
+    """Upper (``far``) or lower half of a flat ellipse: one rim of an obliquely seen endplate."""
+    return _arc((0, 0), 1.0, 180, 360, 24) * np.array([rx, ry * (1 if far else -1)]) + np.array([cx, cy])
+
+
+def _pedicle(cv: _Canvas, rng: np.random.Generator, side: int, c: np.ndarray, sc: float) -> None:
+    """A pedicle seen end-on: an oval cortical ring (the 'eye'), its lateral wall thicker."""
+    rx, ry = rng.uniform(3.8, 5.0), rng.uniform(6.0, 7.5)
+    ring = shapes.ellipse_points(_mirror(c, side), (rx, ry), side * rng.uniform(0, 10), 40)
+    cv.solid(ring * sc, 0.1, 0.0)
+    cv.line(cv.cortex, ring * sc, 1.3, 0.15, closed=True)
+    outer = _mirror(_path([c + (rx * 0.6, -ry * 0.8), c + (rx + 0.3, 0), c + (rx * 0.6, ry * 0.8)], 12, 0.1), side)
+    cv.line(cv.cortex, outer * sc, 1.0, 0.12)
+
+
+def _transverse_process(cv: _Canvas, rng: np.random.Generator, side: int, name: str, hw: float, y0: float,
+                        yc: float, sc: float) -> None:
+    """L4: a slender rod tapering laterally, slightly upturned. L5: short, thick and pyramidal, its tip
+    sloping up and back toward the sacral ala (a round bone seen along its length, not a flat plate)."""
+    if name == "L4":
+        length, base, tip, rise = rng.uniform(18, 24), rng.uniform(9, 11), rng.uniform(3.5, 5), rng.uniform(2, 5)
+    else:
+        length, base, tip, rise = rng.uniform(15, 20), rng.uniform(15, 18), rng.uniform(7, 9), rng.uniform(10, 14)
+    x0, x1 = hw - 6, hw + length
+    t = np.linspace(0, 1, 14)
+    mid = yc - rise * t ** 1.5
+    half = base / 2 + (tip / 2 - base / 2) * t ** 0.7
+    upper = np.stack([x0 + (x1 - x0) * t, mid - half - 0.8 * np.sin(np.pi * t)], axis=1)
+    lower = np.stack([x0 + (x1 - x0) * t, mid + half + 1.2 * np.sin(np.pi * t) * (name == "L5")], axis=1)
+    cap = _arc((x1, mid[-1]), tip / 2, -90, 90, 8)
+    outline = np.vstack([upper, cap[1:-1], lower[::-1]])
+    cv.solid(_mirror(shapes.smooth_closed(outline, 60, 0.01), side) * sc, 0.2, 0.14, 1.0, profile="round")
 
 
 def _sacrum(cv: _Canvas, rng: np.random.Generator, b: _Body, lines: dict) -> None:
@@ -356,8 +486,11 @@ def _sacrum(cv: _Canvas, rng: np.random.Generator, b: _Body, lines: dict) -> Non
                                  lat, taper]))
     outline = np.vstack([halves[1], [[0, 127 * T * sc]], halves[0][::-1]])
     cv.solid(shapes.smooth_closed(outline, 160, 0.003), 0.3, 0.12, 1.2)
-    s1 = shapes.rounded_quad(np.array([[-24, -14], [24, -14], [22, 12], [-22, 12]]) * sc, 3 * sc)
-    cv.solid(s1, 0.18, 0.22, 1.2)
+    # S1 body: an upright cylinder like the lumbar bodies; its upper endplate seen very obliquely (lordosis).
+    cv.solid(_vertebral_body(rng, -14, 12, 23.5) * sc, 0.14, 0.1, 1.2, profile="column", core_layer=cv.column)
+    e = rng.uniform(2.5, 4.0)
+    cv.line(cv.cortex, _ellipse_half(0, -13 + e, 21.5, e, far=True) * sc, 0.8, 0.1)
+    cv.line(cv.cortex, _ellipse_half(0, -13 + e, 21.5, e, far=False) * sc, 1.1, 0.14)
     for k in range(4):
         y = (22 + 21 * k) * T * sc
         disc = np.array([[(-16 + 2 * k) * sc, y - 9 * T * sc], [(16 - 2 * k) * sc, y - 9 * T * sc]])
@@ -436,39 +569,114 @@ def _hemipelvis(cv: _Canvas, rng: np.random.Generator, b: _Body, side: int, line
 
 
 def _femur(cv: _Canvas, rng: np.random.Generator, b: _Body, side: int, head: np.ndarray, r: float) -> None:
-    """Femoral head (ball) with the fovea, neck, greater and lesser trochanters and the shaft (a tube:
-    bright cortical walls around the medullary canal)."""
+    """Femoral head (ball) with the fovea, a waisted neck (concave borders, narrower than the head) at a
+    neck-shaft angle of 120-140 degrees, greater and lesser trochanters, and the shaft (a tube: bright
+    cortical walls around the medullary canal); the calcar and the compressive and tensile trabecular
+    groups inside the neck."""
     sc = b.sc
     h = np.array([abs(head[0]), head[1]])
     cv.solid(_mirror(shapes.ellipse_points(h, (r, r), 0, 64), side), 0.45, 0.0)
     cv.ellipse(cv.carve, _mirror([h + np.array([-0.9 * r, 0.15 * r])], side)[0], (3 * sc, 2.2 * sc), 0, 0.35)
+    phi = np.deg2rad(180 - rng.uniform(122, 138))  # neck axis below the horizontal
+    ax, nrm = np.array([np.cos(phi), np.sin(phi)]), np.array([np.sin(phi), -np.cos(phi)])  # nrm: superior side
+    waist = rng.uniform(0.64, 0.72) * r  # half-width of the neck at its narrowest
+
+    def neck(u: float, v: float) -> np.ndarray:
+        return u * r * ax + v * nrm
+
+    ja = np.arctan2(*(neck(0.63, 0.78 * r))[::-1])
+    jb = np.arctan2(*(neck(0.63, -0.78 * r))[::-1])
+    ball = _arc((0, 0), r, np.rad2deg(ja), np.rad2deg(jb) - 360, 36)  # over the top of the head
+    R = r / 24  # trochanters and shaft scale with the head
+    medial = np.array([[15.5, 44], [17, 58], [10, 65], [11, 72], [19, 78], [20.5, 90]]) * R  # lesser trochanter
+    lateral = np.array([[54, 74], [59, 46], [61, 24], [59, 9], [54, 1], [46, -1], [41, 3]]) * R  # greater troch.
+    outline = np.vstack([ball, [neck(1.2, -waist)], medial, [[22 * R, 300], [50 * R, 300]], lateral,
+                         [[40 * R, 5 * R]], [neck(1.2, waist)]])
     rot = np.deg2rad(rng.normal(0, 3))
-    c, s = np.cos(rot), np.sin(rot)
-    ang = np.deg2rad(np.linspace(130, 320, 24))  # the head's outline, medial-inferior over the top
-    ball = np.stack([np.cos(ang), np.sin(ang)], axis=1) * r / sc
-    prox = np.vstack([ball, [[32, -4], [47, -8], [58, 4], [63, 30], [54, 72], [50, 300],
-                     [22, 300], [22, 86], [16, 80], [7, 74], [9, 64], [17, 58], [12, 44], [2, 30],
-                     [-0.45 * r / sc, 0.85 * r / sc]]]) * sc
-    prox = prox @ np.array([[c, s], [-s, c]])
-    cv.solid(_mirror(h + shapes.smooth_closed(prox, 160, 0.003), side), 0.5, 0.6, 2.2)
-    cv.solid(_mirror(h + shapes.ellipse_points((50 * sc, 18 * sc), (11 * sc, 17 * sc), 0, 32), side), 0.12, 0.0)
-    cv.line(cv.cortex, _mirror(h + np.array([[48, 6], [20, 64]]) * sc, side), 2.0, 0.08)  # intertrochanteric line
+    c, s_ = np.cos(rot), np.sin(rot)
+    m = np.array([[c, s_], [-s_, c]])
+    prox = shapes.smooth_closed(outline, 200, 0.003) @ m
+    cv.solid(_mirror(h + prox, side), 0.5, 0.6, 2.2)
+    # Greater trochanter: overlapping cancellous bone behind the neck base; its apex near the head centre level.
+    gt = shapes.ellipse_points(np.array([50, 12]) * R, (10 * R, 16 * R), -10, 32) @ m
+    cv.solid(_mirror(h + gt, side), 0.1, 0.05, 1.0)
+    # Calcar (thick inferomedial neck cortex), compressive group (calcar to the dome), tensile arc.
+    calcar = _path(np.vstack([neck(0.9, -waist * 0.95), neck(1.3, -waist * 1.02), [16 * R, 50 * R]]), 16, 0.1)
+    cv.line(cv.cortex, _mirror(h + calcar @ m, side), 2.4 * R, 0.18)
+    comp = _path(np.vstack([[17 * R, 52 * R], neck(1.1, -0.3 * r), [-0.1 * r, -0.65 * r]]), 20, 0.15)
+    cv.line(cv.bone, _mirror(h + comp @ m, side), 9 * R, 0.08)
+    tens = _path(np.vstack([[56 * R, 30 * R], neck(1.45, 0.45 * r), neck(0.55, 0.2 * r), [-0.3 * r, 0.6 * r]]), 24,
+                 0.15)
+    cv.line(cv.bone, _mirror(h + tens @ m, side), 5 * R, 0.05)
+    scar = _path(np.vstack([neck(0.5, 0.8 * r), neck(0.42, 0), neck(0.5, -0.8 * r)]), 12, 0.1)
+    cv.line(cv.cortex, _mirror(h + scar @ m, side), 0.8, 0.05)  # physeal scar
+    cv.line(cv.cortex, _mirror(h + np.array([[46, 4], [20, 66]]) * R @ m, side), 2.0, 0.06)  # intertrochanteric
 
 
 def _trabecular(rng: np.random.Generator, shape: tuple[int, int], spacing: float) -> np.ndarray:
-    """Multiplicative trabecular texture: a network of thin plates and rods (ridges of band-pass noise),
-    made at half resolution where the pixels are fine, around 1."""
+    """Multiplicative trabecular texture around 1: a network of bone struts (the edges of a warped Voronoi
+    tessellation, marrow spaces about 1.5 mm across) with struts of uneven thickness, some missing."""
     f = 2 if spacing < 0.3 else 1
-    small = (shape[0] // f + 1, shape[1] // f + 1)
-    noise = rng.standard_normal(small, dtype=np.float32)
-    fine = ndimage.gaussian_filter(noise, 0.35 / spacing / f)
-    band = fine - ndimage.gaussian_filter(fine, 1.2 / spacing / f)
-    band /= band.std() + 1e-6
-    ridges = np.exp(-(band * 1.6) ** 2)  # thin bright lines where the band-pass crosses zero
-    tex = (0.78 + 0.42 * ridges + 0.08 * fine / (fine.std() + 1e-6)).astype(np.float32)
+    h, w = shape[0] // f + 1, shape[1] // f + 1
+    sp = spacing * f
+    cell = rng.uniform(1.3, 1.8) / sp  # marrow-space size in pixels of the working grid
+    if cell < 2.0:  # too fine to resolve (small images): only a faint mottle survives
+        n = ndimage.gaussian_filter(rng.standard_normal((h, w), dtype=np.float32), 0.8)
+        tex = 1 + 0.05 * n / (n.std() + 1e-6)
+        return _upsample(tex, shape, f)
+    # A slow warp bends the tessellation so the cells are irregular, not a honeycomb.
+    wsig = 4.0 / sp
+    k = max(int(wsig / 3), 1)
+    coarse = rng.standard_normal((2, h // k + 2, w // k + 2)).astype(np.float32)
+    warp = [ndimage.zoom(ndimage.gaussian_filter(c, wsig / k), k, order=1)[:h, :w] for c in coarse]
+    warp = [0.35 * cell * c / (c.std() + 1e-6) for c in warp]
+    y = (np.arange(h, dtype=np.float32)[:, None] + warp[1]) / cell + 1
+    x = (np.arange(w, dtype=np.float32)[None, :] + warp[0]) / cell + 1
+    y = np.clip(y, 1, None)
+    x = np.clip(x, 1, None)
+    iy, ix = y.astype(np.int32), x.astype(np.int32)
+    fy, fx = y - iy.astype(np.float32), x - ix.astype(np.float32)
+    gh, gw = int(iy.max()) + 3, int(ix.max()) + 3
+    jy, jx = rng.random((2, gh * gw), dtype=np.float32)
+    lin = iy * gw + ix
+    d1 = np.full((h, w), 9.0, np.float32)
+    d2 = np.full((h, w), 9.0, np.float32)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            idx = lin + (dy * gw + dx)
+            d = (np.take(jx, idx) + (dx - fx)) ** 2 + (np.take(jy, idx) + (dy - fy)) ** 2
+            d2 = np.minimum(d2, np.maximum(d1, d))
+            d1 = np.minimum(d1, d)
+    edge = np.sqrt(d2) - np.sqrt(d1)  # 0 on a cell wall, in cell units
+    thick = 0.24 + 0.08 * warp[0] / (0.35 * cell)  # strut half-thickness varies slowly
+    strut = np.exp(-(edge / np.maximum(thick, 0.1)) ** 2)
+    gaps = ndimage.gaussian_filter(rng.standard_normal((h, w), dtype=np.float32), 0.35 * cell)
+    strut *= np.clip(0.8 + 0.6 * gaps / (gaps.std() + 1e-6), 0.3, 1)  # some struts thin out or break
+    tex = 0.8 + 0.55 * strut
+    tex /= tex.mean()
+    return _upsample(tex.astype(np.float32), shape, f)
+
+
+def _upsample(tex: np.ndarray, shape: tuple[int, int], f: int) -> np.ndarray:
     if f > 1:
-        tex = np.asarray(Image.fromarray(tex, "F").resize((small[1] * f, small[0] * f), Image.Resampling.BILINEAR))
+        tex = np.asarray(Image.fromarray(tex, "F").resize((tex.shape[1] * f, tex.shape[0] * f),
+                                                          Image.Resampling.BILINEAR))
     return tex[: shape[0], : shape[1]]
+
+
+def _streaked(rng: np.random.Generator, column: np.ndarray, tex: np.ndarray, spacing: float) -> np.ndarray:
+    """Vertebral-body bone with its texture: the strut network plus vertical striation (the primary,
+    load-bearing trabeculae run craniocaudally), made only inside the bodies' bounding box."""
+    rows, cols = np.flatnonzero(column.any(axis=1)), np.flatnonzero(column.any(axis=0))
+    if rows.size == 0:
+        return column
+    sl = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    noise = rng.standard_normal(column[sl].shape, dtype=np.float32)
+    streak = ndimage.gaussian_filter(noise, (1.5 / spacing, max(0.3 / spacing, 0.6)))
+    streak = 1 + 0.09 * streak / (streak.std() + 1e-6)
+    out = np.zeros_like(column)
+    out[sl] = column[sl] * (0.5 + 0.5 * tex[sl]) * streak
+    return out
 
 
 def _gonad_shield(cv: _Canvas, rng: np.random.Generator, b: _Body) -> np.ndarray | None:
@@ -520,7 +728,7 @@ def render_pelvis(rng: np.random.Generator, grades: dict[str, int], shape: tuple
     tex = _trabecular(rng, shape, spacing)
     keep = (1 - np.clip(cv.carve, 0, 0.9)) * (1 - np.clip(cv.jcarve, 0, 0.95))
     smooth = wide_blur(cv.smooth, 2.0 / spacing) * (0.7 + 0.3 * tex)
-    bone = (cv.bone * tex + smooth + cv.cortex + cv.jcortex) * keep
+    bone = (cv.bone * tex + _streaked(rng, cv.column, tex, spacing) + smooth + cv.cortex + cv.jcortex) * keep
     haze = wide_blur(cv.haze, 1.5 / spacing) if cv.haze.any() else 0.0
     density = soft + bone + haze
     if lead is not None:

@@ -240,3 +240,28 @@ def test_fat_is_suppressed_at_the_isocentre_and_less_so_toward_the_field_edges()
     centre, edge = fat[125, 0, 125], fat[125, 0, 0]  # x = 0 and x = -250 mm, z = 0
     assert centre == pytest.approx(0.05, rel=0.05)
     assert edge > 1.2 * centre  # at least 1.3x for every draw of the rim parameters
+
+
+def test_montage_window_reads_like_a_stir_with_or_without_fluid(case: tuple[Path, dict], tmp_path: Path) -> None:
+    """Windowed on the soft tissue, not the brightest pixel: fatty marrow stays dark and muscle mid-grey
+    in a case with no joint fluid as in one with it, and effusion is near white where there is some."""
+    from axspa.phantom.hip import _stir_window
+
+    none = HipPhantomConfig(size="small", bme_prevalence=0.0, acetabular_bme_prevalence=0.0, effusion_prevalence=0.0)
+    generate_hip_case(tmp_path, "dry", [6, 1], none)
+    for case_dir in (case[0], tmp_path / "dry"):
+        volume = read_volume(case_dir / "dicom")
+        masks, _ = read_seg_nrrd(case_dir / "truth.seg.nrrd")
+        heads = masks["Right femoral head"] | masks["Left femoral head"]
+        k = int(np.argmax(heads.sum(axis=(1, 2))))
+        grey = _stir_window(volume.array[k].astype(np.float32)).astype(float)
+        marrow = heads[k] & ~(masks["Right femoral BME"][k] | masks["Left femoral BME"][k])
+        assert np.median(grey[marrow]) < 90, case_dir.name  # fatty marrow dark
+        assert (grey > 250).mean() < 0.05, case_dir.name  # not washed out
+        # Soft tissue (muscle with some fat) mid-grey whatever the brightest pixels are; the old
+        # 99.5th-percentile window put it at 51 of 255 on the dry case (bladder urine set the white).
+        body = volume.array[k] > 0.25 * np.percentile(volume.array[k], 95)
+        assert 60 < np.median(grey[body]) < 130, (case_dir.name, np.median(grey[body]))
+        effusion = masks["Right effusion-synovitis"][k] | masks["Left effusion-synovitis"][k]
+        if effusion.any():
+            assert np.median(grey[effusion]) > 180, case_dir.name

@@ -238,6 +238,108 @@ def _labrum(h: _HipSide) -> _Shape:
 
 
 # --------------------------------------------------------------------------------------------
+# Coronal profiles: outlines drawn in the coronal (x, z) plane, extruded front to back
+
+TABLE_MM = 0.5  # sampling of the coronal distance tables
+
+
+class _Table:
+    """Signed (or unsigned) distance in mm sampled on a grid of the coronal (x, z) plane; looked up
+    bilinearly. Outlines that are awkward as closed-form SDFs (the iliac plate, the pelvic cavity,
+    fascial planes) are drawn as polygons and polylines, then turned into distances with a Euclidean
+    distance transform; lookups outside the table take its border value (the margin keeps that
+    far from the outline)."""
+
+    def __init__(self, sd: np.ndarray, x0: float, z0: float) -> None:
+        self.sd = sd.astype(np.float32)
+        self.x0, self.z0 = np.float32(x0), np.float32(z0)
+        self.lo = _v(x0, 0.0, z0)
+        self.hi = _v(x0 + (sd.shape[1] - 1) * TABLE_MM, 0.0, z0 + (sd.shape[0] - 1) * TABLE_MM)
+
+    def __call__(self, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+        # Nearest sample: the table is finer than any acquired pixel and smooth, and one gather is
+        # several times cheaper than four.
+        nz, nx = self.sd.shape
+        ix = np.clip((x - self.x0) * np.float32(1.0 / TABLE_MM) + np.float32(0.5), 0, nx - 1).astype(np.int32)
+        iz = np.clip((z - self.z0) * np.float32(1.0 / TABLE_MM) + np.float32(0.5), 0, nz - 1).astype(np.int32)
+        return self.sd.ravel()[iz * nx + ix]
+
+
+def _raster(paths: Sequence[np.ndarray], margin: float, closed: bool) -> tuple[np.ndarray, float, float]:
+    """Rasterise (x, z) polygons (filled) or polylines (1 pixel wide) on a TABLE_MM grid with
+    ``margin`` mm around them: (bool image [z, x], x0, z0)."""
+    from PIL import Image, ImageDraw
+
+    pts = np.vstack(paths)
+    x0, z0 = pts.min(axis=0) - margin
+    nx, nz = (np.ceil((pts.max(axis=0) + margin - (x0, z0)) / TABLE_MM).astype(int) + 1).tolist()
+    im = Image.new("1", (nx, nz), 0)
+    draw = ImageDraw.Draw(im)
+    for p in paths:
+        q = [tuple(v) for v in ((p - (x0, z0)) / TABLE_MM).tolist()]
+        if closed:
+            draw.polygon(q, fill=1)
+        else:
+            draw.line(q, fill=1, width=1)
+    return np.asarray(im, dtype=bool), float(x0), float(z0)
+
+
+def _polygon_table(polygons: Sequence[np.ndarray], margin: float = 12.0) -> _Table:
+    """Signed distance to the union of filled (x, z) polygons, negative inside; lightly smoothed so the
+    pixel staircase of the raster does not show on the image."""
+    from scipy import ndimage
+
+    inside, x0, z0 = _raster(polygons, margin, closed=True)
+    sd = (ndimage.distance_transform_edt(~inside) - ndimage.distance_transform_edt(inside)) * TABLE_MM
+    return _Table(ndimage.gaussian_filter(sd.astype(np.float32), 1.0), x0, z0)
+
+
+def _line_table(lines: Sequence[np.ndarray], margin: float = 8.0) -> _Table:
+    """Unsigned distance to (x, z) polylines."""
+    from scipy import ndimage
+
+    on, x0, z0 = _raster(lines, margin, closed=False)
+    d = ndimage.distance_transform_edt(~on) * TABLE_MM
+    return _Table(ndimage.gaussian_filter(d.astype(np.float32), 0.7), x0, z0)
+
+
+def _smooth_path(points: Sequence[Sequence[float]], closed: bool = False, rounds: int = 3) -> np.ndarray:
+    """Chaikin corner cutting: a smooth curve through the corners of a coarse outline."""
+    p = np.asarray(points, dtype=float)
+    for _ in range(rounds):
+        q = np.roll(p, -1, axis=0) if closed else p[1:]
+        a = p if closed else p[:-1]
+        cut = np.empty((2 * len(a), 2))
+        cut[0::2], cut[1::2] = 0.75 * a + 0.25 * q, 0.25 * a + 0.75 * q
+        p = cut if closed else np.vstack([p[:1], cut, p[-1:]])
+    return p
+
+
+Warp = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def _extruded(table: _Table, y0: float, half_y: float, warp: Optional[Warp] = None, reach: float = 0.0,
+              thickness: Optional[float] = None) -> _Shape:
+    """A coronal outline extruded over y0 +- half_y. ``warp`` gives the x at which to read the table
+    (the outline shifts from slice to slice, ``reach`` mm at most). With ``thickness`` the table is an
+    unsigned distance and the shape a sheet of that thickness which thins out toward its front and
+    back ends (a fascial plane does not stop at a slice boundary)."""
+    y32, hy32 = np.float32(y0), np.float32(half_y)
+
+    def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        d = table(x if warp is None else warp(x, y, z), z)
+        if thickness is None:
+            return np.maximum(d, np.abs(y - y32) - hy32)
+        taper = np.clip(1.0 - ((y - y32) / hy32) ** 2, 0.0, 1.0)
+        return d - np.float32(thickness / 2.0) * taper + np.float32(2.0) * (1.0 - taper)
+
+    lo, hi = table.lo.copy(), table.hi.copy()
+    lo[0], hi[0] = lo[0] - reach, hi[0] + reach
+    lo[1], hi[1] = y0 - half_y, y0 + half_y
+    return _Shape(lo, hi, sdf)
+
+
+# --------------------------------------------------------------------------------------------
 # Canvas: the acquisition grid, noise fields, painting and masks
 
 Value = Union[float, np.ndarray, Callable[[tuple, list, np.ndarray], np.ndarray]]
@@ -387,7 +489,7 @@ def _sample_sides(rng: np.random.Generator) -> tuple[float, list[_HipSide]]:
         tilt = np.deg2rad(rng.uniform(5.0, 9.0))
         shaft = _v(-s * np.sin(tilt), rng.uniform(-0.05, 0.05), -np.cos(tilt))
         phi = np.deg2rad(180.0 - angle) - tilt  # neck from straight down, toward lateral
-        gamma = np.deg2rad(rng.uniform(5.0, 20.0))  # anteversion: the neck base lies posterior
+        gamma = np.deg2rad(rng.uniform(0.0, 12.0))  # anteversion left after the usual internal rotation
         neck = _v(s * np.sin(phi) * np.cos(gamma), -np.sin(gamma), -np.cos(phi) * np.cos(gamma))
         cup_axis = _v(-s * rng.uniform(0.45, 0.65), -rng.uniform(0.1, 0.25), 0.85)
         sides.append(_HipSide(name, s, centre, r, _unit(neck), _unit(shaft), float(angle),
@@ -473,91 +575,245 @@ def _body_sdf(ax: float, ay: float, thigh_r: float, thigh_x: float) -> Sdf:
 
 
 def _muscle_value(cv: _Canvas, base: float) -> Callable[[Box, list, np.ndarray], np.ndarray]:
+    """Skeletal muscle: one homogeneous intermediate grey, with faint fibre striation and a gentle
+    drift in signal (no muscle-shaped patches: real muscle bellies differ by a few percent at most)."""
     def value(box: Box, xyz: list, sd: np.ndarray) -> np.ndarray:
-        return np.float32(base) * (1.0 + np.float32(0.05) * cv.striation[box] + np.float32(0.04) * cv.fine[box])
+        return np.float32(base) * (1.0 + np.float32(0.04) * cv.striation[box] + np.float32(0.025) * cv.fine[box]
+                                   + np.float32(0.035) * cv.coarse[box])
     return value
 
 
-def _muscles(h: _HipSide, rng: np.random.Generator) -> list[list[_Shape]]:
-    """The hip's muscle bellies as chains of tapered rods (patient frame, mm), deepest painted last."""
-    s, c = h.s, h.centre
-    hx, cz = c[0], c[2]
-    shaft_top = c + h.neck_dir * h.neck_len
+@dataclass
+class _Frame:
+    """One hip's landmarks in its coronal frame: u (mm) lateral from the head centre, z (mm) up from it."""
 
-    def p(dx: float, y: float, z: float) -> np.ndarray:
-        return _v(hx + s * dx, y, cz + z) + rng.normal(0.0, 3.0, 3)
+    h: _HipSide
+    ilium: np.ndarray  # outline of the hemipelvis plate (u, z), closed
+    crest: np.ndarray  # (u, z) of the iliac crest's inner lip
+    inner_wing: np.ndarray  # (u, z) points down the iliac fossa to the pelvic brim
+    wall: float  # u of the obturator internus' pelvic surface (the side wall of the true pelvis)
+    iliacus: float  # thickness of the iliacus on the wing (mm)
+    shear: float  # lateral shift of the wing per mm anterior (the wing runs obliquely in axial section)
+    trochanter: np.ndarray  # (u, z) of the greater trochanter's tip
+    shaft_top: np.ndarray  # (u, z) of the shaft's axis below the lesser trochanter
 
-    return [
-        _chain([p(15, -95, 60), p(30, -85, -20), p(10, -60, -90)], 30, 22),  # gluteus maximus
-        _chain([p(-35, -25, -170), p(-28, -15, -90), p(-40, 0, -50)], 40, 24),  # adductor magnus
-        _chain([p(-35, 20, -150), p(-45, 20, -70), p(-70, 25, -45)], 25, 14),  # adductor longus/brevis
-        _chain([p(-15, -40, -210), p(-20, -45, -90), p(-25, -40, -55)], 30, 14),  # hamstrings
-        _chain([p(45, 0, -230), p(48, -5, -120), p(42, -5, -45)], 28, 20),  # vastus lateralis
-        _chain([p(18, 22, -230), p(18, 25, -90)], 26, 20),  # vastus intermedius
-        _chain([p(12, 50, -200), p(20, 45, -60), p(25, 35, 10)], 20, 12),  # rectus femoris
-        _chain([p(58, 38, -120), p(55, 35, -20), p(50, 25, 45)], 12, 16),  # tensor fasciae latae
-        _chain([p(60, -40, 125), p(62, -25, 60), p(48, -12, 5)], 30, 18),  # gluteus medius
-        _chain([p(40, -20, 85), p(42, -10, 30), p(38, 0, 0)], 14, 9),  # gluteus minimus
-        _chain([p(-5, -40, -75), p(30, -45, -70)], 13, 12),  # quadratus femoris
-        _chain([p(-60, -5, -40), p(-30, -5, -48), p(10, -15, -35)], 12, 8),  # obturator externus
-        _chain([p(-h.radius - h.gap - h.cup_thickness - 12, -10, -50),
-                p(-h.radius - h.gap - h.cup_thickness - 9, -15, 5)], 11, 13),  # obturator internus
-        _chain([p(-60, -20, 210), p(-40, 0, 110), p(-20, 20, 40), p(-22, 30, 0),
-                shaft_top + _v(-s * 18, -12, -30)], 24, 12),  # psoas into iliopsoas
-        _chain([p(25, -15, 130), p(-5, 5, 70), p(-18, 25, 20)], 22, 16),  # iliacus
+    def x(self, uz: np.ndarray) -> np.ndarray:
+        """(u, z) -> patient (x, z)."""
+        uz = np.asarray(uz, dtype=float)
+        return np.column_stack([self.h.centre[0] + self.h.s * uz[..., 0], self.h.centre[2] + uz[..., 1]])
+
+    def wing_weight(self, z: np.ndarray) -> np.ndarray:
+        """0 at and below the acetabular roof, 1 on the iliac wing."""
+        return np.clip((z - np.float32(self.h.centre[2] + 40.0)) / np.float32(50.0), 0.0, 1.0)
+
+
+def _to_uz(h: _HipSide, p: np.ndarray) -> np.ndarray:
+    return np.array([h.s * (p[0] - h.centre[0]), p[2] - h.centre[2]])
+
+
+def _frames(sides: list[_HipSide], rng: np.random.Generator) -> list[_Frame]:
+    """Per hip: the coronal outline of the hemipelvis and the landmarks the soft tissue hangs on."""
+    frames = []
+    for h in sides:
+        r_out = h.radius + h.gap + h.cup_thickness
+        a_u, a_z = h.s * h.cup_axis[0], h.cup_axis[2]
+        ce = np.clip(np.deg2rad(h.cup_half_angle) - np.arctan2(-a_u, a_z), np.deg2rad(28), np.deg2rad(48))
+        rim = (r_out - 1.5) * np.array([np.sin(ce), np.cos(ce)])
+        crest = np.array([rng.uniform(48.0, 72.0), rng.uniform(110.0, 138.0)])
+        tw = rng.uniform(7.0, 11.0)  # wing thickness in coronal section
+        brim = np.array([-r_out - rng.uniform(2.0, 7.0), rng.uniform(32.0, 44.0)])
+        o3 = np.array([rim[0] + 0.22 * (crest[0] - rim[0]) + rng.uniform(-3, 3), 72.0])
+        o4 = np.array([rim[0] + 0.6 * (crest[0] - rim[0]), 0.5 * (72.0 + crest[1]) + 8.0])
+        outer = [rim, rim + (2.0, 9.0), (rim[0] - rng.uniform(0.0, 3.0), 45.0), o3, o4,
+                 crest + (3.0, -4.0), crest + (-3.0, 3.0)]
+        inner = [crest + (-tw - 3.0, -2.0), o4 + (-1.3 * tw, 1.0), o3 + (-1.6 * tw - 3.0, -3.0),
+                 (0.5 * (o3[0] - 1.6 * tw) + 0.5 * brim[0], 0.5 * (69.0 + brim[1]) + 4.0), brim]
+        teardrop = [(-r_out - 2.0, 15.0), (-r_out - 1.0, -10.0), (-r_out + 3.0, -25.0), (-r_out + 11.0, -30.0)]
+        outline = _smooth_path(np.vstack([outer, inner, teardrop, [(0.0, 0.0)]]), closed=True, rounds=2)
+        base = h.centre + h.neck_dir * h.neck_len
+        frames.append(_Frame(h, outline, np.asarray(inner[0]), np.asarray(inner[1:]),
+                             -r_out - 2.0 - rng.uniform(9.0, 14.0), rng.uniform(11.0, 17.0),
+                             rng.uniform(0.25, 0.45), _to_uz(h, base + _v(h.s * 20, 0, 30)),
+                             _to_uz(h, base + h.shaft_dir * 45.0)))
+    return frames
+
+
+def _cavity(frames: list[_Frame], top_x: float, rng: np.random.Generator) -> _Shape:
+    """The abdominopelvic cavity's fat and contents in coronal section: between the iliaci on the iliac
+    wings above the brim, between the obturator internus muscles lining the side walls of the true
+    pelvis, and below the levator ani down to the perineum (the ischioanal fossae)."""
+    halves = []
+    for f in frames:
+        h = f.h
+        d = abs(h.centre[0])
+        pts = [(top_x - d, 260.0), (f.crest[0] - 0.5 * f.iliacus, f.crest[1] + 14.0)]
+        wing = np.vstack([f.crest, f.inner_wing])
+        normal = np.gradient(wing, axis=0) @ np.array([[0.0, -1.0], [1.0, 0.0]])  # toward the pelvis
+        normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+        pts += list(wing[1:] + f.iliacus * normal[1:] * np.linspace(1.0, 0.6, len(wing) - 1)[:, None])
+        w = f.wall
+        pts += [(w, 16.0), (w + 3.0, -12.0), (w + 8.0, -32.0), (w + 4.0, -72.0),
+                (-d + rng.uniform(15.0, 25.0), -rng.uniform(92.0, 102.0))]
+        halves.append(f.x(_smooth_path(pts, rounds=2)))
+    right, left = (halves[0], halves[1]) if frames[0].h.s > 0 else (halves[1], halves[0])
+    table = _polygon_table([np.vstack([right, left[::-1]])])
+    return _extruded(table, -12.0, 62.0, _wing_warp(frames), reach=30.0)
+
+
+def _wing_warp(frames: list[_Frame]) -> Warp:
+    """x at which to read a coronal outline of the pelvis: the iliac wings run obliquely (anteriorly
+    they are lateral, posteriorly they meet the sacrum), so the wing's outline moves laterally
+    slice by slice toward the front; the acetabulum does not move."""
+    params = [(np.float32(f.h.s), np.float32(f.shear), np.float32(f.h.centre[1]), f) for f in frames]
+
+    def warp(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        out = x
+        for s, shear, y0, f in params:
+            side = (x * s > 0).astype(np.float32)
+            out = out - side * s * shear * (y - y0) * f.wing_weight(z)
+        return out
+
+    return warp
+
+
+def _levator(frames: list[_Frame], rng: np.random.Generator) -> _Shape:
+    """The levator ani: a thin muscular funnel from the obturator internus fascia down to the
+    anorectal junction (a V in coronal section), the floor of the pelvic fat."""
+    halves = []
+    for f in frames:
+        d, w = abs(f.h.centre[0]), f.wall
+        low = rng.uniform(70.0, 80.0)
+        halves.append(f.x(_smooth_path([(w + 6.0, -26.0), (w + 16.0, -50.0), (-d + 20.0, -low + 6.0),
+                                        (-d + 5.0, -low)], rounds=3)))
+    right, left = (halves[0], halves[1]) if frames[0].h.s > 0 else (halves[1], halves[0])
+    table = _line_table([np.vstack([right, left[::-1]])])
+    return _extruded(table, -20.0, 45.0, thickness=rng.uniform(4.0, 6.0))
+
+
+def _fascial_planes(f: _Frame, rng: np.random.Generator) -> list[tuple[list[np.ndarray], float, float, float]]:
+    """Intermuscular septa of one hip as coronal polylines (u, z), grouped by the slab of slices they
+    run through: (lines, y offset from the head centre, half extent in y, thickness in mm)."""
+    h = f.h
+    r_out = h.radius + h.gap + h.cup_thickness
+    tu, tz = f.trochanter
+    su, sz = f.shaft_top
+    dn = -h.shaft_dir[0] * h.s / max(-h.shaft_dir[2], 0.5)  # shaft drift in u per mm down (medial: < 0)
+
+    def j(points: Sequence[Sequence[float]], mm: float = 3.0) -> np.ndarray:
+        p = np.asarray(points, dtype=float)
+        p = p + rng.normal(0.0, mm, p.shape)
+        return _smooth_path(p, rounds=3)
+
+    def along_shaft(offset: float, z_top: float) -> list[tuple[float, float]]:
+        return [(su + offset + dn * (z - sz), z) for z in (z_top, z_top - 60.0, z_top - 140.0, z_top - 260.0)]
+
+    outer = f.ilium[: len(f.ilium) // 3]  # gluteus minimus under medius: along the outer iliac surface
+    glut = [(p[0] + rng.uniform(12.0, 17.0), p[1]) for p in outer[::4] if p[1] > 20.0][:6]
+    central = [
+        j([(tu + 4.0, tz + 8.0)] + glut, 1.5),  # gluteus minimus / medius
+        j(along_shaft(rng.uniform(20.0, 28.0), tz - 25.0)),  # vastus lateralis / intermedius
+        j([(-r_out - 14.0, -50.0), (-10.0, -47.0), (22.0, -38.0), (su - 4.0, tz - 30.0)], 2.0),  # obturator externus
+        j([(-r_out - 25.0, -52.0), (-r_out - 8.0, -110.0), (su - 28.0 + dn * 150.0, -180.0),
+           (su - 18.0 + dn * 250.0, -270.0)]),  # adductor longus / brevis
+        j([(-r_out - 45.0, -60.0), (-r_out - 28.0, -130.0), (su - 40.0 + dn * 220.0, -240.0)]),  # brevis / magnus
+        j([(-r_out - 66.0, -62.0), (-r_out - 60.0, -160.0), (-r_out - 50.0, -270.0)]),  # gracilis
     ]
+    anterior = [
+        j([(-r_out - 6.0, 60.0), (-r_out + 4.0, 20.0), (-22.0, -25.0), (su - 18.0, sz - 5.0)]),  # iliopsoas medial
+        j([(6.0, 80.0), (10.0, 35.0), (r_out - 4.0, -10.0)]),  # iliopsoas / gluteus minimus, rectus femoris
+        j([(r_out + 18.0, 70.0), (tu + 14.0, 0.0), (tu + 16.0, -90.0), (su + 30.0 + dn * 230.0, -250.0)]),  # TFL
+        j(along_shaft(-rng.uniform(4.0, 10.0), sz - 20.0)),  # vastus intermedius / medialis
+        j([(-r_out - 30.0, -40.0), (-r_out - 15.0, -100.0), (su - 30.0 + dn * 200.0, -220.0)]),  # pectineus
+    ]
+    posterior = [
+        j([(-45.0, 110.0), (0.0, 60.0), (tu + 5.0, 5.0), (tu + 14.0, -60.0), (tu + 12.0, -110.0)]),  # glut. max.
+        j([(-r_out - 20.0, -42.0), (tu - 10.0, tz - 32.0)], 1.5),  # quadratus femoris, upper border
+        j([(-r_out - 20.0, -64.0), (tu - 8.0, tz - 55.0)], 1.5),  # quadratus femoris, lower border
+        j([(-r_out - 20.0, -15.0), (tu - 10.0, tz - 8.0)], 1.5),  # gemelli / obturator internus tendon
+        j([(-r_out - 25.0, -80.0), (-r_out - 15.0, -160.0), (-r_out - 5.0, -260.0)]),  # hamstrings
+    ]
+    fascicles = [j([(-60.0 + 18.0 * i, 120.0 - 8.0 * i), (-10.0 + 14.0 * i, 40.0 - 10.0 * i),
+                    (tu + 10.0 + 6.0 * i, -40.0 - 20.0 * i)], 2.0) for i in range(1, 5)]  # gluteus maximus septa
+    return [(central, -5.0, 38.0, rng.uniform(1.0, 1.6)), (anterior, 26.0, 24.0, rng.uniform(1.0, 1.5)),
+            (posterior, -40.0, 28.0, rng.uniform(1.0, 1.6)), (fascicles, -48.0, 24.0, 0.7)]
 
 
 def _paint_soft_tissue(cv: _Canvas, rng: np.random.Generator, distance: float, sides: list[_HipSide],
-                       tissue: _Tissue) -> tuple[float, float]:
-    """Skin, subcutaneous fat, muscles in their fascial planes, pelvic fat, bowel, bladder, vessels."""
+                       tissue: _Tissue, frames: list[_Frame]) -> tuple[float, float]:
+    """Skin, subcutaneous fat, one continuous mass of muscle divided by thin fat-containing septa,
+    the pelvic cavity with its side walls and floor, bowel, bladder and vessels."""
     ax, ay = rng.uniform(165.0, 200.0), rng.uniform(105.0, 135.0)
     fat = rng.uniform(8.0, 35.0)
     thigh_r, thigh_x = rng.uniform(85.0, 105.0), distance / 2 + rng.uniform(-5.0, 15.0)
     body = _rough(_Shape(_v(-ax - 40, -ay - 40, -400), _v(ax + 40, ay + 40, 400),
                          _body_sdf(ax, ay, thigh_r, thigh_x)), rng, 5.0)
     depth = np.float32(fat) * (1.0 + np.float32(0.35) * cv.medium)  # subcutaneous fat of varying depth
-    cv.paint(body, [(0.0, 0.24), (1.5, tissue.fat), (depth, _muscle_value(cv, tissue.muscle * 0.9))])
+    muscle = _muscle_value(cv, tissue.muscle)
+    cv.paint(body, [(0.0, 0.24), (1.5, tissue.fat), (depth, muscle)])
 
-    # Pelvic cavity: the true pelvis between the obturators and the false pelvis between the iliaci.
-    inner = distance / 2 - sides[0].radius
-    for c, radii in ((_v(0, 0, -10), (inner - 18, 55, 55)), (_v(0, 5, 85), (inner + 20, 65, 70))):
-        cv.paint(_rough(_ellipsoid(c, radii), rng, 6.0), [(0.0, tissue.fat)])
-
-    for h in sides:
-        for chain in _muscles(h, rng):
-            value = _muscle_value(cv, tissue.muscle * rng.uniform(0.85, 1.15))
-            # Each belly in a thin fascial plane (fat, or fat with small vessels: darker or brighter
-            # than muscle), with its own signal. Sub-pixel planes show as faint partial-volume lines.
-            plane = tissue.muscle * rng.choice([0.35, 0.55, 1.5])
-            for rod in chain:
-                cv.paint(_rough(rod, rng, 2.0), [(0.0, plane), (rng.uniform(0.5, 0.9), value)])
-    _paint_pelvic_organs(cv, rng, distance, tissue)
+    for f in frames:
+        for lines, dy, half_y, thick in _fascial_planes(f, rng):
+            for line in lines:  # one small table per septum: its bounding box is all that is evaluated
+                plane = _extruded(_line_table([f.x(line)], margin=4.0), f.h.centre[1] + dy, half_y, thickness=thick)
+                cv.paint(_rough(plane, rng, 0.4), [(0.0, tissue.fat)])
+    cv.paint(_rough(_cavity(frames, ax * 0.86 - fat - 18.0, rng), rng, 3.0), [(0.0, tissue.fat)])
+    cv.paint(_rough(_levator(frames, rng), rng, 1.0), [(0.0, muscle)])
+    for f in frames:  # psoas in its fat plane, over the pelvic brim into the iliopsoas
+        h = f.h
+        p = [h.centre + _v(-h.s * du, y, dz) + rng.normal(0.0, 2.0, 3)
+             for du, y, dz in ((abs(h.centre[0]) - 30.0, -25, 240), (abs(h.centre[0]) - 38.0, -15, 140),
+                               (-f.wall - 10.0, 2, 80), (-f.wall - 20.0, 14, 42))]
+        for rod in _chain(p, rng.uniform(20.0, 25.0), rng.uniform(15.0, 19.0)):
+            cv.paint(_rough(rod, rng, 1.5), [(0.0, tissue.fat), (1.3, muscle)])
+    _paint_pelvic_organs(cv, rng, distance, tissue, frames)
     _paint_vessels(cv, rng, sides)
     return ax, ay
 
 
-def _paint_pelvic_organs(cv: _Canvas, rng: np.random.Generator, distance: float, tissue: _Tissue) -> None:
-    """Bladder (bright urine), rectum and bowel loops (wall plus fluid, faeces or gas)."""
-    for _ in range(int(rng.integers(6, 11))):
-        start = _v(rng.uniform(-0.3, 0.3) * distance, rng.uniform(-30, 50), rng.uniform(50, 150))
+def _paint_pelvic_organs(cv: _Canvas, rng: np.random.Generator, distance: float, tissue: _Tissue,
+                         frames: list[_Frame]) -> None:
+    """Bladder (bright urine) on the pelvic floor, rectum and anal canal in the posterior midline,
+    bowel loops (wall plus fluid, faeces or gas) above the pelvic brim."""
+    inner = min(abs(f.h.centre[0]) + f.wall for f in frames)  # half width of the true pelvis
+    # The false pelvis and lower abdomen are packed with bowel: loops with intermediate walls and
+    # fluid, faeces or gas inside, in little dark mesenteric fat.
+    lim = _v(inner + 25.0, 60.0, 260.0)
+    for _ in range(int(rng.integers(16, 24))):
+        start = _v(rng.uniform(-0.9, 0.9) * (inner + 15.0), rng.uniform(-35, 50), rng.uniform(45, 220))
         points = [start]
         for _ in range(int(rng.integers(2, 4))):
-            points.append(points[-1] + rng.normal(0.0, 25.0, 3))
-        radius = rng.uniform(8.0, 16.0)
-        content = rng.choice(["fluid", "faeces", "gas"], p=[0.45, 0.4, 0.15])
-        inside = {"fluid": rng.uniform(0.55, 0.9), "faeces": rng.uniform(0.2, 0.4), "gas": 0.01}[content]
+            points.append(np.clip(points[-1] + rng.normal(0.0, 22.0, 3), -lim, lim))
+        radius = rng.uniform(9.0, 17.0)
+        content = rng.choice(["fluid", "faeces", "gas", "collapsed"], p=[0.35, 0.25, 0.1, 0.3])
+        value = {"fluid": rng.uniform(0.55, 0.9), "faeces": rng.uniform(0.2, 0.4), "gas": 0.01,
+                 "collapsed": rng.uniform(0.28, 0.4)}[content]
         for rod in _chain(points, radius, radius):
             cv.paint(_rough(rod, rng, 2.0), [(0.0, rng.uniform(0.2, 0.28)),
-                                             (2.2, lambda box, xyz, sd, v=inside: np.float32(v)
+                                             (2.2, lambda box, xyz, sd, v=value: np.float32(v)
                                               * (1.0 + np.float32(0.25) * cv.fine[box]))])
-    rectum = _chain([_v(rng.uniform(-6, 6), -55, -45), _v(rng.uniform(-8, 8), -65, 10),
-                     _v(rng.uniform(-20, 20), -60, 60)], rng.uniform(13, 20), rng.uniform(12, 16))
+    anus = _capsule(_v(rng.uniform(-3, 3), -45, -100), _v(rng.uniform(-4, 4), -50, -70), 11.0, 12.0)
+    cv.paint(_rough(anus, rng, 1.5), [(0.0, tissue.muscle * 1.05), (7.0, tissue.muscle * 0.7)])
+    rectum = _chain([_v(rng.uniform(-4, 4), -50, -70), _v(rng.uniform(-8, 8), -62, -20),
+                     _v(rng.uniform(-10, 10), -64, 30), _v(rng.uniform(-25, 25), -55, 75)],
+                    rng.uniform(13, 19), rng.uniform(12, 16))
     for rod in rectum:
         cv.paint(_rough(rod, rng, 3.0), [(0.0, 0.22), (2.5, lambda box, xyz, sd: np.float32(0.25)
                                                         * (1.0 + np.float32(0.4) * cv.fine[box]))])
-    bladder = _ellipsoid(_v(rng.uniform(-8, 8), rng.uniform(15, 30), rng.uniform(-10, 10)),
-                         (rng.uniform(35, 55), rng.uniform(25, 40), rng.uniform(22, 38)), _rotation(rng, 8.0))
+    for f in frames:  # internal iliac branches running along the pelvic side wall
+        side_x = f.h.centre[0] + f.h.s * (f.wall + 4.0)
+        for _ in range(int(rng.integers(4, 8))):
+            a = _v(side_x - f.h.s * rng.uniform(0, 12), rng.uniform(-50, 20), rng.uniform(-40, 40))
+            b = a + _v(-f.h.s * rng.uniform(0, 10), rng.normal(0, 15), rng.uniform(-35, 35))
+            cv.paint(_capsule(a, b, rng.uniform(1.0, 3.0)), [(0.0, rng.uniform(0.45, 0.8))])
+    # Uterus or prostate and seminal vesicles: intermediate signal behind and above the bladder.
+    organ = _ellipsoid(_v(rng.uniform(-8, 8), rng.uniform(-35, -15), rng.uniform(-15, 25)),
+                       (rng.uniform(18, 30), rng.uniform(14, 22), rng.uniform(18, 30)), _rotation(rng, 15.0))
+    wall, inside = rng.uniform(0.3, 0.45), np.float32(rng.uniform(0.4, 0.6))
+    cv.paint(_rough(organ, rng, 2.5), [(0.0, wall), (4.0, lambda box, xyz, sd: inside
+                                                     * (1.0 + np.float32(0.15) * cv.medium[box]))])
+    rx, ry, rz = min(rng.uniform(35, 55), inner - 8.0), rng.uniform(25, 40), rng.uniform(20, 34)
+    bladder = _ellipsoid(_v(rng.uniform(-6, 6), rng.uniform(12, 28), -42.0 + rz + rng.uniform(0, 8)),
+                         (rx, ry, rz), _rotation(rng, 8.0))
     cv.paint(_rough(bladder, rng, 3.0), [(0.0, 0.14), (2.5, URINE * rng.uniform(0.9, 1.0))])
 
 
@@ -586,22 +842,44 @@ def _paint_vessels(cv: _Canvas, rng: np.random.Generator, sides: list[_HipSide])
 # Bone
 
 
-def _pelvic_bones(sides: list[_HipSide], rng: np.random.Generator) -> tuple[list[_Shape], list[_Shape]]:
-    """(bones, cups): ilium, ischium, pubic rami, sacrum and the lowest lumbar vertebrae; the
-    acetabular cups are separate because they are the 'acetabulum' segments."""
+def _ilium(f: _Frame, warp: Warp, rng: np.random.Generator) -> _Shape:
+    """The hemipelvis plate: one coronal outline (supra-acetabular body, iliac wing flaring
+    superolaterally to the crest, the quadrilateral plate and teardrop medial to the cup) with the
+    joint carved out as a sphere, extruded through the acetabulum's depth and, higher up, through the
+    wing's much greater front-to-back extent."""
+    h = f.h
+    table = _polygon_table([f.x(f.ilium)])
+    c32, y0 = h.centre.astype(np.float32), np.float32(h.centre[1] - 4.0)
+    carve = np.float32(h.radius + h.gap + 0.4)
+
+    def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+        w = f.wing_weight(z)
+        plate = table(warp(x, y, z), z)
+        depth = np.abs(y - (y0 - np.float32(15.0) * w)) - (np.float32(32.0) + np.float32(30.0) * w)
+        joint = carve - np.sqrt((x - c32[0]) ** 2 + (y - c32[1]) ** 2 + (z - c32[2]) ** 2)
+        return np.maximum(np.maximum(plate, depth), joint)
+
+    def damp(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:  # the joint surface stays exact
+        dist = np.sqrt((x - c32[0]) ** 2 + (y - c32[1]) ** 2 + (z - c32[2]) ** 2)
+        return np.clip((dist - carve - np.float32(1.0)) / np.float32(8.0), 0.0, 1.0)
+
+    lo, hi = table.lo.copy(), table.hi.copy()
+    lo[0], hi[0] = lo[0] - 30.0, hi[0] + 30.0
+    lo[1], hi[1] = h.centre[1] - 70.0, h.centre[1] + 60.0
+    return _rough(_Shape(lo, hi, sdf, damp=damp), rng, 1.8)
+
+
+def _pelvic_bones(sides: list[_HipSide], frames: list[_Frame], rng: np.random.Generator
+                  ) -> tuple[list[_Shape], list[_Shape]]:
+    """(bones, cups): ilium, ischium, pubic rami, sacrum; the acetabular cups are separate because
+    they are the 'acetabulum' segments."""
     bones, cups = [], []
-    for h in sides:
+    warp = _wing_warp(frames)
+    for h, f in zip(sides, frames):
         c, s, r = h.centre, h.s, h.radius
         r_in = r + h.gap
         cups.append(_cup(c, r_in, r_in + h.cup_thickness, h.cup_axis, h.cup_half_angle))
-        roof = c + h.cup_axis * (r_in + 0.45 * h.cup_thickness)
-        mid = _v(c[0] + s * rng.uniform(5, 20), c[2] + rng.uniform(55, 70))
-        crest = _v(c[0] + s * rng.uniform(35, 55), c[2] + rng.uniform(115, 140))
-        y0, half_y, shear = c[1] - rng.uniform(10, 20), rng.uniform(40, 55), s * rng.uniform(0.2, 0.45)
-        bones.append(_rough(_slab(_v(roof[0], roof[2]), mid, rng.uniform(20, 25), rng.uniform(11, 15),
-                                  y0, half_y, shear), rng, 2.0))  # supra-acetabular ilium
-        bones.append(_rough(_slab(mid, crest, rng.uniform(10, 14), rng.uniform(6, 8), y0, half_y, shear),
-                            rng, 2.0))  # iliac wing
+        bones.append(_ilium(f, warp, rng))
         bones.append(_rough(_capsule(c + _v(-s * 8, -48, 55), _v(s * 42, -78, c[2] + 75), 14.0, 12.0),
                             rng, 1.5))  # posterior ilium to the sacroiliac joint
         bones.append(_rough(_capsule(c + _v(-s * 14, -14, -0.55 * r), c + _v(-s * 28, -30, -r - 45),
@@ -633,12 +911,15 @@ def _femur(h: _HipSide, rng: np.random.Generator) -> tuple[_Shape, _Shape, _Shap
     base = c + n * h.neck_len
     head = _head(h)
     neck = _capsule(c + n * 0.3 * h.radius, base, h.neck_radius, h.neck_radius * 1.3)
-    trochanter = _ellipsoid(base + _v(s * 11, -8, 12), _v(13, 19, 22) * rng.uniform(0.9, 1.1, 3), _rotation(rng, 8))
+    # The greater trochanter: a separate bulge rising lateral to the neck base to about the level of the
+    # head centre, with the trochanteric fossa as a notch between it and the neck.
+    trochanter = _ellipsoid(base + _v(s * 13, -5, 13), _v(11, 15, 19) * rng.uniform(0.9, 1.1, 3),
+                            _rotation(rng, 8) @ _frame(_unit(_v(s * 0.25, 0.0, 1.0)))[:, [0, 1, 2]])
     shaft_top = base + _v(s * 2, -2, -6)
     shaft_r = rng.uniform(13.0, 16.0)
     shaft = _capsule(shaft_top, shaft_top + d * 320, shaft_r + 6, shaft_r)
     lesser = _ellipsoid(shaft_top + _v(-s * 15, -10, -30), (9, 8, 12))
-    femur = _union([head, _union([neck, trochanter, shaft, lesser], 9.0)], 5.0)
+    femur = _union([head, _union([_union([neck, shaft, lesser], 9.0), trochanter], 3.5)], 5.0)
     c32, r32 = c.astype(np.float32), np.float32(h.radius + 1.0)
 
     def damp(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:  # no roughness on the head
@@ -823,7 +1104,8 @@ def _render(rng: np.random.Generator, config: HipPhantomConfig) -> _Render:
     fat = mri.fat_suppression(rng, geo.shape, geo.ijk_to_patient, FAT) * (1.0 + np.float32(0.2) * cv.coarse)
     tissue = _Tissue(fat, rng.uniform(0.2, 0.27), rng.uniform(0.06, 0.1), rng.uniform(0.16, 0.26),
                      bool(rng.random() < 0.45))
-    body = _paint_soft_tissue(cv, rng, distance, sides, tissue)
+    frames = _frames(sides, rng)
+    body = _paint_soft_tissue(cv, rng, distance, sides, tissue, frames)
     envelopes = [_joint_envelope(h, rng) for h in sides]
     for h, env in zip(sides, envelopes):  # capsule wall (below the rim) around a film of joint fluid
         a32, c32 = h.cup_axis.astype(np.float32), h.centre.astype(np.float32)
@@ -838,7 +1120,7 @@ def _render(rng: np.random.Generator, config: HipPhantomConfig) -> _Render:
         cv.paint(env, [(-1.8, CAPSULE), (0.0, 0.32)], where=below_rim)
 
     masks: dict[str, np.ndarray] = {s.name: np.zeros(geo.shape, dtype=bool) for s in HIP_SEGMENTS}
-    bone_any = _paint_pelvis(cv, rng, sides, tissue, masks)
+    bone_any = _paint_pelvis(cv, rng, sides, frames, tissue, masks)
     _spine(cv, rng)
     for h in sides:
         bone_any |= _paint_femur(cv, h, rng, tissue, masks)
@@ -854,11 +1136,11 @@ def _render(rng: np.random.Generator, config: HipPhantomConfig) -> _Render:
     return _Render(acq.pop("stored"), masks, geo, sides, acq, tissue.young)
 
 
-def _paint_pelvis(cv: _Canvas, rng: np.random.Generator, sides: list[_HipSide], tissue: _Tissue,
-                  masks: dict[str, np.ndarray]) -> np.ndarray:
+def _paint_pelvis(cv: _Canvas, rng: np.random.Generator, sides: list[_HipSide], frames: list[_Frame],
+                  tissue: _Tissue, masks: dict[str, np.ndarray]) -> np.ndarray:
     """Pelvic bones: every cortex first, then every marrow, so joined bones show no inner cortex line;
     then the thick subchondral plate of the acetabular roof (the sourcil). Returns the bone mask."""
-    bones, cups = _pelvic_bones(sides, rng)
+    bones, cups = _pelvic_bones(sides, frames, rng)
     found = [cv.evaluate(shape) for shape in bones + cups]
     bone_any = np.zeros(cv.shape, dtype=bool)
     for shape, hit in zip(bones + cups, found):
@@ -891,8 +1173,8 @@ def _paint_femur(cv: _Canvas, h: _HipSide, rng: np.random.Generator, tissue: _Ti
     top_z = np.float32(h.centre[2] + h.neck_dir[2] * h.neck_len - 30.0)
     thick = np.float32(rng.uniform(3.5, 6.0))
     # The diaphysis has a thick cortex: repaint the shaft's outer 3.5-6 mm below the trochanters.
-    cv.paint(shaft, [(0.0, CORTEX)],
-             where=lambda box, sd, xyz: ((sd > -thick) & (xyz[2] < top_z)).astype(np.float32))
+    cv.paint(shaft, [(0.0, CORTEX)],  # thickening gradually below the trochanters, no step
+             where=lambda box, sd, xyz: (sd > -thick) * np.clip((top_z - xyz[2]) / np.float32(35.0), 0.0, 1.0))
     marrow = cv.full(hit[0], hit[1] < -1.2)
     cv.paint(_physis(h), [(0.0, CORTEX)], where=lambda box, sd, xyz: marrow[box].astype(np.float32))
     fc, fr = _fovea(h)
@@ -1057,6 +1339,17 @@ def generate_hip_case(out_dir: Path, case_id: str, rng_seed: Sequence[int] | int
     return doc
 
 
+def _stir_window(image: np.ndarray) -> np.ndarray:
+    """uint8 display of a STIR slice windowed as a reader would on a PACS: on the soft tissue, not on
+    the brightest pixels. Within the body (above a fraction of the bright tissue level), the 70th
+    percentile falls on muscle whatever the amount of fluid or fat; muscle is set to about 40 % grey,
+    so fluid and edema are bright and fat and fatty marrow dark in every case."""
+    body = image[image > 0.25 * float(np.percentile(image, 95))]
+    level = float(np.percentile(body, 70)) if body.size else float(image.max())
+    white = 2.4 * level if level > 0 else 1.0
+    return (np.clip(image / white, 0.0, 1.0) * 255).astype(np.uint8)
+
+
 def hip_montage_tile(case_dir: Path) -> np.ndarray:
     """RGB uint8 [rows, columns, 3]: the central scoring slice (largest femoral-head area, both sides)
     windowed, with every truth segment's outline in its fixed colour. Patient right on the left."""
@@ -1070,9 +1363,7 @@ def hip_montage_tile(case_dir: Path) -> np.ndarray:
     masks, _ = read_seg_nrrd(case_dir / "truth.seg.nrrd")
     heads = sum(masks[segment(side, "femoral_head").name].sum(axis=(1, 2)) for side in SIDES)
     k = int(np.argmax(heads))
-    image = volume.array[k].astype(np.float32)
-    hi = float(np.percentile(image, 99.5)) or 1.0
-    grey = (np.clip(image / hi, 0.0, 1.0) * 255).astype(np.uint8)
+    grey = _stir_window(volume.array[k].astype(np.float32))
     rgb = np.repeat(grey[:, :, None], 3, axis=2)
     for seg in HIP_SEGMENTS:  # bones first, lesions drawn over them
         m = masks.get(seg.name)

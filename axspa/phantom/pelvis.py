@@ -123,9 +123,10 @@ def _inner_distance(cov: np.ndarray, f: int) -> np.ndarray:
     (the profiles it feeds are smooth; the crisp edge itself comes from the coverage)."""
     h, w = cov.shape
     if f > 1 and min(h, w) > 2 * f:
-        small = np.asarray(Image.fromarray(cov, "F").resize((max(w // f, 1), max(h // f, 1)), Image.Resampling.BOX))
+        small = np.asarray(Image.fromarray(np.asarray(cov, dtype=np.float32))
+                           .resize((max(w // f, 1), max(h // f, 1)), Image.Resampling.BOX))
         d = ndimage.distance_transform_edt(small > 0.5).astype(np.float32) * f - 0.5 * f
-        d = np.asarray(Image.fromarray(d, "F").resize((w, h), Image.Resampling.BILINEAR))
+        d = np.asarray(Image.fromarray(np.asarray(d, dtype=np.float32)).resize((w, h), Image.Resampling.BILINEAR))
     else:
         d = ndimage.distance_transform_edt(cov > 0.5).astype(np.float32) - 0.5
     return np.maximum(d, 0)
@@ -659,7 +660,7 @@ def _trabecular(rng: np.random.Generator, shape: tuple[int, int], spacing: float
 
 def _upsample(tex: np.ndarray, shape: tuple[int, int], f: int) -> np.ndarray:
     if f > 1:
-        tex = np.asarray(Image.fromarray(tex, "F").resize((tex.shape[1] * f, tex.shape[0] * f),
+        tex = np.asarray(Image.fromarray(np.asarray(tex, dtype=np.float32)).resize((tex.shape[1] * f, tex.shape[0] * f),
                                                           Image.Resampling.BILINEAR))
     return tex[: shape[0], : shape[1]]
 
@@ -712,7 +713,7 @@ def render_pelvis(rng: np.random.Generator, grades: dict[str, int], shape: tuple
     soft = wide_blur(_soft_tissue(coarse, rng, b), 1.5 / coarse.sp)
     soft += ndimage.gaussian_filter(_bowel_gas(coarse, rng, b), 0.6 / coarse.sp)
     if k > 1:
-        soft = np.asarray(Image.fromarray(soft, "F").resize((cshape[1] * k, cshape[0] * k),
+        soft = np.asarray(Image.fromarray(np.asarray(soft, dtype=np.float32)).resize((cshape[1] * k, cshape[0] * k),
                                                              Image.Resampling.BILINEAR))[: shape[0], : shape[1]]
     lines = {side: _joint_lines(rng, side, b) for side in (-1, 1)}
     _lumbar(cv, rng, b)

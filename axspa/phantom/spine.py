@@ -405,7 +405,7 @@ def _texture_slabs(p: Painter, verts: list[Vertebra], region: str, rng: np.rando
         slabs.append((v, -up, down, -back, v.width / 2 + (10 if cerv else 14)))
     rows = int(min(max(s[2] - s[1] for s in slabs) / texel, 600)) + 8
     cols = int(min(max(s[4] - s[3] for s in slabs) / texel, 600)) + 8
-    tex = Image.fromarray(strut_texture(rng, (rows, cols), texel), "F")
+    tex = Image.fromarray(np.asarray(strut_texture(rng, (rows, cols), texel), dtype=np.float32))
     for v, b0, b1, a0, a1 in slabs:
         box = p.box(_frame(v, [(a0, b0), (a1, b0), (a1, b1), (a0, b1)]))
         if box is None:

@@ -80,9 +80,9 @@ def wide_blur(img: np.ndarray, sigma_px: float) -> np.ndarray:
     if f < 1.5:
         return ndimage.gaussian_filter(img, sigma_px).astype(np.float32)
     sw, sh = max(int(round(w / f)), 2), max(int(round(h / f)), 2)
-    small = np.asarray(Image.fromarray(img.astype(np.float32), "F").resize((sw, sh), Image.Resampling.BOX))
+    small = np.asarray(Image.fromarray(img.astype(np.float32)).resize((sw, sh), Image.Resampling.BOX))
     small = ndimage.gaussian_filter(small, sigma_px * sw / w, mode="nearest")
-    big = Image.fromarray(small.astype(np.float32), "F").resize((w, h), Image.Resampling.BILINEAR)
+    big = Image.fromarray(small.astype(np.float32)).resize((w, h), Image.Resampling.BILINEAR)
     return np.asarray(big, dtype=np.float32)
 
 
@@ -183,7 +183,7 @@ def photograph_screen(v: np.ndarray, rng: np.random.Generator, quality: int | No
     img = img + rng.uniform(0.1, 0.35) * np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * gr * gr))
     cast = np.array([rng.uniform(0.85, 1.05), rng.uniform(0.9, 1.05), rng.uniform(0.9, 1.15)], dtype=np.float32)
     rgb = np.clip(img[..., None] * cast * 0.9 + 0.04, 0, 1)
-    screen = Image.fromarray((rgb * 255).astype(np.uint8), "RGB")
+    screen = Image.fromarray((rgb * 255).astype(np.uint8))
     # Perspective: the screen's corners land at jittered positions inside a larger photo.
     pad = 0.12
     out_w, out_h = int(w * (1 + 2 * pad)), int(h * (1 + 2 * pad))

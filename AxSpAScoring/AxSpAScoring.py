@@ -346,7 +346,8 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         markups = [node for node in (p.outputMarkups, p.otherMarkups) if node]
         with slicer.util.tryWithErrorDisplay(_("Failed to compare with the reader."), waitCursor=True):
             if path:
-                result = self.logic.compareWithReader(p.outputTable, path, p.disagreementTable, markups)
+                study = self.ui.readerStudyLineEdit.text.strip() or None
+                result = self.logic.compareWithReader(p.outputTable, path, p.disagreementTable, markups, study)
                 self.ui.readerPathLineEdit.addCurrentPathToHistory()
             else:
                 result = self.logic.compareWithReaderTable(p.outputTable, p.readerTable, p.disagreementTable,
@@ -455,14 +456,15 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
             raise ValueError(_("Select the table that holds the site grades."))
         return msasss.total_score(table_to_grades(tableNode)).to_dict()
 
-    def compareWithReader(self, resultTable, readerCsvPath, outputTable=None, markups=()) -> dict:
+    def compareWithReader(self, resultTable, readerCsvPath, outputTable=None, markups=(), study=None) -> dict:
         """Compare the grades of a site table with a reader's CSV (site,grade or the finding columns).
 
         Writes the disagreement table ("mSASSS disagreements": site, ours, reader, difference, agree;
         disagreeing sites first), reusing outputTable when given, and highlights the disagreeing control
         points of the given markups nodes. Returns the counts ("n_compared", "n_agree", "exact_agreement",
         "disagreeing_sites", "reader_total", "our_total", ...; see AxSpAScoringLib.compare.compareGrades)
-        with "table" and "marked". Raises axspa.image.InputError naming the file for a bad CSV.
+        with "table" and "marked". ``study`` picks one study of a reader-study table (study, site, grade).
+        Raises axspa.image.InputError naming the file for a bad CSV.
         """
         from AxSpAScoringLib.compare import compareWithReaderGrades
 
@@ -470,8 +472,8 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
 
         if not readerCsvPath:
             raise ValueError(_("Select the reader's CSV file."))
-        return compareWithReaderGrades(resultTable, read_reading_table(readerCsvPath), str(readerCsvPath),
-                                       outputTable, markups)
+        grades = read_reading_table(readerCsvPath, study=study)
+        return compareWithReaderGrades(resultTable, grades, str(readerCsvPath), outputTable, markups)
 
     def compareWithReaderTable(self, resultTable, readerTableNode, outputTable=None, markups=()) -> dict:
         """As compareWithReader, with the reader's grades in a table node (columns site, grade)."""

@@ -61,12 +61,17 @@ def _parse_finding(path: Path, line: int, name: str, text: str) -> float:
     return float(text)
 
 
-def read_reading_table(path: Union[str, PathLike]) -> dict[str, int | None]:
+def read_reading_table(path: Union[str, PathLike], study: str | None = None) -> dict[str, int | None]:
     """Grades by site id from a reading table. With a `grade` column the finding columns, if any, are
     ignored; otherwise the eight findings are graded with the mSASSS rules (bridging makes both sites of
-    its disc level 3)."""
+    its disc level 3). A reader-study table (a `study` column, as `axspa agree scores` takes) holds many
+    readings: ``study`` picks one, and is required when the table holds more than one."""
     path = Path(path)
     header, rows = _table_rows(path)
+    if "study" in header:
+        rows = _rows_of_study(path, rows, study)
+    elif study is not None:
+        raise InputError(f"{path}: no 'study' column, so study {study!r} cannot be selected")
     by_grade = "grade" in header
     seen: dict[str, int] = {}
     grades: dict[str, int | None] = {}
@@ -80,6 +85,26 @@ def read_reading_table(path: Union[str, PathLike]) -> dict[str, int | None]:
     if by_grade:
         return {s: grades[s] for s in ALL_SITES if s in grades}
     return grade_sites(findings)
+
+
+def list_studies(path: Union[str, PathLike]) -> list[str]:
+    """Study ids of a reader-study table in the order they first appear (empty without a `study` column)."""
+    header, rows = _table_rows(Path(path))
+    return list(dict.fromkeys(row["study"].strip() for _, row in rows)) if "study" in header else []
+
+
+def _rows_of_study(path: Path, rows: list[tuple[int, dict[str, str]]],
+                   study: str | None) -> list[tuple[int, dict[str, str]]]:
+    studies = list(dict.fromkeys(row["study"].strip() for _, row in rows))
+    if study is None:
+        if len(studies) > 1:
+            shown = ", ".join(studies[:10]) + (", ..." if len(studies) > 10 else "")
+            raise InputError(f"{path}: holds {len(studies)} studies ({shown}); choose one (--study ID)")
+        return rows
+    chosen = [(line, row) for line, row in rows if row["study"].strip() == study]
+    if not chosen:
+        raise InputError(f"{path}: no study {study!r}; the table holds {', '.join(studies[:10])}")
+    return chosen
 
 
 def _table_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:

@@ -8,7 +8,7 @@ import pytest
 
 from axspa.image import InputError
 from axspa.readings import read_reading_table
-from axspa.sites import CERVICAL_SITES, FINDINGS
+from axspa.sites import ALL_SITES, CERVICAL_SITES, FINDINGS
 
 
 def write(tmp_path: Path, text: str, name: str = "reading.csv", encoding: str = "utf-8") -> Path:
@@ -91,3 +91,30 @@ def test_full_cervical_reading_round_trip(tmp_path):
     grades = read_reading_table(write(tmp_path, text))
     assert list(grades) == list(CERVICAL_SITES)
     assert grades["T1s"] is None and sum(g for g in grades.values() if g is not None) == 15
+
+
+def _reader_study_table(tmp_path):
+    lines = ["study,site,grade"] + [f"S1,{s},1" for s in ALL_SITES] + [f"S2,{s},2" for s in ALL_SITES]
+    path = tmp_path / "reader.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_reader_study_table_needs_a_study_and_scores_the_one_chosen(tmp_path):
+    from axspa.msasss import total_score
+    from axspa.readings import list_studies
+
+    path = _reader_study_table(tmp_path)
+    assert list_studies(path) == ["S1", "S2"]
+    with pytest.raises(InputError, match=r"reader\.csv: holds 2 studies \(S1, S2\); choose one"):
+        read_reading_table(path)
+    assert total_score(read_reading_table(path, study="S2")).total == 48
+    with pytest.raises(InputError, match="no study 'S3'"):
+        read_reading_table(path, study="S3")
+
+
+def test_study_cannot_be_chosen_in_a_single_reading(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("site,grade\nC2i,1\n")
+    with pytest.raises(InputError, match="no 'study' column"):
+        read_reading_table(path, study="S1")

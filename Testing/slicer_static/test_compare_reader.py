@@ -191,3 +191,15 @@ def test_in_slicer_test_compare_with_reader(scoring):
     test = scoring.AxSpAScoringTest("test_CompareWithReader")
     test.setUp()
     test.test_CompareWithReader()
+
+
+def test_one_study_of_a_reader_study_table_is_compared(scoring, tmp_path):
+    result = result_table(dict.fromkeys(ALL_SITES, 1))
+    reader = tmp_path / "reader.csv"
+    reader.write_text("study,site,grade\n" + "".join(f"A,{s},1\n" for s in ALL_SITES)
+                      + "".join(f"B,{s},2\n" for s in ALL_SITES))
+    logic = scoring.AxSpAScoringLogic()
+    with pytest.raises(InputError, match="holds 2 studies"):
+        logic.compareWithReader(result, str(reader))
+    assert logic.compareWithReader(result, str(reader), study="A")["n_agree"] == 24
+    assert logic.compareWithReader(result, str(reader), study="B")["n_agree"] == 0

@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "are imputed with the segment mean; with more, the segment score is missing.")
     p.add_argument("table", metavar="TABLE.csv", help="reading table, one row per site")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
+    p.add_argument("--study", help="the study to score when the table has a 'study' column with several")
     p.set_defaults(func=run)
 
 
@@ -44,7 +45,7 @@ def summary(score: TotalScore) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    score = total_score(read_reading_table(args.table))
+    score = total_score(read_reading_table(args.table, study=args.study))
     if args.json:
         print(json.dumps(score.to_dict()))
     else:

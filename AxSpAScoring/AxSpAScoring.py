@@ -246,30 +246,28 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def _run(self, job) -> Optional[object]:
         """Run job() with the progress bar and Cancel button live; None when cancelled or no model."""
-        from axspa.models import ModelMissingError
-        from axspa.pipeline import CancelledError
-        from axspa.slicer_support import DependencyError
+        from axspa.slicer_support import JobOutcome, run_model_job
 
+        outcome = JobOutcome()  # stays empty if the job fails (the error is displayed)
         self._cancelFlag.reset()
         self._running = True
         self._checkCanApply()
         self.ui.progressBar.value = 0
         try:
             with slicer.util.tryWithErrorDisplay(_("Failed to compute results."), waitCursor=True):
-                try:
-                    return job()
-                except CancelledError:
-                    self.ui.statusLabel.text = _("Cancelled.")
-                except (ModelMissingError, DependencyError) as exc:
-                    self.ui.statusLabel.text = _("No model run.")
-                    slicer.util.warningDisplay(
-                        _("The model cannot run:") + f"\n\n{exc}\n\n"
-                        + _("Grades typed into the output table can still be scored with 'Re-score from table'."),
-                        windowTitle=_("AxSpA Scoring"))
+                outcome = run_model_job(job)
         finally:
             self._running = False
             self._checkCanApply()
-        return None
+        if outcome.cancelled:
+            self.ui.statusLabel.text = _("Cancelled.")
+        elif outcome.unavailable:
+            self.ui.statusLabel.text = _("No model run.")
+            slicer.util.warningDisplay(
+                _("The model cannot run:") + f"\n\n{outcome.unavailable}\n\n"
+                + _("Grades typed into the output table can still be scored with 'Re-score from table'."),
+                windowTitle=_("AxSpA Scoring"))
+        return outcome.result
 
     def onCancelButton(self) -> None:
         self._cancelFlag.cancel()

@@ -233,37 +233,38 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onApplyButton(self) -> None:
         """Segment with the model, then score, when the user clicks "Segment with model"."""
-        from axspa.models import ModelMissingError
-        from axspa.pipeline import CancelledError
-        from axspa.slicer_support import DependencyError
+        from axspa.slicer_support import JobOutcome, run_model_job
 
         p = self._parameterNode
+
+        def job():
+            self.logic.ensureModelDependencies()
+            return self.logic.segmentWithModel(
+                p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth,
+                minLesionAreaMm2=p.minLesionAreaMm2, resultsTable=p.resultsTable,
+                progress=self._progress, cancel=self._cancelFlag)
+
+        outcome = JobOutcome()  # stays empty if the job fails (the error is displayed)
         self._cancelFlag.reset()
         self._running = True
         self._checkCanApply()
         self.ui.progressBar.value = 0
         try:
             with slicer.util.tryWithErrorDisplay(_("Failed to compute results."), waitCursor=True):
-                try:
-                    self.logic.ensureModelDependencies()
-                    result = self.logic.segmentWithModel(
-                        p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth,
-                        minLesionAreaMm2=p.minLesionAreaMm2, resultsTable=p.resultsTable,
-                        progress=self._progress, cancel=self._cancelFlag)
-                except CancelledError:
-                    self.ui.statusLabel.text = _("Cancelled.")
-                    return
-                except (ModelMissingError, DependencyError) as exc:
-                    self.ui.statusLabel.text = _("No model run.")
-                    slicer.util.warningDisplay(
-                        _("The model cannot run:") + f"\n\n{exc}\n\n"
-                        + _("A segmentation you draw can still be scored with 'Score existing segmentation'."),
-                        windowTitle=_("Hip Inflammation"))
-                    return
+                outcome = run_model_job(job)
         finally:
             self._running = False
             self._checkCanApply()
-        self._showResult(result)
+        if outcome.cancelled:
+            self.ui.statusLabel.text = _("Cancelled.")
+        elif outcome.unavailable:
+            self.ui.statusLabel.text = _("No model run.")
+            slicer.util.warningDisplay(
+                _("The model cannot run:") + f"\n\n{outcome.unavailable}\n\n"
+                + _("A segmentation you draw can still be scored with 'Score existing segmentation'."),
+                windowTitle=_("Hip Inflammation"))
+        elif outcome.result is not None:
+            self._showResult(outcome.result)
 
     def onScoreButton(self) -> None:
         """Score the selected segmentation (drawn or corrected by the user); needs no model."""

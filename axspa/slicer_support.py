@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from axspa.image import InputError
-from axspa.models import sha256_file
+from axspa.models import ModelMissingError, sha256_file
 
 MANIFEST_NAME = "manifest.json"
 DEFAULT_CATEGORY = "AxSpA"
@@ -260,6 +260,28 @@ class CancelFlag:
 
     def __call__(self) -> bool:
         return self._set
+
+
+@dataclass
+class JobOutcome:
+    """How a model-backed job ended: its result, or cancelled, or why no model could run."""
+
+    result: Any = None
+    cancelled: bool = False
+    unavailable: Optional[str] = None
+
+
+def run_model_job(job: Callable[[], Any]) -> JobOutcome:
+    """Run ``job``; Cancel and a missing model or declined package install are outcomes the panel
+    shows calmly, not errors (any other exception propagates to Slicer's error display)."""
+    from axspa.pipeline import CancelledError
+
+    try:
+        return JobOutcome(result=job())
+    except CancelledError:
+        return JobOutcome(cancelled=True)
+    except (ModelMissingError, DependencyError) as exc:
+        return JobOutcome(unavailable=str(exc))
 
 
 def progress_percent(fraction: float) -> int:

@@ -271,3 +271,29 @@ def test_user_segment_names_are_matched_to_hip_segments():
     matched, ignored = ss.match_hip_segments(masks)
     assert matched == {"Right femoral head": 1, "Left femoral BME": 2}
     assert ignored == ["Segment_1", "Right femoral head"]  # a second segment for the same name is not merged
+
+
+def test_model_job_outcomes_cancel_missing_model_and_errors():
+    from axspa.models import ModelMissingError
+    from axspa.pipeline import CancelledError
+    from axspa.slicer_support import DependencyError, run_model_job
+
+    assert run_model_job(lambda: 42).result == 42
+
+    def cancelled():
+        raise CancelledError("grading corners")
+
+    def missing():
+        raise ModelMissingError("model bundle 'hip-segmenter' is not installed")
+
+    def declined():
+        raise DependencyError("needs monai>=1.3; installation was declined")
+
+    def broken():
+        raise ValueError("bad volume")
+
+    assert run_model_job(cancelled).cancelled and run_model_job(cancelled).result is None
+    assert "hip-segmenter" in run_model_job(missing).unavailable
+    assert "declined" in run_model_job(declined).unavailable
+    with pytest.raises(ValueError, match="bad volume"):  # real errors still reach Slicer's error display
+        run_model_job(broken)

@@ -136,8 +136,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.logic = None
         self._parameterNode = None
         self._parameterNodeGuiTag = None
-        self._cancelFlag = None
-        self._running = False
+        self._job = None  # the model job runner (progress bar, Cancel button), made in setup()
 
     def setup(self) -> None:
         """Called when the user opens the module the first time and the widget is initialized."""
@@ -151,10 +150,12 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         # Set scene in MRML widgets (the .ui connects mrmlSceneChanged to each MRML widget).
         uiWidget.setMRMLScene(slicer.mrmlScene)
 
-        from axspa.slicer_support import CancelFlag
+        from axspa.jobs import PanelJob
 
         self.logic = AxSpAScoringLogic()
-        self._cancelFlag = CancelFlag()
+        self._job = PanelJob(
+            slicer, self.ui, busy=lambda running: self._checkCanApply(), title=_("AxSpA Scoring"),
+            hint=_("Grades typed into the output table can still be scored with 'Re-score from table'."), tr=_)
 
         # These connections ensure that we update parameter node when scene is closed
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
@@ -223,13 +224,14 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def _checkCanApply(self, caller=None, event=None) -> None:
         p = self._parameterNode
-        idle = not self._running
+        running = bool(self._job and self._job.running)
+        idle = not running
         self.ui.applyButton.enabled = idle and bool(p and p.inputVolume)
         self.ui.applyButton.toolTip = (_("Locate and grade every site with the installed models")
                                        if p and p.inputVolume else _("Select a spine radiograph"))
         self.ui.rescoreButton.enabled = idle and bool(p and p.outputTable)
         self.ui.sijApplyButton.enabled = idle and bool(p and p.pelvisVolume)
-        self.ui.cancelButton.enabled = self._running
+        self.ui.cancelButton.enabled = running
         hasReader = bool(self.ui.readerPathLineEdit.currentPath or (p and p.readerTable))
         self.ui.compareButton.enabled = idle and bool(p and p.outputTable) and hasReader
         if p and p.outputTable:
@@ -237,54 +239,23 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     # -------------------------------------------------------------------------------- running a job
 
-    def _progress(self, fraction: float, message: str) -> None:
-        from axspa.slicer_support import progress_percent
-
-        self.ui.progressBar.value = progress_percent(fraction)
-        self.ui.statusLabel.text = message
-        slicer.app.processEvents()  # lets the Cancel button be pressed while the model runs
-
-    def _run(self, job) -> Optional[object]:
-        """Run job() with the progress bar and Cancel button live; None when cancelled or no model."""
-        from axspa.slicer_support import JobOutcome, run_model_job
-
-        outcome = JobOutcome()  # stays empty if the job fails (the error is displayed)
-        self._cancelFlag.reset()
-        self._running = True
-        self._checkCanApply()
-        self.ui.progressBar.value = 0
-        try:
-            with slicer.util.tryWithErrorDisplay(_("Failed to compute results."), waitCursor=True):
-                outcome = run_model_job(job)
-        finally:
-            self._running = False
-            self._checkCanApply()
-        if outcome.cancelled:
-            self.ui.statusLabel.text = _("Cancelled.")
-        elif outcome.unavailable:
-            self.ui.statusLabel.text = _("No model run.")
-            slicer.util.warningDisplay(
-                _("The model cannot run:") + f"\n\n{outcome.unavailable}\n\n"
-                + _("Grades typed into the output table can still be scored with 'Re-score from table'."),
-                windowTitle=_("AxSpA Scoring"))
-        return outcome.result
-
     def onCancelButton(self) -> None:
-        self._cancelFlag.cancel()
-        self.ui.statusLabel.text = _("Cancelling...")
+        self._job.request_cancel()
 
     def onApplyButton(self) -> None:
         """Score the radiograph(s) with the models when the user clicks "Score with model"."""
         p = self._parameterNode
 
         def job():
-            self.logic.ensureModelDependencies(self.logic.SPINE_BUNDLES)
+            from axspa.slicer_support import ensure_model_dependencies
+
+            ensure_model_dependencies(slicer, self.logic.SPINE_BUNDLES, "AxSpA Scoring")
             return self.logic.scoreSpine(
                 p.inputVolume, p.region, otherVolume=p.otherVolume, outputMarkups=p.outputMarkups,
                 otherMarkups=p.otherMarkups, outputTable=p.outputTable, threshold=p.findingThreshold,
-                progress=self._progress, cancel=self._cancelFlag)
+                progress=self._job.progress, cancel=self._job.cancel)
 
-        result = self._run(job)
+        result = self._job.run(job)
         if result is None:
             return
         # Keep the nodes the logic created so the next run reuses them.
@@ -306,18 +277,20 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         p = self._parameterNode
 
         def job():
-            self.logic.ensureModelDependencies(self.logic.SIJ_BUNDLES)
-            return self.logic.scorePelvis(p.pelvisVolume, heatmapVolume=p.heatmapVolume,
-                                          progress=self._progress, cancel=self._cancelFlag)
+            from axspa.slicer_support import ensure_model_dependencies
 
-        result = self._run(job)
+            ensure_model_dependencies(slicer, self.logic.SIJ_BUNDLES, "AxSpA Scoring")
+            return self.logic.scorePelvis(p.pelvisVolume, heatmapVolume=p.heatmapVolume,
+                                          progress=self._job.progress, cancel=self._job.cancel)
+
+        result = self._job.run(job)
         if result is None:
             return
         doc, p.heatmapVolume = result
         if p.heatmapVolume:
             slicer.util.setSliceViewerLayers(background=p.pelvisVolume, foreground=p.heatmapVolume,
                                              foregroundOpacity=0.4, fit=True)
-        from axspa.slicer_support import sij_summary
+        from axspa.sij.texts import sij_summary
 
         texts = sij_summary(doc)
         self.ui.rightGradeLabel.text = texts["right"]
@@ -355,7 +328,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.ui.disagreementTableView.setMRMLTableNode(result["table"])
 
     def _showScore(self, score: dict, warnings: list) -> None:
-        from axspa.slicer_support import msasss_summary
+        from axspa.spine.texts import msasss_summary
 
         texts = msasss_summary(score)
         self.ui.cervicalLabel.text = texts["cervical"]
@@ -389,22 +362,6 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
     def getParameterNode(self):
         return AxSpAScoringParameterNode(super().getParameterNode())
 
-    def ensureModelDependencies(self, bundles=()) -> None:
-        """Before a model runs: check its bundles are installed (no point installing torch otherwise),
-        then install torch (PyTorch extension) and the other packages, asking the user first.
-        Raises axspa.models.ModelMissingError or axspa.slicer_support.DependencyError."""
-        import importlib
-
-        from axspa.models import find_bundle
-        from axspa.slicer_support import MODEL_REQUIREMENTS, ensure_packages, ensure_torch, find_pip_ensure
-
-        for name in bundles:
-            find_bundle(name)
-        ensure_torch(lambda: importlib.import_module("PyTorchUtils"))
-        ensure_packages(MODEL_REQUIREMENTS, confirm=slicer.util.confirmOkCancelDisplay,
-                        install=slicer.util.pip_install, pip_ensure=find_pip_ensure(slicer),
-                        requester="AxSpA Scoring")
-
     def scoreSpine(self, inputVolume, region: str = "auto", otherVolume=None, outputMarkups=None,
                    otherMarkups=None, outputTable=None, threshold: float = 0.5, progress=None,
                    cancel=None) -> dict:
@@ -416,10 +373,10 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
         """
         from AxSpAScoringLib.nodes import radiographFromNode, writeSiteMarkups, writeSiteTable
 
+        from axspa.jobs import scaled_progress
         from axspa.mrml.markups import kept_points
         from axspa.mrml.tables import kept_grades
-        from axspa.pipeline.spine import SpineModels, score_radiograph
-        from axspa.slicer_support import scaled_progress
+        from axspa.spine.pipeline import SpineModels, score_radiograph
 
         if inputVolume is None:
             raise ValueError(_("Select a spine radiograph to score."))
@@ -447,12 +404,12 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
 
     def rescoreFromTable(self, tableNode) -> dict:
         """mSASSS (TotalScore.to_dict()) of the grades in a site table, e.g. after the user edited them."""
-        from axspa import msasss
         from axspa.mrml.tables import table_to_grades
+        from axspa.spine.rules import total_score
 
         if tableNode is None:
             raise ValueError(_("Select the table that holds the site grades."))
-        return msasss.total_score(table_to_grades(tableNode)).to_dict()
+        return total_score(table_to_grades(tableNode)).to_dict()
 
     def compareWithReader(self, resultTable, readerCsvPath, outputTable=None, markups=(), study=None) -> dict:
         """Compare the grades of a site table with a reader's CSV (site,grade or the finding columns).
@@ -460,13 +417,13 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
         Writes the disagreement table ("mSASSS disagreements": site, ours, reader, difference, agree;
         disagreeing sites first), reusing outputTable when given, and highlights the disagreeing control
         points of the given markups nodes. Returns the counts ("n_compared", "n_agree", "exact_agreement",
-        "disagreeing_sites", "reader_total", "our_total", ...; see AxSpAScoringLib.compare.compareGrades)
+        "disagreeing_sites", "reader_total", "our_total", ...; see axspa.spine.agreement.compare_grades)
         with "table" and "marked". ``study`` picks one study of a reader-study table (study, site, grade).
         Raises axspa.image.InputError naming the file for a bad CSV.
         """
         from AxSpAScoringLib.compare import compareWithReaderGrades
 
-        from axspa.readings import read_reading_table
+        from axspa.spine.readings import read_reading_table
 
         if not readerCsvPath:
             raise ValueError(_("Select the reader's CSV file."))
@@ -485,7 +442,7 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
         """Modified New York grades of both sacroiliac joints; returns (axspa.sij/1 dict, heat map node)."""
         from AxSpAScoringLib.nodes import radiographFromNode, showHeatmap
 
-        from axspa.pipeline.sij import score_pelvis
+        from axspa.sij.pipeline import score_pelvis
 
         if pelvisVolume is None:
             raise ValueError(_("Select a pelvic radiograph to grade."))
@@ -532,7 +489,7 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
     def test_RescoreManualReading(self):
         """A reader's grades in a table node give the mSASSS worked by hand, and edits are picked up."""
         from axspa.mrml.tables import sites_to_table
-        from axspa.sites import CERVICAL_SITES, LUMBAR_SITES
+        from axspa.spine.sites import CERVICAL_SITES, FINDINGS, LUMBAR_SITES
 
         self.delayDisplay("Scoring a manual reading from a table")
         # Cervical: every site 1 except C3s unscorable -> raw 11, imputed 11 + 1 * (11 / 11) = 12.
@@ -540,7 +497,7 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
         sites = [{"id": s, "point": None, "grade": None if s == "C3s" else 1, "findings": {}}
                  for s in CERVICAL_SITES]
         sites += [{"id": s, "point": None, "grade": 2, "findings": {}} for s in LUMBAR_SITES]
-        table = sites_to_table(slicer.mrmlScene, sites, name="reading")
+        table = sites_to_table(slicer.mrmlScene, sites, name="reading", findings=FINDINGS)
         logic = AxSpAScoringLogic()
         score = logic.rescoreFromTable(table)
         self.assertEqual(score["cervical"]["raw"], 11)
@@ -565,12 +522,12 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
         import tempfile
 
         from axspa.mrml.tables import sites_to_table
-        from axspa.sites import CERVICAL_SITES
+        from axspa.spine.sites import CERVICAL_SITES, FINDINGS
 
         self.delayDisplay("Comparing a result with a reader's table")
         # Ours: every cervical site 1, C5s unscorable. Reader: the same but C4i 2 and C5s 1.
         ours = [{"id": s, "point": None, "grade": None if s == "C5s" else 1} for s in CERVICAL_SITES]
-        table = sites_to_table(slicer.mrmlScene, ours, name="result")
+        table = sites_to_table(slicer.mrmlScene, ours, name="result", findings=FINDINGS)
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "reader.csv")
             with open(path, "w") as f:
@@ -587,7 +544,7 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
         """Without an installed model, scoring says which bundle is missing instead of failing obscurely."""
         import numpy as np
 
-        from axspa.models import ModelMissingError, find_bundle
+        from axspa.bundles import ModelMissingError, find_bundle
 
         try:
             for name in AxSpAScoringLogic.SPINE_BUNDLES:

@@ -126,8 +126,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.logic = None
         self._parameterNode = None
         self._parameterNodeGuiTag = None
-        self._cancelFlag = None
-        self._running = False
+        self._job = None  # the model job runner (progress bar, Cancel button), made in setup()
 
     def setup(self) -> None:
         """Called when the user opens the module the first time and the widget is initialized."""
@@ -141,10 +140,12 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         # Set scene in MRML widgets (the .ui connects mrmlSceneChanged to each MRML widget).
         uiWidget.setMRMLScene(slicer.mrmlScene)
 
-        from axspa.slicer_support import CancelFlag
+        from axspa.jobs import PanelJob
 
         self.logic = HipInflammationLogic()
-        self._cancelFlag = CancelFlag()
+        self._job = PanelJob(
+            slicer, self.ui, busy=lambda running: self._checkCanApply(), title=_("Hip Inflammation"),
+            hint=_("A segmentation you draw can still be scored with 'Score existing segmentation'."), tr=_)
 
         # These connections ensure that we update parameter node when scene is closed
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
@@ -208,63 +209,38 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def _checkCanApply(self, caller=None, event=None) -> None:
         p = self._parameterNode
-        idle = not self._running
+        running = bool(self._job and self._job.running)
+        idle = not running
         hasInput = bool(p and p.inputVolume)
         self.ui.applyButton.enabled = idle and hasInput
         self.ui.applyButton.toolTip = (_("Segment the hips with the installed model, then score them")
                                        if hasInput else _("Select a STIR volume"))
         self.ui.scoreButton.enabled = idle and hasInput and bool(p.outputSegmentation)
-        self.ui.cancelButton.enabled = self._running
+        self.ui.cancelButton.enabled = running
         if p and p.resultsTable:
             self.ui.resultsTableView.setMRMLTableNode(p.resultsTable)
 
     # -------------------------------------------------------------------------------- running a job
 
-    def _progress(self, fraction: float, message: str) -> None:
-        from axspa.slicer_support import progress_percent
-
-        self.ui.progressBar.value = progress_percent(fraction)
-        self.ui.statusLabel.text = message
-        slicer.app.processEvents()  # lets the Cancel button be pressed while the model runs
-
     def onCancelButton(self) -> None:
-        self._cancelFlag.cancel()
-        self.ui.statusLabel.text = _("Cancelling...")
+        self._job.request_cancel()
 
     def onApplyButton(self) -> None:
         """Segment with the model, then score, when the user clicks "Segment with model"."""
-        from axspa.slicer_support import JobOutcome, run_model_job
-
         p = self._parameterNode
 
         def job():
-            self.logic.ensureModelDependencies()
+            from axspa.slicer_support import ensure_model_dependencies
+
+            ensure_model_dependencies(slicer, self.logic.HIP_BUNDLES, "Hip Inflammation")
             return self.logic.segmentWithModel(
                 p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth,
                 minLesionAreaMm2=p.minLesionAreaMm2, resultsTable=p.resultsTable,
-                progress=self._progress, cancel=self._cancelFlag)
+                progress=self._job.progress, cancel=self._job.cancel)
 
-        outcome = JobOutcome()  # stays empty if the job fails (the error is displayed)
-        self._cancelFlag.reset()
-        self._running = True
-        self._checkCanApply()
-        self.ui.progressBar.value = 0
-        try:
-            with slicer.util.tryWithErrorDisplay(_("Failed to compute results."), waitCursor=True):
-                outcome = run_model_job(job)
-        finally:
-            self._running = False
-            self._checkCanApply()
-        if outcome.cancelled:
-            self.ui.statusLabel.text = _("Cancelled.")
-        elif outcome.unavailable:
-            self.ui.statusLabel.text = _("No model run.")
-            slicer.util.warningDisplay(
-                _("The model cannot run:") + f"\n\n{outcome.unavailable}\n\n"
-                + _("A segmentation you draw can still be scored with 'Score existing segmentation'."),
-                windowTitle=_("Hip Inflammation"))
-        elif outcome.result is not None:
-            self._showResult(outcome.result)
+        result = self._job.run(job)
+        if result is not None:
+            self._showResult(result)
 
     def onScoreButton(self) -> None:
         """Score the selected segmentation (drawn or corrected by the user); needs no model."""
@@ -276,7 +252,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self._showResult(result)
 
     def _showResult(self, result: dict) -> None:
-        from axspa.slicer_support import hip_summary
+        from axspa.hip.texts import hip_summary
 
         p = self._parameterNode
         p.outputSegmentation, p.resultsTable = result["segmentation"], result["table"]
@@ -309,22 +285,6 @@ class HipInflammationLogic(ScriptedLoadableModuleLogic):
     def getParameterNode(self):
         return HipInflammationParameterNode(super().getParameterNode())
 
-    def ensureModelDependencies(self) -> None:
-        """Before the model runs: check its bundle is installed (no point installing torch otherwise),
-        then install torch (PyTorch extension) and the other packages, asking the user first.
-        Raises axspa.models.ModelMissingError or axspa.slicer_support.DependencyError."""
-        import importlib
-
-        from axspa.models import find_bundle
-        from axspa.slicer_support import MODEL_REQUIREMENTS, ensure_packages, ensure_torch, find_pip_ensure
-
-        for name in self.HIP_BUNDLES:
-            find_bundle(name)
-        ensure_torch(lambda: importlib.import_module("PyTorchUtils"))
-        ensure_packages(MODEL_REQUIREMENTS, confirm=slicer.util.confirmOkCancelDisplay,
-                        install=slicer.util.pip_install, pip_ensure=find_pip_ensure(slicer),
-                        requester="Hip Inflammation")
-
     def segmentWithModel(self, inputVolume, outputSegmentation=None, halfWidth: int = 7,
                          minLesionAreaMm2: float = 5.0, resultsTable=None, progress=None,
                          cancel=None) -> dict:
@@ -332,9 +292,9 @@ class HipInflammationLogic(ScriptedLoadableModuleLogic):
         are kept), then score the segmentation. Returns what scoreSegmentation returns."""
         from HipInflammationLib.nodes import writeSegmentation
 
+        from axspa.hip.pipeline import segment_hip
         from axspa.mrml.segmentations import kept_segments
         from axspa.mrml.volumes import volume_to_engine
-        from axspa.pipeline.hip import segment_hip
 
         if inputVolume is None:
             raise ValueError(_("Select a coronal STIR volume."))
@@ -355,11 +315,12 @@ class HipInflammationLogic(ScriptedLoadableModuleLogic):
         """
         from HipInflammationLib.nodes import writeResultsTable
 
-        from axspa.hip_scores import HipScoreConfig
+        from axspa.hip.pipeline import score_hip
+        from axspa.hip.scores import HipScoreConfig
+        from axspa.hip.segments import match_hip_segments
+        from axspa.hip.texts import HIP_TABLE_COLUMNS, hip_result_rows
         from axspa.mrml.segmentations import segmentation_to_masks
         from axspa.mrml.volumes import volume_to_engine
-        from axspa.pipeline.hip import score_hip
-        from axspa.slicer_support import HIP_TABLE_COLUMNS, hip_result_rows, match_hip_segments
 
         if inputVolume is None or segmentationNode is None:
             raise ValueError(_("Select the STIR volume and the hip segmentation to score."))
@@ -401,6 +362,7 @@ class HipInflammationTest(ScriptedLoadableModuleTest):
         """Hip segments built from masks score as worked by hand."""
         import numpy as np
 
+        from axspa.hip.segments import HIP_SEGMENTS
         from axspa.mrml.segmentations import masks_to_segmentation
 
         self.delayDisplay("Scoring a hip segmentation built from masks")
@@ -413,7 +375,7 @@ class HipInflammationTest(ScriptedLoadableModuleTest):
         stir[bme] = 300
         volume = slicer.util.addVolumeFromArray(stir, name="STIR")
         seg = masks_to_segmentation(slicer.mrmlScene, {"Right femoral head": head, "Right femoral BME": bme},
-                                    volume)
+                                    volume, segments=HIP_SEGMENTS)
         result = HipInflammationLogic().scoreSegmentation(volume, seg)
         right, left = result["document"]["sides"]["right"], result["document"]["sides"]["left"]
         self.assertTrue(right["femoral_head_found"])

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from axspa.models import sha256_file
-from axspa.sites import REGIONS
+from axspa.results import sha256_file
+from axspa.spine.sites import REGIONS
 
 
 class FixedLandmarks:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from axspa.phantom.montage import contact_sheet, tile_for  # noqa: E402
 from axspa.phantom.pelvis import PelvisConfig, make_pelvis_case, write_pelvis_case  # noqa: E402
 from axspa.phantom.spine import SpineConfig, make_spine_case, write_spine_case  # noqa: E402
-from axspa.sites import FINDINGS  # noqa: E402
+from axspa.spine.sites import FINDINGS  # noqa: E402
 
 TILE = 136
 MAX_BYTES = 300_000

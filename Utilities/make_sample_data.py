@@ -19,11 +19,12 @@ import pydicom
 from pydicom.uid import JPEG2000Lossless
 
 from axspa.cli import main as axspa
+from axspa.hip.segments import HIP_SEGMENTS
 from axspa.io.dicom_compat import save_part10
 from axspa.io.nrrdfile import write_nrrd
 from axspa.io.segfile import read_seg_nrrd, write_seg_nrrd
 from axspa.io.volume import read_volume
-from axspa.models import sha256_file
+from axspa.results import sha256_file
 
 OUT = Path(__file__).resolve().parent.parent / "Resources" / "SampleData"
 # (file, phantom arguments, sample name, module, node name): seeds picked for cases with lesions.
@@ -58,7 +59,7 @@ def make_hip(tmp: Path) -> list[Path]:
     volume = read_volume(case / "dicom")
     masks, ijk_to_ras = read_seg_nrrd(case / "truth.seg.nrrd")
     write_nrrd(OUT / "AxSpA-HipSTIR.nrrd", volume.array, volume.ijk_to_ras)
-    write_seg_nrrd(OUT / "AxSpA-HipSTIR.seg.nrrd", masks, ijk_to_ras)
+    write_seg_nrrd(OUT / "AxSpA-HipSTIR.seg.nrrd", masks, ijk_to_ras, segments=HIP_SEGMENTS)
     shutil.copy(case / "truth.json", OUT / "AxSpA-HipSTIR.truth.json")
     return [OUT / "AxSpA-HipSTIR.nrrd", OUT / "AxSpA-HipSTIR.seg.nrrd"]
 

@@ -9,8 +9,8 @@ import os
 import sys
 
 from axspa import __version__
+from axspa.bundles import ModelMissingError
 from axspa.image import InputError
-from axspa.models import ModelMissingError
 
 # Subcommand modules, in the order `axspa --help` lists them. A module that is not there
 # (a feature not built yet) is skipped.

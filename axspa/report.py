@@ -17,13 +17,14 @@ import tempfile
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
-from typing import Union
 
 from axspa import __version__
+from axspa.evaluation.figures import GRADE_COLORS
 from axspa.image import InputError
-from axspa.plots import GRADE_COLORS
+from axspa.results import PathLike
+from axspa.texts import interval, number
 
-PathLike = Union[str, Path]
+DASH = "–"  # what a missing value shows
 
 CSS = """
 body{font-family:system-ui,Segoe UI,Helvetica,Arial,sans-serif;margin:2em;color:#222;max-width:1200px}
@@ -98,9 +99,8 @@ def _img(path: Path, alt: str) -> str:
 
 
 def _num(value, fmt: str = ".2f") -> str:
-    if value is None:
-        return "<td class='num'>–</td>"
-    return f"<td class='num'>{format(value, fmt) if isinstance(value, float) else escape(str(value))}</td>"
+    """A number cell: floats formatted with ``fmt``, other values as they are, '–' when missing."""
+    return f"<td class='num'>{escape(number(value, fmt if isinstance(value, float) else '', DASH))}</td>"
 
 
 def _grade_badge(grade) -> str:
@@ -125,7 +125,7 @@ def _spine_section(folder: Path, paths: list[Path], studies: list[Path], tmp: Pa
         docs.append((p, doc))
     if not docs:
         return ""
-    from axspa import plots
+    from axspa.evaluation import figures
 
     rows, cards, scores = [], [], {"cervical": [], "lumbar": []}
     for i, (p, doc) in enumerate(docs):
@@ -140,7 +140,7 @@ def _spine_section(folder: Path, paths: list[Path], studies: list[Path], tmp: Pa
                     f"<td class='warn'>{escape('; '.join(doc.get('warnings') or []))}</td></tr>")
         if thumbnails:
             pixels = _pixels(doc)
-            png = plots.site_thumbnail(pixels, doc["sites"], tmp / f"thumb{i}.png", title=p.name)
+            png = figures.site_thumbnail(pixels, doc["sites"], tmp / f"thumb{i}.png", title=p.name)
             cards.append(f"<div class='study'>{_img(png, p.name)}</div>")
     html = ["<h2>mSASSS per image</h2>",
             _table(["result", "region", "raw", "score (imputed)", "imputed sites", "missing", "site grades",
@@ -152,7 +152,7 @@ def _spine_section(folder: Path, paths: list[Path], studies: list[Path], tmp: Pa
     dist = []
     for region, values in scores.items():
         if values:
-            png = plots.histogram(values, tmp / f"hist_{region}.png", f"{region} mSASSS", "segment score (0-36)")
+            png = figures.histogram(values, tmp / f"hist_{region}.png", f"{region} mSASSS", "segment score (0-36)")
             dist.append(f"<div class='study'>{_img(png, region)}</div>")
     if dist:
         html.append("<h3>Cohort distribution</h3>" + "".join(dist))
@@ -231,14 +231,6 @@ def _hip_section(folder: Path, paths: list[Path], skipped: list[str]) -> str:
 
 # ------------------------------------------------------------------------------------------------ agreement
 
-def _ci(ci) -> str:
-    return "" if not ci else f" [{ci[0]:.2f}, {ci[1]:.2f}]"
-
-
-def _fmt(value, fmt: str = ".2f") -> str:
-    return "–" if value is None else format(value, fmt)
-
-
 def _agreement_section(folder: Path, paths: list[Path], skipped: list[str]) -> str:
     parts = []
     for p in paths:
@@ -248,18 +240,22 @@ def _agreement_section(folder: Path, paths: list[Path], skipped: list[str]) -> s
             continue
         t = doc["total"]
         readers = ", ".join(r["name"] for r in doc.get("readers", []))
-        rows = [f"<tr><td>{escape(site)}</td>{_num(r['n'])}<td>{_fmt(r['exact_agreement'])}</td>"
-                f"<td>{_fmt(r['kappa_linear'])}{_ci(r['kappa_linear_ci'])}</td>"
-                f"<td>{_fmt(r['kappa_quadratic'])}{_ci(r['kappa_quadratic_ci'])}</td></tr>"
+        rows = [f"<tr><td>{escape(site)}</td>{_num(r['n'])}<td>{number(r['exact_agreement'], missing=DASH)}</td>"
+                f"<td>{number(r['kappa_linear'], missing=DASH)}{interval(r['kappa_linear_ci'])}</td>"
+                f"<td>{number(r['kappa_quadratic'], missing=DASH)}{interval(r['kappa_quadratic_ci'])}</td></tr>"
                 for site, r in list(doc["sites"].items()) + [("all sites", doc["all_sites"])]]
         parts.append(f"<h3>{escape(_rel(folder, p))} (readers {escape(readers)})</h3>"
                      f"<p>Per site: {escape(doc.get('site_comparison', ''))}; kappa 95% CI by bootstrap.</p>"
                      + _table(["site", "n", "exact agreement", "kappa linear", "kappa quadratic"], rows))
         if t.get("icc_2_1") is not None:
-            parts.append(f"<p>Total mSASSS ({t['n_complete']} studies): ICC(2,1) {_fmt(t['icc_2_1'])}"
-                         f"{_ci(t['icc_2_1_ci'])}, ICC(3,1) {_fmt(t['icc_3_1'])}, ICC(1,1) {_fmt(t['icc_1_1'])}; "
-                         f"mean difference {_fmt(t['mean_difference'])}, limits of agreement {_fmt(t['loa'][0])} "
-                         f"to {_fmt(t['loa'][1])}; SDC {_fmt(t['sdc'])} units.</p>")
+            n = {k: number(v, missing=DASH) for k, v in (("icc_2_1", t["icc_2_1"]), ("icc_3_1", t["icc_3_1"]),
+                                                         ("icc_1_1", t["icc_1_1"]), ("bias", t["mean_difference"]),
+                                                         ("low", t["loa"][0]), ("high", t["loa"][1]),
+                                                         ("sdc", t["sdc"]))}
+            parts.append(f"<p>Total mSASSS ({t['n_complete']} studies): ICC(2,1) {n['icc_2_1']}"
+                         f"{interval(t['icc_2_1_ci'])}, ICC(3,1) {n['icc_3_1']}, ICC(1,1) {n['icc_1_1']}; "
+                         f"mean difference {n['bias']}, limits of agreement {n['low']} "
+                         f"to {n['high']}; SDC {n['sdc']} units.</p>")
         figure = p.parent / ((doc.get("figures") or {}).get("bland_altman") or "bland_altman.png")
         if figure.is_file():
             parts.append(_img(figure, "Bland-Altman plot"))
@@ -274,9 +270,10 @@ def _overlap_section(folder: Path, paths: list[Path], skipped: list[str]) -> str
             skipped.append(f"{_rel(folder, p)}: not an overlap result")
             continue
         pairs = doc.get("pairs") or [{"id": "pair", **doc}]
-        rows = [f"<tr><td>{escape(str(r.get('id')))}</td><td>{_fmt(r['dice'], '.3f')}</td>"
-                f"<td>{_fmt(r['volume_similarity'], '.3f')}</td>{_num(r['volume_a_ml'])}{_num(r['volume_b_ml'])}"
-                f"<td>{_fmt(r['hd95_mm'], '.1f')}</td></tr>" for r in pairs]
+        rows = [f"<tr><td>{escape(str(r.get('id')))}</td><td>{number(r['dice'], '.3f', DASH)}</td>"
+                f"<td>{number(r['volume_similarity'], '.3f', DASH)}</td>"
+                f"{_num(r['volume_a_ml'])}{_num(r['volume_b_ml'])}"
+                f"<td>{number(r['hd95_mm'], '.1f', DASH)}</td></tr>" for r in pairs]
         parts.append(f"<h3>{escape(_rel(folder, p))}</h3>"
                      + _table(["pair", "Dice", "volume similarity", "volume A mL", "volume B mL", "HD95 mm"], rows))
     return "<h2>Segmentation agreement</h2>" + "".join(parts) if parts else ""

@@ -1,4 +1,4 @@
-"""Result documents: JSON schemas (axspa/schemas), validation, and writing outputs safely.
+"""Result documents: JSON schemas (axspa/schemas), validation, file names, checksums and writing outputs safely.
 
 Outputs are never overwritten silently: a user may have edited a ``.mrk.json`` in Slicer or a
 CSV by hand. ``write_text_safely`` writes when the file is absent or holds exactly what we would
@@ -7,17 +7,16 @@ write; otherwise it keeps the file unless ``overwrite`` is set, and says so.
 
 from __future__ import annotations
 
-import csv
 import filecmp
-import io
+import hashlib
 import json
 import os
 from functools import cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Union
 
-from axspa.sites import FINDINGS
-
+# A path as every function of the engine takes it.
+PathLike = Union[str, os.PathLike]
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 KINDS = ("spine", "sij", "hip")
 
@@ -44,7 +43,7 @@ def validate(doc: dict, kind: str) -> None:
         raise InvalidDocumentError(f"invalid axspa.{kind}/1 document:\n  " + "\n  ".join(lines))
 
 
-def stem_of(path: str | os.PathLike) -> str:
+def stem_of(path: PathLike) -> str:
     """File name without its extension(s) that name a format: 'a.nii.gz' -> 'a', 'x.dcm' -> 'x'."""
     name = Path(path).name
     for ext in (".nii.gz", ".seg.nrrd", ".mrk.json"):
@@ -53,12 +52,12 @@ def stem_of(path: str | os.PathLike) -> str:
     return Path(name).stem if "." in name else name
 
 
-def write_text_safely(path: str | os.PathLike, text: str, overwrite: bool = False) -> bool:
+def write_text_safely(path: PathLike, text: str, overwrite: bool = False) -> bool:
     """Write ``text`` unless a different file is already there; True when written or unchanged."""
     return write_file_safely(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), overwrite)
 
 
-def write_file_safely(path: str | os.PathLike, writer: Callable[[Path], object], overwrite: bool = False) -> bool:
+def write_file_safely(path: PathLike, writer: Callable[[Path], object], overwrite: bool = False) -> bool:
     """Let ``writer`` write a temporary file, then put it in place unless ``path`` already holds
     a different file and ``overwrite`` is off. True when written or unchanged, False when kept."""
     path = Path(path)
@@ -76,23 +75,10 @@ def dumps(doc: dict) -> str:
     return json.dumps(doc, indent=2, allow_nan=False) + "\n"
 
 
-def sites_csv_text(sites: list[dict]) -> str:
-    """CSV with one row per site: id, pixel and mm coordinates, grade, confidence, findings."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["site", "x", "y", "x_mm", "y_mm", "grade", "confidence", *FINDINGS])
-    for s in sites:
-        point = s.get("point") or [None, None]
-        point_mm = s.get("point_mm") or [None, None]
-        findings = s.get("findings", {})
-        writer.writerow([s["id"], *map(_cell, point), *map(_cell, point_mm), _cell(s.get("grade")),
-                         _cell(s.get("confidence")), *(_cell(findings.get(f)) for f in FINDINGS)])
-    return out.getvalue()
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+def sha256_file(path: PathLike) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks (inputs in result documents, bundle weights)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

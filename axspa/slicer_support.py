@@ -1,4 +1,5 @@
-"""What the two Slicer modules share that needs neither Qt nor the Slicer application.
+"""What the two Slicer modules share about sample data and package installs, with neither Qt nor the
+Slicer application (jobs, progress and cancel are in axspa/jobs.py, display text in each family's texts.py).
 
 Everything Slicer-specific is passed in (the ``slicer`` module, confirmation and install callbacks,
 the PyTorchUtils module), so this file imports nothing from Slicer and is tested with plain pytest:
@@ -6,9 +7,8 @@ the PyTorchUtils module), so this file imports nothing from Slicer and is tested
 - sample data: read ``Resources/SampleData/manifest.json`` into the arguments of
   ``SampleData.SampleDataLogic.registerCustomSampleDataSource`` (``file://`` URIs + SHA256 checksums);
 - packages: find what is missing, ask before installing, install torch only through the PyTorch
-  extension, never at module load and never into the extension's install folder;
-- cancel flag and progress percentages for the panels' progress bar and Cancel button;
-- display text for scores (mSASSS totals, sacroiliitis, hip results table rows).
+  extension, never at module load and never into the extension's install folder; before a model runs,
+  ``ensure_model_dependencies`` checks its bundles first and then asks for what is missing.
 
 Manifest format (the lead fills it; a missing file means no sample data)::
 
@@ -28,20 +28,17 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from axspa.image import InputError
-from axspa.models import ModelMissingError, sha256_file
+from axspa.jobs import DependencyError
+from axspa.results import sha256_file
 
 MANIFEST_NAME = "manifest.json"
 DEFAULT_CATEGORY = "AxSpA"
 # Packages the model-backed paths need beyond torch (torch itself comes from the PyTorch extension).
 MODEL_REQUIREMENTS: tuple[str, ...] = ("monai>=1.3",)
 TORCH_REQUIREMENT = ">=2.0"
-
-
-class DependencyError(RuntimeError):
-    """A package the user asked for cannot be used: not installed, declined, or its installer is missing."""
 
 
 # --------------------------------------------------------------------------------------------- sample data
@@ -240,177 +237,15 @@ def ensure_torch(import_pytorch_utils: Callable[[], Any], version: str = TORCH_R
         raise DependencyError("PyTorch was not installed, so the model cannot run")
 
 
-# ------------------------------------------------------------------------------------ cancel and progress
+def ensure_model_dependencies(slicer_module: Any, bundles: Sequence[str], requester: str) -> None:
+    """Before a model runs in Slicer: check its bundles are installed (no point installing torch otherwise),
+    then install torch (PyTorch extension) and the other packages, asking the user first. Raises
+    axspa.bundles.ModelMissingError or axspa.jobs.DependencyError."""
+    from axspa.bundles import find_bundle
 
-class CancelFlag:
-    """Set by the panel's Cancel button, read by the engine's ``cancel`` callback."""
-
-    def __init__(self) -> None:
-        self._set = False
-
-    def cancel(self) -> None:
-        self._set = True
-
-    def reset(self) -> None:
-        self._set = False
-
-    @property
-    def is_set(self) -> bool:
-        return self._set
-
-    def __call__(self) -> bool:
-        return self._set
-
-
-@dataclass
-class JobOutcome:
-    """How a model-backed job ended: its result, or cancelled, or why no model could run."""
-
-    result: Any = None
-    cancelled: bool = False
-    unavailable: Optional[str] = None
-
-
-def run_model_job(job: Callable[[], Any]) -> JobOutcome:
-    """Run ``job``; Cancel and a missing model or declined package install are outcomes the panel
-    shows calmly, not errors (any other exception propagates to Slicer's error display)."""
-    from axspa.pipeline import CancelledError
-
-    try:
-        return JobOutcome(result=job())
-    except CancelledError:
-        return JobOutcome(cancelled=True)
-    except (ModelMissingError, DependencyError) as exc:
-        return JobOutcome(unavailable=str(exc))
-
-
-def progress_percent(fraction: float) -> int:
-    """A progress bar value 0-100 from the engine's fraction (clamped; NaN counts as 0)."""
-    if fraction != fraction:  # NaN
-        return 0
-    return int(round(100 * min(1.0, max(0.0, float(fraction)))))
-
-
-def scaled_progress(progress: Optional[Callable[[float, str], None]], start: float,
-                    stop: float) -> Callable[[float, str], None]:
-    """Map a step's 0-1 progress into [start, stop] of the whole job (two images, one bar)."""
-    def relay(fraction: float, message: str) -> None:
-        if progress is not None:
-            progress(start + (stop - start) * min(1.0, max(0.0, fraction)), message)
-    return relay
-
-
-# -------------------------------------------------------------------------------------------- display text
-
-def _number(value: Optional[float]) -> str:
-    if value is None:
-        return "-"
-    value = float(value)
-    return str(int(value)) if value.is_integer() else f"{value:.1f}"
-
-
-def segment_text(segment: Mapping[str, Any]) -> str:
-    """'raw 5, score 5.5 (imputed: C3s)' or 'missing (raw 2; more than 3 sites unscorable)'."""
-    if segment.get("missing") or segment.get("imputed") is None:
-        return f"missing (raw {_number(segment.get('raw'))}; more than 3 sites unscorable or not read)"
-    text = f"raw {_number(segment.get('raw'))}, score {_number(segment.get('imputed'))}"
-    if segment.get("imputed_sites"):
-        text += f" (imputed: {', '.join(segment['imputed_sites'])})"
-    return text
-
-
-def msasss_summary(score: Mapping[str, Any]) -> dict[str, str]:
-    """Label texts for a ``TotalScore.to_dict()``: cervical, lumbar, total, imputed_sites."""
-    imputed = [*score["cervical"].get("imputed_sites", []), *score["lumbar"].get("imputed_sites", [])]
-    total = score.get("total")
-    return {"cervical": segment_text(score["cervical"]), "lumbar": segment_text(score["lumbar"]),
-            "total": (f"{_number(total)} / 72" if total is not None
-                      else "missing (needs both segments scored)"),
-            "imputed_sites": ", ".join(imputed) if imputed else "none"}
-
-
-MNY_TEXT = {0: "0 normal", 1: "1 suspicious", 2: "2 minimal", 3: "3 unequivocal", 4: "4 ankylosis"}
-
-
-def sij_summary(doc: Mapping[str, Any]) -> dict[str, str]:
-    """Label texts for an ``axspa.sij/1`` document: right, left, definite."""
-    texts = {}
-    for side in ("right", "left"):
-        grade = doc["sides"][side]["grade"]
-        p = doc["sides"][side].get("grade_probabilities") or []
-        confidence = f" (p={max(p):.2f})" if p else ""
-        texts[side] = MNY_TEXT.get(grade, str(grade)) + confidence
-    probability = doc.get("definite_probability")
-    texts["definite"] = ("yes" if doc["definite"] else "no") + (
-        f" (P(definite)={probability:.2f})" if probability is not None else "")
-    return texts
-
-
-HIP_TABLE_COLUMNS: tuple[str, ...] = ("Measure", "Right", "Left")
-
-
-def hip_result_rows(sides: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
-    """Rows (Measure, Right, Left) of the hip results table from ``hip_scores`` output."""
-    right, left = sides["right"], sides["left"]
-
-    def both(get: Callable[[Mapping[str, Any]], Any], fmt: str = "{:.3f}") -> tuple[str, str]:
-        return tuple(_fmt(get(s), fmt) for s in (right, left))
-
-    rows = [["Femoral head found", *both(lambda s: "yes" if s["femoral_head_found"] else "no", "{}")],
-            ["Scoring slices", *both(lambda s: _slice_range(s["scoring_slices"]), "{}")],
-            ["UNet-score (gray value)", *both(lambda s: s["unet_score"]["gray_value"])],
-            ["UNet-score (area fraction)", *both(lambda s: s["unet_score"]["area_fraction"])]]
-    for region, label in (("femoral BME", "Femoral BME"), ("acetabular BME", "Acetabular BME"),
-                          ("effusion-synovitis", "Effusion-synovitis")):
-        rows.append([f"{label} volume (mL)",
-                     *both(lambda s, r=region: _lesion_volume(s["lesion_volume_ml"], r), "{:.2f}")])
-    for key, label in (("femoral_bme", "femoral BME"), ("acetabular_bme", "acetabular BME"),
-                       ("effusion", "effusion-synovitis"), ("total", "total")):
-        rows.append([f"HIMRISS-style slices, {label}", *both(lambda s, k=key: s["himriss"][k], "{}")])
-    return rows
-
-
-def _fmt(value: Any, fmt: str) -> str:
-    return "-" if value is None else fmt.format(value)
-
-
-def _slice_range(slices: Sequence[int]) -> str:
-    return f"{min(slices)}-{max(slices)} ({len(slices)})" if slices else "none"
-
-
-def _lesion_volume(volumes: Mapping[str, float], region: str) -> Optional[float]:
-    # Keys are the segment names of that side ('Right femoral BME'); match by region suffix.
-    for name, value in volumes.items():
-        if name.lower().endswith(region.lower()):
-            return float(value)
-    return None
-
-
-def hip_summary(sides: Mapping[str, Mapping[str, Any]]) -> str:
-    """One line per side: UNet-score and HIMRISS-style total, or why the side was not scored."""
-    lines = []
-    for side in ("right", "left"):
-        s = sides[side]
-        if not s["femoral_head_found"]:
-            lines.append(f"{side.capitalize()}: not scored ({s.get('reason') or 'no femoral head'})")
-            continue
-        lines.append(f"{side.capitalize()}: UNet-score {s['unet_score']['gray_value']:.3f}, "
-                     f"HIMRISS-style total {s['himriss']['total']}")
-    return "\n".join(lines)
-
-
-def match_hip_segments(masks: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Masks keyed by the canonical hip segment names, matched case- and space-insensitively (a user
-    may type 'right femoral head'), and the names that match none (ignored, reported to the user)."""
-    from axspa.segments import HIP_SEGMENTS
-
-    canonical = {" ".join(s.name.lower().split()): s.name for s in HIP_SEGMENTS}
-    matched: dict[str, Any] = {}
-    ignored: list[str] = []
-    for name, mask in masks.items():
-        key = canonical.get(" ".join(str(name).lower().split()))
-        if key is None or key in matched:
-            ignored.append(name)
-        else:
-            matched[key] = mask
-    return matched, ignored
+    for name in bundles:
+        find_bundle(name)
+    ensure_torch(lambda: importlib.import_module("PyTorchUtils"))
+    ensure_packages(MODEL_REQUIREMENTS, confirm=slicer_module.util.confirmOkCancelDisplay,
+                    install=slicer_module.util.pip_install, pip_ensure=find_pip_ensure(slicer_module),
+                    requester=requester)

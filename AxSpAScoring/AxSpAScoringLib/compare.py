@@ -1,8 +1,9 @@
-"""Compare the module's mSASSS result with a reader's grades ("Compare with reader" section).
+"""Compare the module's mSASSS result with a reader's grades ("Compare with reader" section): the MRML
+side of axspa.spine.agreement.compare_grades.
 
 The result is the site table the module wrote (columns ``site``, ``grade``); the reader's grades come
-from a CSV (axspa.readings.read_reading_table) or from a table node already loaded in Slicer. Only the
-sites both list are compared, so a cervical-only result is not charged with the reader's lumbar sites.
+from a CSV (axspa.spine.readings.read_reading_table) or from a table node already loaded in Slicer. Only
+the sites both list are compared, so a cervical-only result is not charged with the reader's lumbar sites.
 
 The disagreement table has string columns (an unscorable grade shows as a blank cell, as in the site
 table): ``site``, ``ours``, ``reader``, ``difference`` (ours - reader, signed; blank when either side is
@@ -38,71 +39,22 @@ _DESCRIPTIONS = {
 def readerGradesFromTable(tableNode: Any) -> dict[str, Optional[int]]:
     """Grades by canonical site id from a table node with ``site`` and ``grade`` columns (e.g. a reader's
     CSV loaded with Add Data); InputError naming the table for an unknown or repeated site or a bad grade."""
-    from axspa.image import InputError
     from axspa.mrml.tables import table_to_grades
-    from axspa.sites import ALL_SITES, canonical_site
+    from axspa.spine.readings import canonical_grades
 
     if tableNode is None:
         raise ValueError(_("Select the reader's CSV file or table."))
-    grades: dict[str, Optional[int]] = {}
-    for text, grade in table_to_grades(tableNode).items():
-        site = canonical_site(text)
-        if site is None:
-            raise InputError(f"table '{tableNode.GetName()}': unknown site {text!r}; expected one of "
-                             f"{', '.join(ALL_SITES)}")
-        if site in grades:
-            raise InputError(f"table '{tableNode.GetName()}': site {site} appears in more than one row")
-        grades[site] = grade
-    return grades
-
-
-def compareGrades(resultGrades: Mapping[str, Optional[int]], readerGrades: Mapping[str, Optional[int]],
-                  source: str) -> dict:
-    """Site rows (disagreements first) and counts over the sites both list; InputError naming ``source``
-    when they share no site. Totals are the engine's mSASSS of each side's own grades."""
-    from axspa import msasss
-    from axspa.agreement import compare_with_reader
-    from axspa.image import InputError
-    from axspa.sites import ALL_SITES
-
-    common = [s for s in ALL_SITES if s in resultGrades and s in readerGrades]
-    if not common:
-        raise InputError(f"{source}: no site in common with the result table (reader: "
-                         f"{', '.join(readerGrades) or 'none'})")
-    rows = compare_with_reader({s: resultGrades[s] for s in common}, {s: readerGrades[s] for s in common})
-    rows = [r for r in rows if not r["agree"]] + [r for r in rows if r["agree"]]
-    nAgree = sum(r["agree"] for r in rows)
-    ours, reader = msasss.total_score(resultGrades), msasss.total_score(readerGrades)
-    return {
-        "rows": rows, "n_compared": len(rows), "n_agree": nAgree, "exact_agreement": nAgree / len(rows),
-        "disagreeing_sites": [r["site"] for r in rows if not r["agree"]],
-        "only_ours": [s for s in ALL_SITES if s in resultGrades and s not in readerGrades],
-        "only_reader": [s for s in ALL_SITES if s in readerGrades and s not in resultGrades],
-        "our_total": ours.total, "reader_total": reader.total,
-        "our_score": ours.to_dict(), "reader_score": reader.to_dict(), "reader_source": source,
-    }
+    return canonical_grades(table_to_grades(tableNode), f"table '{tableNode.GetName()}'")
 
 
 def writeDisagreementTable(scene: Any, rows: list[dict], node: Any = None,
                            name: str = DISAGREEMENT_TABLE_NAME) -> Any:
-    """Fill (or create) a table node with one row per compared site; a reused node's rows are replaced."""
-    import vtk
+    """Fill (or create) a table node with one row per compared site; a reused node's rows are replaced.
+    A derived view of two readings: an edit here would change neither, so the table is locked."""
+    from axspa.mrml.tables import text_table
 
-    if node is None:
-        node = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
-    table = vtk.vtkTable()
-    for column in COLUMNS:
-        array = vtk.vtkStringArray()
-        array.SetName(column)
-        for row in rows:
-            array.InsertNextValue(_cellText(column, row))
-        table.AddColumn(array)
-    node.SetAndObserveTable(table)
-    # A derived view of two readings: an edit here would change neither, so the view does not allow one.
-    node.SetLocked(True)
-    for column, text in _DESCRIPTIONS.items():
-        node.SetColumnDescription(column, text)
-    return node
+    cells = [[_cellText(column, row) for column in COLUMNS] for row in rows]
+    return text_table(scene, COLUMNS, cells, node, name, descriptions=_DESCRIPTIONS)
 
 
 def _cellText(column: str, row: dict) -> str:
@@ -145,21 +97,21 @@ def markDisagreements(markupsNodes: Iterable[Any], rows: list[dict]) -> list[str
 
 def compareWithReaderGrades(resultTable: Any, readerGrades: Mapping[str, Optional[int]], source: str,
                             outputTable: Any = None, markups: Iterable[Any] = ()) -> dict:
-    """The whole comparison: compareGrades' dict plus "table" (the disagreement table, created under the
-    result table's study when not given) and "marked" (labels of the highlighted control points)."""
-    from axspa.mrml.hierarchy import place_under_study
+    """The whole comparison: axspa.spine.agreement.compare_grades' dict plus "table" (the disagreement table,
+    created under the result table's study when not given) and "marked" (labels of the highlighted control
+    points)."""
+    from axspa.mrml.hierarchy import place_if_new
     from axspa.mrml.tables import table_to_grades
+    from axspa.spine.agreement import compare_grades
 
     if resultTable is None:
         raise ValueError(_("Select the output table that holds the result's grades."))
     if outputTable is not None and outputTable is resultTable:
         raise ValueError(_("The disagreement table must not be the result table itself."))
-    comparison = compareGrades(table_to_grades(resultTable), readerGrades, source)
-    created = outputTable is None
+    comparison = compare_grades(table_to_grades(resultTable), readerGrades, source)
     table = writeDisagreementTable(resultTable.GetScene(), comparison["rows"], outputTable)
     table.SetAttribute(READER_SOURCE_ATTRIBUTE, source)
-    if created:
-        place_under_study(resultTable.GetScene(), table, resultTable)
+    place_if_new(table, outputTable is None, resultTable)
     comparison["table"] = table
     comparison["marked"] = markDisagreements(markups, comparison["rows"])
     return comparison
@@ -167,12 +119,14 @@ def compareWithReaderGrades(resultTable: Any, readerGrades: Mapping[str, Optiona
 
 def summaryText(comparison: Mapping) -> str:
     """One line for the panel, e.g. "21 of 24 sites agree (88%); reader total 23.5 vs ours 22.0"."""
+    from axspa.texts import number
+
     n, agree = comparison["n_compared"], comparison["n_agree"]
     text = _("{agree} of {n} sites agree ({percent}%)").format(
         agree=agree, n=n, percent=int(100 * comparison["exact_agreement"] + 0.5))  # half up: 87.5 -> 88
     for label, ours, reader in _scoresToShow(comparison):
         text += "; " + _("reader {label} {reader} vs ours {ours}").format(
-            label=label, reader=_number(reader), ours=_number(ours))
+            label=label, reader=number(reader, ".1f", _("missing")), ours=number(ours, ".1f", _("missing")))
     oneSided = len(comparison["only_ours"]) + len(comparison["only_reader"])
     if oneSided:
         text += "; " + _("{count} site(s) listed on one side only not compared").format(count=oneSided)
@@ -192,6 +146,3 @@ def _scoresToShow(comparison: Mapping) -> list[tuple[str, Optional[float], Optio
             shown.append((label, ours, reader))
     return shown or [(_("total"), comparison["our_total"], comparison["reader_total"])]
 
-
-def _number(value: Optional[float]) -> str:
-    return _("missing") if value is None else f"{value:.1f}"

@@ -59,33 +59,30 @@ def sourceDicomFile(volumeNode, dicomDatabase=None):
     return None
 
 
-def _placeIfNew(node, created: bool, inputVolume) -> None:
-    if created:
-        from axspa.mrml.hierarchy import place_under_study
-
-        place_under_study(inputVolume.GetScene(), node, inputVolume)
-
-
 def writeSiteMarkups(volumeNode, sites: list, markupsNode=None, name: str = "mSASSS sites"):
     """Control points of the sites ([x, y] pixel points of an axspa.spine/1 document) on the volume."""
+    from axspa.mrml.hierarchy import place_if_new
     from axspa.mrml.markups import sites_to_markups
 
     node = sites_to_markups(volumeNode.GetScene(), sites, ijkToRas(volumeNode), node=markupsNode, name=name)
-    _placeIfNew(node, markupsNode is None, volumeNode)
+    place_if_new(node, markupsNode is None, volumeNode)
     return node
 
 
 def writeSiteTable(volumeNode, sites: list, tableNode=None, name: str = "mSASSS sites"):
     """One row per site (grades the user edited in an existing table are kept)."""
+    from axspa.mrml.hierarchy import place_if_new
     from axspa.mrml.tables import sites_to_table
+    from axspa.spine.sites import FINDINGS
 
-    node = sites_to_table(volumeNode.GetScene(), sites, node=tableNode, name=name)
-    _placeIfNew(node, tableNode is None, volumeNode)
+    node = sites_to_table(volumeNode.GetScene(), sites, node=tableNode, name=name, findings=FINDINGS)
+    place_if_new(node, tableNode is None, volumeNode)
     return node
 
 
 def showHeatmap(volumeNode, heatmap, heatmapNode=None, name: str = "Sacroiliitis heat map"):
     """Put the model's heat map ([rows, columns] on the radiograph's grid) into a volume node."""
+    from axspa.mrml.hierarchy import place_if_new
     from axspa.mrml.volumes import array_to_volume
 
     array = np.asarray(heatmap, dtype=np.float32)
@@ -95,5 +92,5 @@ def showHeatmap(volumeNode, heatmap, heatmapNode=None, name: str = "Sacroiliitis
                          f"({dims[1]} rows x {dims[0]} columns)")
     node = array_to_volume(volumeNode.GetScene(), array.reshape(1, dims[1], dims[0]), ijkToRas(volumeNode),
                            name, node=heatmapNode)
-    _placeIfNew(node, heatmapNode is None, volumeNode)
+    place_if_new(node, heatmapNode is None, volumeNode)
     return node

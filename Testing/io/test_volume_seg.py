@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import SimpleITK as sitk  # noqa: N813
 
+from axspa.hip.segments import HIP_SEGMENTS
 from axspa.image import InputError, ijk_to_ras_matrix
 from axspa.io import list_series, read_nrrd, read_seg_nrrd, read_volume, write_nrrd, write_seg_nrrd, write_series_dicom
-from axspa.segments import HIP_SEGMENTS
 
 
 def _sitk_ijk_to_ras(image) -> np.ndarray:
@@ -132,7 +132,7 @@ def test_seg_nrrd_read_by_slicerio_and_ours(tmp_path):
     m = ijk_to_ras_matrix((0.9, 0.9, 4.0), (-100, -50, 30), _coronal_oblique())
     masks = _hip_masks((6, 18, 24))
     path = tmp_path / "case.seg.nrrd"
-    write_seg_nrrd(path, masks, m)
+    write_seg_nrrd(path, masks, m, segments=HIP_SEGMENTS)
     seg = slicerio.read_segmentation(str(path))
     assert [s["name"] for s in seg["segments"]] == [s.name for s in HIP_SEGMENTS]
     assert seg["voxels"].shape[0] == 2  # two layers: BME overlaps its bone
@@ -153,7 +153,7 @@ def test_seg_nrrd_read_by_slicerio_and_ours(tmp_path):
         assert np.array_equal(ours[name], mask)
     assert not ours["Left acetabulum"].any()
     again = tmp_path / "again.seg.nrrd"
-    write_seg_nrrd(again, masks, m)
+    write_seg_nrrd(again, masks, m, segments=HIP_SEGMENTS)
     assert path.read_bytes() == again.read_bytes()
 
 
@@ -163,7 +163,7 @@ def test_seg_nrrd_read_by_slicer_storage_node(tmp_path):
     m = ijk_to_ras_matrix((0.9, 0.9, 4.0), (-100, -50, 30), _coronal_oblique())
     masks = _hip_masks((6, 18, 24))
     path = tmp_path / "case.seg.nrrd"
-    write_seg_nrrd(path, masks, m)
+    write_seg_nrrd(path, masks, m, segments=HIP_SEGMENTS)
     scene = slicer.vtkMRMLScene()
     node = scene.AddNewNodeByClass("vtkMRMLSegmentationNode")
     storage = slicer.vtkMRMLSegmentationStorageNode()

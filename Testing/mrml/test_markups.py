@@ -9,7 +9,7 @@ import pytest
 
 from axspa.image import InputError, Radiograph
 from axspa.mrml.markups import kept_points, markups_to_sites, sites_to_markups
-from axspa.sites import CERVICAL_SITES
+from axspa.spine.sites import CERVICAL_SITES
 
 slicer = pytest.importorskip("slicer")
 

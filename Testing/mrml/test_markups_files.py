@@ -1,4 +1,4 @@
-""".mrk.json files: Slicer's own writer via save_node, and axspa.markupsfile read by Slicer's reader."""
+""".mrk.json files: Slicer's own writer via save_node, and axspa.io.markups read by Slicer's reader."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from axspa.image import InputError, Radiograph
-from axspa.markupsfile import SCHEMA_URL, read_markups_json, write_markups_json
+from axspa.io.markups import SCHEMA_URL, read_markups_json, write_markups_json
 from axspa.mrml.hierarchy import save_node
 from axspa.mrml.markups import markups_to_sites, sites_to_markups
 

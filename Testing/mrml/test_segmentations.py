@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME
 from axspa.mrml.hierarchy import save_node
 from axspa.mrml.segmentations import (
     kept_segments,
@@ -13,7 +14,6 @@ from axspa.mrml.segmentations import (
     segmentation_to_masks,
 )
 from axspa.mrml.volumes import array_to_volume
-from axspa.segments import SEGMENT_BY_NAME
 
 slicer = pytest.importorskip("slicer")
 slicerio = pytest.importorskip("slicerio")
@@ -45,7 +45,7 @@ def reference(scene, oblique_ijk_to_ras):
 def test_overlapping_masks_round_trip_on_oblique_volume(scene, reference):
     masks = _masks()
     assert (masks["Right femoral BME"] & masks["Right femoral head"]).sum() == masks["Right femoral BME"].sum()
-    node = masks_to_segmentation(scene, masks, reference)
+    node = masks_to_segmentation(scene, masks, reference, segments=HIP_SEGMENTS)
 
     segmentation = node.GetSegmentation()
     assert [segmentation.GetNthSegmentID(i) for i in range(segmentation.GetNumberOfSegments())] == list(masks)
@@ -69,7 +69,7 @@ def _world_points(mask_ijk: np.ndarray, ijk_to_ras: np.ndarray) -> set:
 
 def test_seg_nrrd_read_back_by_slicerio(scene, reference, oblique_ijk_to_ras, tmp_path):
     masks = _masks()
-    node = masks_to_segmentation(scene, masks, reference)
+    node = masks_to_segmentation(scene, masks, reference, segments=HIP_SEGMENTS)
     path = tmp_path / "hip.seg.nrrd"
     save_node(node, path)
 
@@ -95,13 +95,13 @@ def test_seg_nrrd_read_back_by_slicerio(scene, reference, oblique_ijk_to_ras, tm
     for name, mask in masks.items():
         np.testing.assert_array_equal(back[name], mask, err_msg=name)
     # The engine's hash tags survive the file: rescoring the reloaded node recognises its own output.
-    masks_to_segmentation(scene, masks, reference, node=loaded)
+    masks_to_segmentation(scene, masks, reference, node=loaded, segments=HIP_SEGMENTS)
     assert kept_segments(loaded) == []
 
 
 def test_user_edited_segment_is_kept_on_rescore(scene, reference):
     masks = _masks()
-    node = masks_to_segmentation(scene, masks, reference)
+    node = masks_to_segmentation(scene, masks, reference, segments=HIP_SEGMENTS)
     # The user paints over part of the effusion (as the Segment Editor would: replace its labelmap).
     painted = masks["Right effusion-synovitis"].copy()
     painted[2:4, 12:15, 3:9] = True
@@ -111,7 +111,7 @@ def test_user_edited_segment_is_kept_on_rescore(scene, reference):
         labelmap, node, "Right effusion-synovitis", slicer.vtkSlicerSegmentationsModuleLogic.MODE_REPLACE)
 
     new = {name: np.roll(mask, 1, axis=2) for name, mask in masks.items()}  # the model's new answer
-    same = masks_to_segmentation(scene, new, reference, node=node)
+    same = masks_to_segmentation(scene, new, reference, node=node, segments=HIP_SEGMENTS)
     assert same is node and scene.GetNumberOfNodesByClass("vtkMRMLSegmentationNode") == 1
     assert kept_segments(node) == ["Right effusion-synovitis"]
     back = segmentation_to_masks(node, reference)
@@ -124,10 +124,10 @@ def test_user_edited_segment_is_kept_on_rescore(scene, reference):
 def test_rescore_after_reload_into_shared_layers(scene, reference, tmp_path):
     # A segmentation loaded from file shares layers; updating one segment must not touch the others.
     masks = _masks()
-    node = masks_to_segmentation(scene, masks, reference)
+    node = masks_to_segmentation(scene, masks, reference, segments=HIP_SEGMENTS)
     node.GetSegmentation().CollapseBinaryLabelmaps(False)
     grown = masks["Left femoral head"] | masks["Right femoral head"]
-    masks_to_segmentation(scene, {"Left femoral head": grown}, reference, node=node)
+    masks_to_segmentation(scene, {"Left femoral head": grown}, reference, node=node, segments=HIP_SEGMENTS)
     back = segmentation_to_masks(node, reference)
     np.testing.assert_array_equal(back["Left femoral head"], grown)
     np.testing.assert_array_equal(back["Right femoral head"], masks["Right femoral head"])
@@ -143,7 +143,7 @@ def test_segment_user_made_is_never_overwritten(scene, reference):
     node.AddSegmentFromBinaryLabelmapRepresentation(
         oriented_image_from_mask(drawn, np.asarray(_matrix(reference))), "Right femoral head", [1, 0, 0],
         "Right femoral head")
-    masks_to_segmentation(scene, _masks(), reference, node=node)
+    masks_to_segmentation(scene, _masks(), reference, node=node, segments=HIP_SEGMENTS)
     assert kept_segments(node) == ["Right femoral head"]
     back = segmentation_to_masks(node, reference)
     np.testing.assert_array_equal(back["Right femoral head"], drawn)
@@ -152,9 +152,10 @@ def test_segment_user_made_is_never_overwritten(scene, reference):
 
 def test_bad_masks_rejected(scene, reference):
     with pytest.raises(ValueError, match="mask shape"):
-        masks_to_segmentation(scene, {"Right femoral head": np.zeros((2, 2, 2), bool)}, reference)
+        masks_to_segmentation(scene, {"Right femoral head": np.zeros((2, 2, 2), bool)}, reference,
+                              segments=HIP_SEGMENTS)
     with pytest.raises(ValueError, match="unknown segment 'Spleen'"):
-        masks_to_segmentation(scene, {"Spleen": np.zeros(SHAPE, bool)}, reference)
+        masks_to_segmentation(scene, {"Spleen": np.zeros(SHAPE, bool)}, reference, segments=HIP_SEGMENTS)
 
 
 def _matrix(volume_node):

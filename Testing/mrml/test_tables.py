@@ -10,7 +10,7 @@ import pytest
 from axspa.image import InputError
 from axspa.mrml.hierarchy import save_node
 from axspa.mrml.tables import kept_grades, sites_to_table, table_to_grades
-from axspa.sites import FINDINGS, LUMBAR_SITES
+from axspa.spine.sites import FINDINGS, LUMBAR_SITES
 
 slicer = pytest.importorskip("slicer")
 
@@ -36,7 +36,7 @@ def _cell(node, row, column):
 
 def test_table_round_trip_with_unscorable_sites(scene):
     sites = _sites()
-    node = sites_to_table(scene, sites)
+    node = sites_to_table(scene, sites, findings=FINDINGS)
     assert node.GetClassName() == "vtkMRMLTableNode" and node.GetName() == "mSASSS sites"
     table = node.GetTable()
     names = [table.GetColumnName(c) for c in range(table.GetNumberOfColumns())]
@@ -55,7 +55,7 @@ def test_table_round_trip_with_unscorable_sites(scene):
 
 
 def test_user_edited_grade_is_read_back_and_kept_on_rescore(scene):
-    node = sites_to_table(scene, _sites())
+    node = sites_to_table(scene, _sites(), findings=FINDINGS)
     grade_column = node.GetTable().GetColumnByName("grade")
     grade_column.SetValue(0, "3")  # user: T12i is bridged
     grade_column.SetValue(3, "1")  # user: L2s is scorable after all
@@ -69,7 +69,7 @@ def test_user_edited_grade_is_read_back_and_kept_on_rescore(scene):
     rescored = _sites()
     for site in rescored:
         site["grade"] = 0
-    same = sites_to_table(scene, rescored, node=node)
+    same = sites_to_table(scene, rescored, node=node, findings=FINDINGS)
     assert same is node and scene.GetNumberOfNodesByClass("vtkMRMLTableNode") == 1
     assert sorted(kept_grades(node)) == ["L2s", "L3s", "T12i"]
     grades = table_to_grades(node)
@@ -78,16 +78,16 @@ def test_user_edited_grade_is_read_back_and_kept_on_rescore(scene):
 
 
 def test_rows_the_user_added_are_kept(scene):
-    node = sites_to_table(scene, _sites()[:2])
+    node = sites_to_table(scene, _sites()[:2], findings=FINDINGS)
     node.AddEmptyRow()
     node.GetTable().GetColumnByName("site").SetValue(2, "S1s")
     node.GetTable().GetColumnByName("grade").SetValue(2, "2")
-    sites_to_table(scene, _sites()[:2], node=node)
+    sites_to_table(scene, _sites()[:2], node=node, findings=FINDINGS)
     assert table_to_grades(node) == {"T12i": 0, "L1s": 1, "S1s": 2}
 
 
 def test_bad_grade_or_table_is_input_error(scene):
-    node = sites_to_table(scene, _sites())
+    node = sites_to_table(scene, _sites(), findings=FINDINGS)
     node.GetTable().GetColumnByName("grade").SetValue(2, "4")
     with pytest.raises(InputError, match="mSASSS sites.*L1i.*'4'"):
         table_to_grades(node)
@@ -100,7 +100,7 @@ def test_bad_grade_or_table_is_input_error(scene):
 
 
 def test_table_saved_as_csv_by_slicer(scene, tmp_path):
-    node = sites_to_table(scene, _sites())
+    node = sites_to_table(scene, _sites(), findings=FINDINGS)
     path = tmp_path / "sites.csv"
     save_node(node, path)
     with path.open(newline="") as f:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import SimpleITK as sitk  # noqa: N813 - the name every SimpleITK user writes
 
-from axspa.hip_scores import HipScoreConfig, hip_scores
+from axspa.hip.scores import HipScoreConfig, hip_scores
+from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME
 from axspa.io.segfile import read_seg_nrrd
 from axspa.io.volume import read_volume
 from axspa.phantom.hip import (
@@ -22,7 +23,6 @@ from axspa.phantom.hip import (
     render_hip_case,
 )
 from axspa.results import validate
-from axspa.segments import HIP_SEGMENTS, SEGMENT_BY_NAME
 
 SMALL = HipPhantomConfig(size="small")
 ALL_LESIONS = HipPhantomConfig(size="small", bme_prevalence=1.0, acetabular_bme_prevalence=1.0,

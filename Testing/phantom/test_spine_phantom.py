@@ -10,7 +10,6 @@ import pydicom
 import pytest
 
 from axspa.io.radiograph import read_radiograph
-from axspa.msasss import grade_sites, segment_score
 from axspa.phantom.spine import (
     DEFAULT_PREVALENCE,
     SpineConfig,
@@ -19,7 +18,8 @@ from axspa.phantom.spine import (
     write_spine_case,
 )
 from axspa.results import validate
-from axspa.sites import FINDINGS, REGIONS
+from axspa.spine.rules import grade_sites, segment_score
+from axspa.spine.sites import FINDINGS, REGIONS
 
 SMALL = SpineConfig(size="small")
 

@@ -25,7 +25,7 @@ if not hasattr(slicer, "vtkMRMLScene"):
 
 from axspa.image import InputError  # noqa: E402
 from axspa.mrml.tables import sites_to_table  # noqa: E402
-from axspa.sites import ALL_SITES, CERVICAL_SITES, LUMBAR_SITES  # noqa: E402
+from axspa.spine.sites import ALL_SITES, CERVICAL_SITES, FINDINGS, LUMBAR_SITES  # noqa: E402
 
 OURS = {**{s: 1 for s in CERVICAL_SITES}, "C6i": 2, **{s: 1 for s in LUMBAR_SITES}, "L1s": None}
 READER = {**{s: 1 for s in CERVICAL_SITES}, "C4s": 3, **{s: 1 for s in LUMBAR_SITES}, "L1s": 2}
@@ -49,7 +49,7 @@ def scoring(monkeypatch):
 
 def result_table(grades: dict, name: str = "mSASSS sites"):
     sites = [{"id": s, "point": None, "grade": g} for s, g in grades.items()]
-    return sites_to_table(slicer.mrmlScene, sites, name=name)
+    return sites_to_table(slicer.mrmlScene, sites, name=name, findings=FINDINGS)
 
 
 def write_csv(path: Path, grades: dict) -> Path:

@@ -358,11 +358,120 @@ def imported_packages(tree: ast.AST) -> set[str]:
     return imported
 
 
-@pytest.mark.parametrize("path", sorted(p for p in (REPO / "axspa").rglob("*.py")
-                                        if "mrml" not in p.relative_to(REPO / "axspa").parts),
+# ------------------------------------------------------------------------------------- engine layout
+
+ENGINE = REPO / "axspa"
+ENGINE_FILES = sorted(p for p in ENGINE.rglob("*.py") if "__pycache__" not in p.parts)
+FAMILIES = ("spine", "sij", "hip")
+# Layers a family may import besides itself and the core modules (axspa/*.py).
+SHARED_LAYERS = ("io", "mrml", "evaluation", "training")
+# Core modules no family imports: the command line, the HTML report and the Slicer-side helpers.
+NOT_FOR_FAMILIES = ("cli", "report", "slicer_support")
+TORCH = {"torch", "monai"}
+
+
+def _rel(path: Path) -> tuple[str, ...]:
+    return path.relative_to(ENGINE).with_suffix("").parts
+
+
+def _is_model_code(path: Path) -> bool:
+    """Under a family's model/ or training/: the only places torch and monai may be imported."""
+    parts = _rel(path)
+    return parts[0] == "training" or (len(parts) > 2 and parts[0] in FAMILIES and parts[1] == "model")
+
+
+def engine_imports(tree: ast.AST, at_import_time: bool = False) -> set[str]:
+    """Dotted names of the axspa modules a file imports ('axspa.spine.rules'; for ``from axspa.x import y``
+    also 'axspa.x.y', which covers a submodule y), anywhere or only at import time."""
+    nodes = import_time_nodes(tree) if at_import_time else ast.walk(tree)
+    found = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == "axspa"}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level \
+                and node.module.split(".")[0] == "axspa":
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def _layer(dotted: str) -> str:
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+@pytest.mark.parametrize("path", [p for p in ENGINE_FILES if "mrml" not in _rel(p)],
                          ids=lambda p: str(p.relative_to(REPO)))
 def test_engine_imports_no_qt_slicer_or_torch(path):
-    """SPEC: the engine has no Qt and no Slicer app (only axspa/mrml talks to MRML), and scoring, I/O
-    and the pipelines leave torch to the model code that bundles bring."""
+    """SPEC: the engine has no Qt and no Slicer app (only axspa/mrml talks to MRML); torch and monai are
+    imported only by the model code (a family's model/ and axspa/training/)."""
     imported = imported_packages(ast.parse(path.read_text(), filename=str(path)))
-    assert not imported & {"qt", "ctk", "slicer", "PythonQt", "torch", "vtk"}, path
+    assert not imported & {"qt", "ctk", "slicer", "PythonQt", "vtk"}, path
+    if not _is_model_code(path):
+        assert not imported & TORCH, f"{path}: torch/monai only in */model/ and axspa/training/"
+
+
+@pytest.mark.parametrize("path", [p for p in ENGINE_FILES if not _is_model_code(p)],
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_model_code_is_imported_lazily(path):
+    """Outside the model code, a family's model/ and axspa/training/ are imported inside functions only, so
+    scoring a reading, the hip --seg path and the Slicer modules never load torch."""
+    for dotted in engine_imports(ast.parse(path.read_text(), filename=str(path)), at_import_time=True):
+        parts = dotted.split(".")
+        assert not (len(parts) > 2 and parts[1] in FAMILIES and parts[2] == "model") and parts[1:2] != ["training"], \
+            f"{path}: imports {dotted} when it is imported"
+
+
+@pytest.mark.parametrize("path", [p for p in ENGINE_FILES if _rel(p)[0] in FAMILIES + SHARED_LAYERS],
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_layers_import_only_what_they_may(path):
+    """A family imports only the core, io, mrml, evaluation and training (never another family, phantom,
+    the commands or the report); io, mrml, evaluation and training import no family at all (segment lists
+    and finding names are passed in)."""
+    own = _rel(path)[0]
+    core = {p.stem for p in ENGINE.glob("*.py")} - set(NOT_FOR_FAMILIES)
+    allowed = core | set(SHARED_LAYERS) | ({own} if own in FAMILIES else set())
+    if own not in FAMILIES:
+        allowed -= set(FAMILIES)
+    for dotted in engine_imports(ast.parse(path.read_text(), filename=str(path))):
+        layer = _layer(dotted)
+        if dotted.count(".") == 1 and layer not in core and layer not in allowed and \
+                (ENGINE / layer).is_dir() is False and not (ENGINE / f"{layer}.py").exists():
+            continue  # 'from axspa import __version__': a name, not a module
+        assert layer in allowed, f"{path} imports {dotted}: {own} may import only {sorted(allowed)}"
+
+
+def test_torch_is_not_loaded_by_scoring_a_reading_or_a_hip_segmentation(tmp_path):
+    """Run in a fresh interpreter: the command line scoring a reading done by hand and a hip segmentation
+    given with --seg, and importing every module outside the model code, load neither torch nor monai."""
+    import subprocess
+    import sys
+
+    sample = REPO / "Resources" / "SampleData"
+    modules = sorted(".".join(("axspa",) + _rel(p)).removesuffix(".__init__") for p in ENGINE_FILES
+                     if not _is_model_code(p))
+    code = (
+        "import importlib, sys\n"
+        "from axspa.cli import main\n"
+        f"assert main(['msasss', {str(sample / 'sample-reading.csv')!r}]) == 0\n"
+        f"assert main(['hip', {str(sample / 'AxSpA-HipSTIR.nrrd')!r}, '--seg', "
+        f"{str(sample / 'AxSpA-HipSTIR.seg.nrrd')!r}, '--out', {str(tmp_path)!r}]) == 0\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'monai')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_commands_parse_and_print_but_write_no_file():
+    """axspa/commands: argparse, a call into a family, print. File writing (and the scoring behind it)
+    lives in the families, so no command opens, writes or removes a file itself."""
+    writers = {"open", "write_text", "write_bytes", "mkdir", "unlink", "writer", "DictWriter", "dump", "savefig"}
+    for path in sorted((ENGINE / "commands").glob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        calls = {name_of(n) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        assert not calls & writers, f"{path} writes files itself: {sorted(calls & writers)}"
+        for dotted in engine_imports(tree, at_import_time=True):
+            assert _layer(dotted) in ("image", "cli", "bundles"), \
+                f"{path} imports {dotted} at import time: commands import the families when they run"

@@ -168,8 +168,7 @@ def test_score_a_study_with_plugged_in_models(modules, tmp_path, monkeypatch):
 
 def test_cancel_stops_scoring_and_writes_nothing(modules, tmp_path, monkeypatch):
     fake = pytest.importorskip("fake_predictors")
-    from axspa.pipeline import CancelledError
-    from axspa.slicer_support import CancelFlag
+    from axspa.jobs import CancelFlag, CancelledError
 
     scoring, _, _ = modules
     models = tmp_path / "models"
@@ -201,6 +200,7 @@ def test_pelvis_heat_map_lands_on_the_radiograph_grid(modules, tmp_path, monkeyp
 
 
 def test_hip_unknown_segments_are_reported_not_fatal(modules):
+    from axspa.hip.segments import HIP_SEGMENTS
     from axspa.mrml.segmentations import masks_to_segmentation
 
     _, hip, _ = modules
@@ -208,7 +208,7 @@ def test_hip_unknown_segments_are_reported_not_fatal(modules):
     head = np.zeros(stir.shape, bool)
     head[1:4, 5:8, 5:10] = True
     volume = slicer.util.addVolumeFromArray(stir, name="STIR")
-    seg = masks_to_segmentation(slicer.mrmlScene, {"Left femoral head": head}, volume)
+    seg = masks_to_segmentation(slicer.mrmlScene, {"Left femoral head": head}, volume, segments=HIP_SEGMENTS)
     # The user adds a segment of their own with a name the engine does not know.
     seg.GetSegmentation().AddEmptySegment("Notes", "Notes")
     result = hip.HipInflammationLogic().scoreSegmentation(volume, seg, halfWidth=1, minLesionAreaMm2=2.0)

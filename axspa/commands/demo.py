@@ -14,8 +14,8 @@ import argparse
 import json
 from pathlib import Path
 
+from axspa.bundles import shipped_models_dir
 from axspa.cli import main as cli_main
-from axspa.models import shipped_models_dir
 
 SAMPLE_DATA = shipped_models_dir().parent / "SampleData"
 MODEL_MISSING = 3  # exit code of a command whose model bundle is not installed
@@ -59,11 +59,10 @@ def _step(title: str, argv: list[str]) -> int:
 
 def _hip_matches_truth(result: Path, truth: Path) -> bool:
     """The scores computed from the shipped segmentation equal the generator's ground truth."""
+    from axspa.hip.evaluate import matches_truth
+
     if not result.is_file():
         return False
-    ours, true = json.loads(result.read_text())["sides"], json.loads(truth.read_text())["sides"]
-    same = all(ours[s]["himriss"] == true[s]["himriss"] and
-               abs(ours[s]["unet_score"]["gray_value"] - true[s]["unet_score"]["gray_value"]) < 1e-6
-               for s in ("right", "left"))
+    same = matches_truth(json.loads(result.read_text()), json.loads(truth.read_text()))
     print(f"hip scores {'match' if same else 'DIFFER FROM'} the phantom's ground truth")
     return same

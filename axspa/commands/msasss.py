@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from axspa.msasss import SegmentScore, TotalScore, total_score
-from axspa.readings import read_reading_table
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -21,33 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "missing"
-    return f"{value:g}" if float(value).is_integer() else f"{value:.2f}"
-
-
-def _segment_line(name: str, seg: SegmentScore) -> str:
-    line = f"{name:<9} raw {_fmt(seg.raw)}, score {_fmt(seg.imputed)}"
-    if seg.imputed_sites:
-        line += f" (imputed {', '.join(seg.imputed_sites)})"
-    elif seg.missing and seg.n_scored == 0 and len(seg.unscorable) == 12:
-        line += " (no scored sites)"
-    elif seg.missing:
-        line += f" ({len(seg.unscorable)} unscorable: {', '.join(seg.unscorable)})"
-    return line
-
-
-def summary(score: TotalScore) -> str:
-    """Human-readable lines: each segment's raw and imputed score, the imputed sites and the total."""
-    return "\n".join([_segment_line("cervical", score.cervical), _segment_line("lumbar", score.lumbar),
-                      f"{'total':<9} {_fmt(score.total)} (0-72)"])
-
-
 def run(args: argparse.Namespace) -> int:
+    from axspa.spine.readings import read_reading_table
+    from axspa.spine.rules import total_score
+    from axspa.spine.texts import summary
+
     score = total_score(read_reading_table(args.table, study=args.study))
-    if args.json:
-        print(json.dumps(score.to_dict()))
-    else:
-        print(summary(score))
+    print(json.dumps(score.to_dict()) if args.json else summary(score))
     return 0

@@ -9,8 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-from tqdm import tqdm
-
 from axspa.image import InputError
 
 
@@ -76,32 +74,9 @@ def _probability(text: str, what: str) -> float:
     return value
 
 
-def generate(kind: str, out: Path, n: int, seed: int, start: int = 0, config=None) -> list[str]:
-    """Write cases start..start+n-1 of ``kind`` into ``out``; return their ids."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    ids = []
-    # A progress bar on a terminal: thousands of training cases take minutes.
-    for i in tqdm(range(start, start + n), desc=f"phantom {kind}", unit="case",
-                  disable=n < 2 or not sys.stderr.isatty()):
-        case_id = f"{kind}-{i:05d}"
-        if kind == "spine":
-            from axspa.phantom.spine import make_spine_case, write_spine_case
-
-            write_spine_case(make_spine_case(case_id, seed, i, config), out)
-        elif kind == "pelvis":
-            from axspa.phantom.pelvis import make_pelvis_case, write_pelvis_case
-
-            write_pelvis_case(make_pelvis_case(case_id, seed, i, config), out)
-        else:
-            from axspa.phantom.hip import generate_hip_case
-
-            generate_hip_case(out, case_id, [seed, i], config)
-        ids.append(case_id)
-    return ids
-
-
 def run(args: argparse.Namespace) -> int:
+    from axspa.phantom import generate
+
     if args.n < 1:
         raise InputError(f"--n {args.n}: need at least one case")
     if args.out.exists() and not args.out.is_dir():

@@ -9,7 +9,6 @@ Coordinates stay those of the image as stored: nothing is flipped, rotated or re
 
 from __future__ import annotations
 
-import hashlib
 import math
 import warnings
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from axspa.image import InputError, Radiograph
+from axspa.results import sha256_file
+from axspa.texts import number
 
 _DICOM_SUFFIXES = {".dcm", ".dicom", ".ima", ""}
 _LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, what DICOM's YBR_FULL uses
@@ -29,14 +30,6 @@ _NON_IMAGE_SOP_PREFIXES = {
     "1.2.840.10008.5.1.4.1.1.11": "presentation state",
     "1.2.840.10008.5.1.4.1.1.66": "spatial object (segmentation, registration or fiducials)",
 }
-
-
-def sha256_bytes(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_radiograph(path: str | Path) -> Radiograph:
@@ -60,7 +53,7 @@ def read_radiograph(path: str | Path) -> Radiograph:
     else:
         rad = _read_other(path, head)
     rad.path = str(path)
-    rad.sha256 = sha256_bytes(path)
+    rad.sha256 = sha256_file(path)
     return rad
 
 
@@ -186,7 +179,7 @@ def _modality_lut(ds: Any, arr: np.ndarray, steps: list[str], warn: list[str]) -
         warn.append(f"RescaleSlope {slope!r} / RescaleIntercept {intercept!r} are not usable numbers; "
                     f"rescale ignored")
         return arr.astype(np.float64)
-    steps.append(f"rescale slope {_fmt(s)} intercept {_fmt(i)}")
+    steps.append(f"rescale slope {number(s, '.6g')} intercept {number(i, '.6g')}")
     return arr.astype(np.float64) * s + i
 
 
@@ -204,7 +197,7 @@ def _voi(ds: Any, values: np.ndarray, steps: list[str], warn: list[str]) -> np.n
     window = _window(ds, warn)
     if window is not None:
         centre, width, function, label = window
-        steps.append(f"VOI window c={_fmt(centre)}, w={_fmt(width)}"
+        steps.append(f"VOI window c={number(centre, '.6g')}, w={number(width, '.6g')}"
                      + (f" ({function})" if function != "LINEAR" else "") + label)
         return _apply_window(values, centre, width, function)
     return _minmax(values, steps, reason="no VOI in the header: ")
@@ -271,16 +264,17 @@ def _dicom_spacing(ds: Any, steps: list[str], warn: list[str]) -> tuple[float, f
         calibration = ds.get("PixelSpacingCalibrationType")
         if calibration:
             note += f" (calibration {calibration})"
-        steps.append(f"spacing from PixelSpacing {_fmt(pixel[0])} x {_fmt(pixel[1])} mm" + note)
+        steps.append(f"spacing from PixelSpacing {number(pixel[0], '.6g')} x {number(pixel[1], '.6g')} mm" + note)
         return pixel
     if imager is not None:
         factor = _float(ds.get("EstimatedRadiographicMagnificationFactor"), None)
         if factor is not None and factor > 0:
             spacing = (imager[0] / factor, imager[1] / factor)
-            steps.append(f"spacing from ImagerPixelSpacing {_fmt(imager[0])} x {_fmt(imager[1])} mm divided by "
-                         f"EstimatedRadiographicMagnificationFactor {_fmt(factor)}")
+            steps.append(f"spacing from ImagerPixelSpacing {number(imager[0], '.6g')} x "
+                         f"{number(imager[1], '.6g')} mm divided by "
+                         f"EstimatedRadiographicMagnificationFactor {number(factor, '.6g')}")
             return spacing
-        steps.append(f"spacing from ImagerPixelSpacing {_fmt(imager[0])} x {_fmt(imager[1])} mm")
+        steps.append(f"spacing from ImagerPixelSpacing {number(imager[0], '.6g')} x {number(imager[1], '.6g')} mm")
         warn.append("pixel spacing is ImagerPixelSpacing, measured at the detector: it includes the geometric "
                     "magnification of the patient (often 10-20%), so mm values are overestimated")
         return imager
@@ -398,8 +392,8 @@ def _tiff_spacing(img: Any, steps: list[str], warn: list[str]) -> tuple[float, f
         return None
     mm_per_unit = 25.4 if unit == 2 else 10.0
     spacing = (mm_per_unit / yres, mm_per_unit / xres)
-    steps.append(f"spacing from TIFF resolution {_fmt(xres)} x {_fmt(yres)} per "
-                 f"{'inch' if unit == 2 else 'cm'}: {_fmt(spacing[0])} x {_fmt(spacing[1])} mm")
+    steps.append(f"spacing from TIFF resolution {number(xres, '.6g')} x {number(yres, '.6g')} per "
+                 f"{'inch' if unit == 2 else 'cm'}: {number(spacing[0], '.6g')} x {number(spacing[1], '.6g')} mm")
     warn.append("pixel spacing taken from the TIFF resolution tags; check it is the patient scale, "
                 "not a scanner or print resolution")
     return spacing
@@ -425,7 +419,7 @@ def _read_nrrd(path: Path) -> Radiograph:
     spacing = None
     if directions and all(d is not None and d > 0 for d in directions[:2]):
         spacing = (float(directions[1]), float(directions[0]))  # (row = j, column = i)
-        steps.append(f"spacing from NRRD header {_fmt(spacing[0])} x {_fmt(spacing[1])} mm")
+        steps.append(f"spacing from NRRD header {number(spacing[0], '.6g')} x {number(spacing[1], '.6g')} mm")
     else:
         warn.append("NRRD header has no usable spacing; mm values unavailable")
     pixels = _minmax(data.astype(np.float64), steps)
@@ -458,7 +452,7 @@ def _nrrd_axis_lengths(header: dict, ndim: int) -> list[float | None]:
 def _minmax(values: np.ndarray, steps: list[str], reason: str = "") -> np.ndarray:
     values = np.asarray(values, dtype=np.float64)
     lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
-    steps.append(f"{reason}scaled min..max ({_fmt(lo)}..{_fmt(hi)}) to 0..1")
+    steps.append(f"{reason}scaled min..max ({number(lo, '.6g')}..{number(hi, '.6g')}) to 0..1")
     return (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
 
 
@@ -505,7 +499,3 @@ def _multi_str(value: Any) -> list[str]:
 def _int(value: Any) -> int | None:
     f = _float(value, None)
     return int(f) if f is not None else None
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.6g}"

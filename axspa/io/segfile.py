@@ -5,6 +5,9 @@ with one ``Segment<N>_*`` group of header keys per segment. Segments that overla
 edema inside its bone) cannot share a labelmap, so they go to separate *layers*: a 4D NRRD whose
 first axis has kind "list" (space directions "none" for it). Non-overlapping segments are packed
 into as few layers as possible, as Slicer's "collapse labelmaps" does.
+
+Generic: the caller passes the segment list (name, label value, colour and, optionally, a Slicer
+``terminology`` entry); nothing here knows which segments a family uses.
 """
 
 from __future__ import annotations
@@ -16,49 +19,21 @@ import numpy as np
 
 from axspa.image import InputError
 from axspa.io.nrrdfile import ijk_to_ras_from_header, nrrd_geometry_header, write_nrrd_file
-from axspa.segments import HIP_SEGMENTS, SEGMENT_BY_NAME
-
-# Terminology entry: context~category~type~typeModifier~anatomicContext~region~regionModifier,
-# each coded item "scheme^code^meaning" (Slicer's TerminologyEntry tag). Codes are SNOMED CT as in
-# Slicer's terminology files and DICOM context groups; femoral head has no own code in Slicer's
-# lists, so it is coded as the femur with its laterality.
-_CONTEXT = "Segmentation category and type - 3D Slicer General Anatomy list"
-_ANATOMY_CONTEXT = "Anatomic codes - DICOM master list"
-_ANATOMICAL_STRUCTURE = "SCT^123037004^Anatomical Structure"
-_TISSUE = "SCT^85756007^Tissue"
-_ALTERED = "SCT^49755003^Morphologically Altered Structure"
-_FEMUR = "SCT^71341001^Femur"
-_BONE = "SCT^272673000^Bone"
-_EDEMA = "SCT^79654002^Edema"
-_INFLAMMATION = "SCT^23583003^Inflammation"
-_SIDE = {"right": "SCT^24028007^Right", "left": "SCT^7771000^Left"}
-_EMPTY = "^^"
 
 
-def terminology_entry(region: str, side: str) -> str:
-    """Slicer TerminologyEntry string for a hip segment region and patient side."""
-    s = _SIDE[side]
-    # (category, type, type modifier, anatomic region, region modifier)
-    items = {
-        "femoral_head": (_ANATOMICAL_STRUCTURE, _FEMUR, s, _EMPTY, _EMPTY),
-        "acetabulum": (_TISSUE, _BONE, _EMPTY, _EMPTY, _EMPTY),
-        "femoral_bme": (_ALTERED, _EDEMA, _EMPTY, _FEMUR, s),
-        "acetabular_bme": (_ALTERED, _EDEMA, _EMPTY, _EMPTY, _EMPTY),
-        "effusion": (_ALTERED, _INFLAMMATION, _EMPTY, _EMPTY, _EMPTY),
-    }[region]
-    category, type_, type_mod, anat, anat_mod = items
-    return "~".join([_CONTEXT, category, type_, type_mod, _ANATOMY_CONTEXT, anat, anat_mod])
-
-
-def _segment_defs(segments: Iterable[Any]) -> list[tuple[str, int, tuple[float, float, float]]]:
+def _segment_defs(segments: Iterable[Any]) -> list[tuple[str, int, tuple[float, float, float], str]]:
+    """(name, label, colour, terminology entry or '') of each segment: an object with ``name``, ``label``,
+    ``color`` (and optionally ``terminology``) or a tuple (name, label, colour[, terminology])."""
     out = []
     for s in segments:
         if isinstance(s, (tuple, list)):
             name, label, color = s[0], s[1], s[2]
+            term = s[3] if len(s) > 3 else ""
         else:
             name, label, color = s.name, s.label, s.color
-        out.append((str(name), int(label), (float(color[0]), float(color[1]), float(color[2]))))
-    names = [n for n, _, _ in out]
+            term = getattr(s, "terminology", "")
+        out.append((str(name), int(label), (float(color[0]), float(color[1]), float(color[2])), str(term or "")))
+    names = [n for n, _, _, _ in out]
     if len(set(names)) != len(names):
         raise ValueError(f"segment names must be unique: {names}")
     return out
@@ -100,13 +75,14 @@ def write_seg_nrrd(
     masks: Mapping[str, np.ndarray],
     ijk_to_ras: np.ndarray,
     *,
-    segments: Iterable[Any] = HIP_SEGMENTS,
+    segments: Iterable[Any],
     terminology: bool = True,
 ) -> None:
     """Write boolean masks [k, j, i] as a Slicer segmentation; every segment of ``segments`` is
-    written, in that order, empty when ``masks`` has no entry for it."""
+    written, in that order, empty when ``masks`` has no entry for it. With ``terminology`` each segment's
+    terminology entry (when it has one) goes into its tags."""
     defs = _segment_defs(segments)
-    known = {n for n, _, _ in defs}
+    known = {n for n, _, _, _ in defs}
     unknown = [n for n in masks if n not in known]
     if unknown:
         raise ValueError(f"masks for segments not in the segment list: {unknown}")
@@ -118,8 +94,8 @@ def write_seg_nrrd(
     shape = shapes.pop()
     if len(shape) != 3:
         raise ValueError(f"masks must be 3D [k, j, i], got shape {shape}")
-    bools = [np.asarray(masks[n], dtype=bool) if n in masks else np.zeros(shape, bool) for n, _, _ in defs]
-    labels = [label for _, label, _ in defs]
+    bools = [np.asarray(masks[n], dtype=bool) if n in masks else np.zeros(shape, bool) for n, _, _, _ in defs]
+    labels = [label for _, label, _, _ in defs]
     if min(labels) < 1:
         raise ValueError("label values must be >= 1 (0 is background)")
     layers = _pack_layers(bools)
@@ -128,7 +104,7 @@ def write_seg_nrrd(
     data = np.zeros((n_layers, *shape), dtype=dtype)
     for mask, label, layer in zip(bools, labels, layers):
         data[layer][mask] = label
-    for i, (name, label, _) in enumerate(defs):
+    for i, (name, label, _, _) in enumerate(defs):
         for j in range(i):
             if layers[i] == layers[j] and label == labels[j]:
                 raise ValueError(f"segments {defs[j][0]!r} and {name!r} share label {label} in one layer")
@@ -146,7 +122,7 @@ def write_seg_nrrd(
     header["Segmentation_MasterRepresentation"] = "Binary labelmap"
     header["Segmentation_ContainedRepresentationNames"] = "Binary labelmap|"
     header["Segmentation_ReferenceImageExtentOffset"] = "0 0 0"
-    for n, ((name, label, color), mask, layer) in enumerate(zip(defs, bools, layers)):
+    for n, ((name, label, color, term), mask, layer) in enumerate(zip(defs, bools, layers)):
         p = f"Segment{n}_"
         header[p + "ID"] = f"Segment_{label}"
         header[p + "Name"] = name
@@ -156,9 +132,7 @@ def write_seg_nrrd(
         header[p + "LabelValue"] = str(label)
         header[p + "Layer"] = str(layer)
         header[p + "Extent"] = _extent(mask)
-        hip = SEGMENT_BY_NAME.get(name)
-        tags = f"TerminologyEntry:{terminology_entry(hip.region, hip.side)}|" if terminology and hip else ""
-        header[p + "Tags"] = tags
+        header[p + "Tags"] = f"TerminologyEntry:{term}|" if terminology and term else ""
     write_nrrd_file(path, np.ascontiguousarray(array), header)
 
 

@@ -28,6 +28,13 @@ def place_under_study(scene: Any, output_node: Any, input_node: Any) -> None:
         sh.CreateItem(parent, output_node)
 
 
+def place_if_new(output_node: Any, created: bool, input_node: Any) -> None:
+    """What both modules do with an output node: one they ``created`` goes under the input's study
+    (place_under_study); one the user chose stays where the user keeps it."""
+    if created:
+        place_under_study(input_node.GetScene(), output_node, input_node)
+
+
 def _item_of(sh: Any, node: Any) -> int:
     item = sh.GetItemByDataNode(node)
     return item if item else sh.CreateItem(sh.GetSceneItemID(), node)

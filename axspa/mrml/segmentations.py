@@ -1,8 +1,9 @@
 """Boolean masks on a volume's grid <-> a segmentation node (one segment per hip region or lesion).
 
 Each mask becomes its own binary-labelmap layer, so masks may overlap (a BME segment lies inside its
-bone). Segment ID = segment name; colour from ``axspa.segments``. The segmentation's reference image
-geometry is the input volume, so Slicer's Segment Editor works on the same grid.
+bone). Segment ID = segment name; colour from the segment list the caller passes (e.g. the hip family's
+``HIP_SEGMENTS``). The segmentation's reference image geometry is the input volume, so Slicer's Segment
+Editor works on the same grid.
 
 Rescoring into the same node keeps the user's work: each segment carries the tag
 ``AxSpA.WrittenHash`` (hash of the mask the engine wrote); a segment whose current voxels no longer
@@ -21,17 +22,16 @@ import numpy as np
 from axspa.image import InputError
 from axspa.mrml import get_json_attribute, set_json_attribute
 from axspa.mrml.volumes import ijk_to_ras_of
-from axspa.segments import HIP_SEGMENTS, SegmentDef
 
 HASH_TAG = "AxSpA.WrittenHash"
 KEPT_SEGMENTS = "KeptSegments"
 
 
 def masks_to_segmentation(scene: Any, masks: dict[str, np.ndarray], reference_volume_node: Any,
-                          node: Any = None, segments: Sequence[SegmentDef] = HIP_SEGMENTS,
-                          name: Optional[str] = None) -> Any:
+                          node: Any = None, *, segments: Sequence[Any], name: Optional[str] = None) -> Any:
     """One segment per mask ([k, j, i] bool on the reference volume's grid); reuse ``node`` when given,
-    keeping segments the user edited (module docstring). Returns the segmentation node."""
+    keeping segments the user edited (module docstring). ``segments`` lists the known segments (objects
+    with ``name`` and ``color``); a mask of another name is an error. Returns the segmentation node."""
     defs = {s.name: s for s in segments}
     ijk_to_ras = ijk_to_ras_of(reference_volume_node)
     shape = _grid_shape(reference_volume_node)
@@ -85,7 +85,7 @@ def _grid_shape(volume_node: Any) -> tuple[int, int, int]:
 
 
 def _check_mask(segment_name: str, mask: np.ndarray, shape: tuple[int, int, int],
-                defs: dict[str, SegmentDef]) -> None:
+                defs: dict[str, Any]) -> None:
     if segment_name not in defs:
         raise ValueError(f"unknown segment {segment_name!r}; expected one of {', '.join(defs)}")
     if np.shape(mask) != shape:
@@ -93,7 +93,7 @@ def _check_mask(segment_name: str, mask: np.ndarray, shape: tuple[int, int, int]
                          f"reference volume grid {shape} ([k, j, i])")
 
 
-def _write_segment(node: Any, definition: SegmentDef, mask: np.ndarray, ijk_to_ras: np.ndarray,
+def _write_segment(node: Any, definition: Any, mask: np.ndarray, ijk_to_ras: np.ndarray,
                    reference_volume_node: Any) -> bool:
     """Write one mask into its segment; False when the segment is the user's and was left alone."""
     import slicer

@@ -1,6 +1,8 @@
-"""mSASSS sites <-> a table node that a user can read, sort and edit in Slicer's table view.
+"""Table nodes: mSASSS sites <-> a table a user can read, sort and edit in Slicer's table view, and
+read-only tables of text (results, disagreements).
 
-Columns (same names as ``<stem>.sites.csv``):
+Site table columns (same names as ``<stem>.sites.csv``; the finding columns are the ones the caller
+passes, the spine family's ``FINDINGS``):
 - ``site``: string, the site id.
 - ``grade``: **string** column, "0".."3", or an empty cell for an unscorable/unlocated site. A
   string column is what reads best in Slicer's table view: unscorable shows as a blank cell rather
@@ -17,11 +19,10 @@ the node attribute ``AxSpA.WrittenGrades``, and the sites whose edited grade was
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from axspa.image import InputError
 from axspa.mrml import get_json_attribute, set_json_attribute
-from axspa.sites import FINDINGS
 
 WRITTEN_GRADES = "WrittenGrades"
 KEPT_GRADES = "KeptGrades"
@@ -33,25 +34,26 @@ _DESCRIPTIONS = {
 }
 
 
-def sites_to_table(scene: Any, sites: list[dict], node: Any = None, name: str = "mSASSS sites") -> Any:
-    """Fill a table node with one row per site (columns in the module docstring); reuse ``node`` when
-    given, keeping grades the user edited there. Returns the node."""
+def sites_to_table(scene: Any, sites: list[dict], node: Any = None, name: str = "mSASSS sites", *,
+                   findings: Sequence[str]) -> Any:
+    """Fill a table node with one row per site (columns in the module docstring, one per finding of
+    ``findings``); reuse ``node`` when given, keeping grades the user edited there. Returns the node."""
     if node is None:
         node = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
-    rows = [_row_of_site(site) for site in sites]
+    rows = [_row_of_site(site, findings) for site in sites]
     kept: list[str] = []
     written: dict = get_json_attribute(node, WRITTEN_GRADES, {})
     if node.GetTable() is not None and node.GetNumberOfRows() > 0:
         current = _read_rows(node)
         kept = _keep_user_grades(rows, current, written)
-        rows += _user_rows(current, rows)
+        rows += _user_rows(current, rows, findings)
     for row in rows:
         if row["site"] not in kept:
             written[row["site"]] = row["grade"]
-    node.SetAndObserveTable(_vtk_table(rows))
+    node.SetAndObserveTable(_vtk_table(rows, findings))
     for column, text in _DESCRIPTIONS.items():
         node.SetColumnDescription(column, text)
-    for finding in FINDINGS:
+    for finding in findings:
         node.SetColumnDescription(finding, f"model probability of {finding.replace('_', ' ')}")
     set_json_attribute(node, WRITTEN_GRADES, written)
     set_json_attribute(node, KEPT_GRADES, kept)
@@ -78,12 +80,12 @@ def table_to_grades(node: Any) -> dict[str, Optional[int]]:
     return grades
 
 
-def _row_of_site(site: dict) -> dict:
+def _row_of_site(site: dict, findings_columns: Sequence[str]) -> dict:
     findings = site.get("findings") or {}
     grade = site.get("grade")
     row = {"site": str(site["id"]), "grade": "" if grade is None else str(int(grade)),
            "confidence": _number(site.get("confidence"))}
-    row.update({f: _number(findings.get(f)) for f in FINDINGS})
+    row.update({f: _number(findings.get(f)) for f in findings_columns})
     return row
 
 
@@ -105,14 +107,14 @@ def _keep_user_grades(rows: list[dict], current: list[dict], written: dict) -> l
     return kept
 
 
-def _user_rows(current: list[dict], rows: list[dict]) -> list[dict]:
+def _user_rows(current: list[dict], rows: list[dict], findings: Sequence[str]) -> list[dict]:
     """Rows in the table for sites the engine did not write this time: kept, never dropped."""
     ours = {r["site"] for r in rows}
     extra = []
     for r in current:
         if r.get("site") and r["site"] not in ours:
             row = {"site": r["site"], "grade": r.get("grade", "").strip()}
-            row.update({c: _to_float(r.get(c)) for c in ("confidence", *FINDINGS)})
+            row.update({c: _to_float(r.get(c)) for c in ("confidence", *findings)})
             extra.append(row)
     return extra
 
@@ -124,7 +126,7 @@ def _to_float(text: Optional[str]) -> float:
         return math.nan
 
 
-def _vtk_table(rows: list[dict]) -> Any:
+def _vtk_table(rows: list[dict], findings: Sequence[str]) -> Any:
     import vtk
 
     table = vtk.vtkTable()
@@ -134,7 +136,7 @@ def _vtk_table(rows: list[dict]) -> Any:
         for row in rows:
             column.InsertNextValue(row[name])
         table.AddColumn(column)
-    for name in ("confidence", *FINDINGS):
+    for name in ("confidence", *findings):
         column = vtk.vtkDoubleArray()
         column.SetName(name)
         for row in rows:
@@ -168,3 +170,34 @@ def _parse_grade(node: Any, site: str, text: str) -> Optional[int]:
         raise InputError(f"table '{node.GetName()}', site {site}: grade {text!r} is not 0, 1, 2, 3 "
                          "or empty (unscorable)")
     return int(value)
+
+
+def text_table(scene: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]], node: Any = None,
+               name: str = "Table", descriptions: Optional[Mapping[str, str]] = None,
+               titles: bool = False) -> Any:
+    """A locked table node of string columns ``columns`` holding ``rows`` (cells as text): computed
+    results the user re-computes rather than edits. Reuses ``node`` (its rows replaced) or adds one named
+    ``name``; ``descriptions`` become column descriptions, ``titles`` shows the column titles as headers."""
+    import vtk
+
+    if node is None:
+        node = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
+    table = vtk.vtkTable()
+    for c, title in enumerate(columns):
+        column = vtk.vtkStringArray()
+        column.SetName(title)
+        column.SetNumberOfValues(len(rows))
+        for r, row in enumerate(rows):
+            column.SetValue(r, str(row[c]))
+        table.AddColumn(column)
+    was_modified = node.StartModify()
+    node.SetAndObserveTable(table)
+    if titles:
+        for title in columns:
+            node.SetColumnTitle(title, title)
+        node.SetUseColumnTitleAsColumnHeader(True)
+    node.SetLocked(True)
+    for column, text in (descriptions or {}).items():
+        node.SetColumnDescription(column, text)
+    node.EndModify(was_modified)
+    return node

@@ -33,8 +33,8 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
+from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME, segment
 from axspa.phantom import mri
-from axspa.segments import HIP_SEGMENTS, SEGMENT_BY_NAME, segment
 
 SIDES = {"right": 1.0, "left": -1.0}  # patient side -> sign of its x in the patient frame
 GENERATOR = "axspa.phantom.hip/2"
@@ -1282,7 +1282,7 @@ def _seed_list(rng_seed: Sequence[int] | int) -> list[int]:
 
 
 def _truth_document(r: _Render, case_id: str, seed: list[int], config: HipPhantomConfig) -> dict:
-    from axspa.hip_scores import HipScoreConfig, hip_scores
+    from axspa.hip.scores import HipScoreConfig, hip_scores
 
     score_config = HipScoreConfig()
     sides = hip_scores(r.stir.astype(np.float32), r.masks, r.geometry.ijk_to_ras, score_config)

@@ -27,7 +27,7 @@ from scipy import ndimage
 
 from axspa.phantom import shapes
 from axspa.phantom.xray import Acquisition, acquire, photograph_screen, sample_acquisition, wide_blur
-from axspa.sij import is_definite
+from axspa.sij.rules import is_definite
 
 DEFAULT_GRADE_PROBS: tuple[float, ...] = (0.35, 0.15, 0.15, 0.2, 0.15)
 

@@ -12,7 +12,7 @@ A case is made in three steps, all from one numpy Generator so the same seed giv
    shoulders, lesions, implants); ``xray.acquire`` turns it into stored pixels.
 
 The truth document follows the axspa.spine/1 schema with findings 0/1; grades and the segment
-score are computed by the engine (axspa.msasss), never here.
+score are computed by the engine (axspa.spine.rules), never here.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from axspa.msasss import grade_sites, segment_score
 from axspa.phantom import shapes
 from axspa.phantom.xray import Acquisition, acquire, sample_acquisition, wide_blur
-from axspa.sites import FINDINGS, REGIONS, VERTEBRAE, disc_levels
+from axspa.spine.rules import grade_sites, segment_score
+from axspa.spine.sites import FINDINGS, REGIONS, VERTEBRAE, disc_levels
 
 DEFAULT_PREVALENCE: dict[str, float] = {
     # Expected fraction of sites carrying each finding (bridging per disc level, squaring per vertebra).

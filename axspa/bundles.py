@@ -1,0 +1,100 @@
+"""Model bundles: where they are looked for, how they are verified, and how their predictor is loaded.
+
+A bundle is a folder ``<name>/`` holding ``bundle.json`` (name, version, files with sha256,
+input description, metrics) beside its weight files and a ``MODEL_CARD.md``. Bundles are
+looked for, in order, in ``$AXSPA_MODELS``, the user cache folder (where trained or
+downloaded bundles go: never the install folder) and the bundles shipped in ``Resources/Models``.
+
+``bundle.json`` names its predictor as ``"predictor": "module:Class"``; the class is constructed with
+``(folder: Path, info: dict)`` and loads its own weights (with ``torch.load(..., weights_only=True)``
+after ``read_bundle`` verified the sha256). Each family's ``pipeline.py`` states the ``predict``
+protocol its predictors follow, so researchers plug in their own models by installing a bundle,
+without touching this code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from axspa.results import sha256_file
+
+
+class ModelMissingError(RuntimeError):
+    """A model bundle is not installed; the message says which and where it was looked for."""
+
+
+def user_cache_dir() -> Path:
+    """Per-user cache folder for axspa (models trained or downloaded by the user)."""
+    if os.environ.get("AXSPA_CACHE"):
+        return Path(os.environ["AXSPA_CACHE"])
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "axspa"
+
+
+def shipped_models_dir() -> Path:
+    """Resources/Models next to the package: in the repo and inside the Slicer extension."""
+    return Path(__file__).resolve().parent.parent / "Resources" / "Models"
+
+
+def search_dirs() -> list[Path]:
+    dirs = []
+    if os.environ.get("AXSPA_MODELS"):
+        dirs.extend(Path(p) for p in os.environ["AXSPA_MODELS"].split(os.pathsep) if p)
+    dirs.append(user_cache_dir() / "models")
+    dirs.append(shipped_models_dir())
+    return dirs
+
+
+def find_bundle(name: str) -> Path:
+    """Folder of bundle ``name``; ModelMissingError naming every place looked in otherwise."""
+    dirs = search_dirs()
+    for d in dirs:
+        if (d / name / "bundle.json").is_file():
+            return d / name
+    places = ", ".join(str(d / name) for d in dirs)
+    raise ModelMissingError(
+        f"model bundle '{name}' is not installed; looked for {name}/bundle.json in: {places}")
+
+
+def read_bundle(name: str) -> dict:
+    """bundle.json of an installed bundle, every listed file checked against its sha256."""
+    folder = find_bundle(name)
+    info = json.loads((folder / "bundle.json").read_text())
+    for rel, expected in info.get("files", {}).items():
+        path = folder / rel
+        if not path.is_file():
+            raise ModelMissingError(f"model bundle '{name}' in {folder} lacks {rel}")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise ModelMissingError(
+                f"model bundle '{name}': {path} has sha256 {actual[:12]}…, expected {expected[:12]}… "
+                "(corrupt or modified file)")
+    info["folder"] = str(folder)
+    return info
+
+
+def load_predictor(bundle_name: str) -> Any:
+    """Verify and load the predictor of an installed bundle (ModelMissingError when absent)."""
+    info = read_bundle(bundle_name)
+    target = info.get("predictor", "")
+    module_name, _, class_name = target.partition(":")
+    if not module_name or not class_name:
+        raise ModelMissingError(f"model bundle '{bundle_name}' names no predictor ('module:Class')")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise ModelMissingError(
+            f"model bundle '{bundle_name}': predictor {target} cannot be loaded ({exc})") from exc
+    predictor = cls(Path(info["folder"]), info)
+    predictor.bundle_id = f"{info.get('name', bundle_name)}@{info.get('version', '?')}"
+    return predictor

@@ -1,0 +1,198 @@
+"""Running jobs, for the command line and the module panels alike: progress, cancel, a model job's
+outcome, the panels' job runner and the command line's batches.
+
+- ``report(progress, fraction, message, cancel)`` is how every pipeline tells its caller how far it is,
+  and stops with CancelledError when the user asked to cancel;
+- a model job ends with a result, cancelled, or unavailable (a bundle not installed, a package the
+  user declined to install): ``run_model_job`` turns these into a ``JobOutcome``;
+- ``PanelJob`` is what both Slicer modules do around a model job (progress bar, status line, Cancel
+  button, a calm message when no model can run). Slicer itself is passed in, so nothing here imports it;
+- ``run_batch`` goes on past a bad case of a command-line batch, records why in ``DIR/failures.csv``
+  and exits 1 so scripts notice.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+from axspa.bundles import ModelMissingError
+
+Progress = Optional[Callable[[float, str], None]]
+Cancel = Optional[Callable[[], bool]]
+
+
+class CancelledError(RuntimeError):
+    """The user pressed Cancel."""
+
+
+class DependencyError(RuntimeError):
+    """A package the user asked for cannot be used: not installed, declined, or its installer is missing."""
+
+
+def report(progress: Progress, fraction: float, message: str, cancel: Cancel = None) -> None:
+    """Tell the caller how far we are, and stop if the user asked to cancel."""
+    if cancel is not None and cancel():
+        raise CancelledError(message)
+    if progress is not None:
+        progress(fraction, message)
+
+
+# ------------------------------------------------------------------------------------ cancel and progress
+
+class CancelFlag:
+    """Set by the panel's Cancel button, read by the engine's ``cancel`` callback."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def cancel(self) -> None:
+        self._set = True
+
+    def reset(self) -> None:
+        self._set = False
+
+    @property
+    def is_set(self) -> bool:
+        return self._set
+
+    def __call__(self) -> bool:
+        return self._set
+
+
+def progress_percent(fraction: float) -> int:
+    """A progress bar value 0-100 from the engine's fraction (clamped; NaN counts as 0)."""
+    if fraction != fraction:  # NaN
+        return 0
+    return int(round(100 * min(1.0, max(0.0, float(fraction)))))
+
+
+def scaled_progress(progress: Optional[Callable[[float, str], None]], start: float,
+                    stop: float) -> Callable[[float, str], None]:
+    """Map a step's 0-1 progress into [start, stop] of the whole job (two images, one bar)."""
+    def relay(fraction: float, message: str) -> None:
+        if progress is not None:
+            progress(start + (stop - start) * min(1.0, max(0.0, fraction)), message)
+    return relay
+
+
+# ---------------------------------------------------------------------------------------- job outcome
+
+@dataclass
+class JobOutcome:
+    """How a model-backed job ended: its result, or cancelled, or why no model could run."""
+
+    result: Any = None
+    cancelled: bool = False
+    unavailable: Optional[str] = None
+
+
+def run_model_job(job: Callable[[], Any]) -> JobOutcome:
+    """Run ``job``; Cancel and a missing model or declined package install are outcomes the panel
+    shows calmly, not errors (any other exception propagates to Slicer's error display)."""
+    try:
+        return JobOutcome(result=job())
+    except CancelledError:
+        return JobOutcome(cancelled=True)
+    except (ModelMissingError, DependencyError) as exc:
+        return JobOutcome(unavailable=str(exc))
+
+
+class PanelJob:
+    """A module panel's model job: progress bar and status line live while it runs, the Cancel button
+    honoured, and a cancelled job or a model that cannot run reported calmly.
+
+    ``slicer`` is the Slicer module (for ``util.tryWithErrorDisplay``, ``util.warningDisplay`` and
+    ``app.processEvents``); ``ui`` holds ``progressBar`` and ``statusLabel``; ``busy(running)`` is called
+    when a job starts and ends (to enable or disable the panel's buttons); ``title`` is the module's
+    name for the warning window and ``hint`` what the user can still do without a model; ``tr``
+    translates the texts shown.
+    """
+
+    def __init__(self, slicer: Any, ui: Any, busy: Callable[[bool], None], title: str, hint: str,
+                 tr: Callable[[str], str] = lambda text: text) -> None:
+        self.slicer, self.ui, self.busy, self.title, self.hint, self.tr = slicer, ui, busy, title, hint, tr
+        self.cancel = CancelFlag()
+        self.running = False
+
+    def progress(self, fraction: float, message: str) -> None:
+        """The engine's progress callback."""
+        self.ui.progressBar.value = progress_percent(fraction)
+        self.ui.statusLabel.text = message
+        self.slicer.app.processEvents()  # lets the Cancel button be pressed while the model runs
+
+    def request_cancel(self) -> None:
+        """What the panel's Cancel button does."""
+        self.cancel.cancel()
+        self.ui.statusLabel.text = self.tr("Cancelling...")
+
+    def run(self, job: Callable[[], Any]) -> Any:
+        """Run ``job()``; its result, or None when it was cancelled, no model could run, or it failed
+        (the error is displayed)."""
+        outcome = JobOutcome()  # stays empty if the job fails
+        self.cancel.reset()
+        self._set_running(True)
+        self.ui.progressBar.value = 0
+        try:
+            with self.slicer.util.tryWithErrorDisplay(self.tr("Failed to compute results."), waitCursor=True):
+                outcome = run_model_job(job)
+        finally:
+            self._set_running(False)
+        if outcome.cancelled:
+            self.ui.statusLabel.text = self.tr("Cancelled.")
+        elif outcome.unavailable:
+            self.ui.statusLabel.text = self.tr("No model run.")
+            self.slicer.util.warningDisplay(
+                self.tr("The model cannot run:") + f"\n\n{outcome.unavailable}\n\n" + self.hint,
+                windowTitle=self.title)
+        return outcome.result
+
+    def _set_running(self, running: bool) -> None:
+        self.running = running
+        self.busy(running)
+
+
+# ------------------------------------------------------------------------------- command-line batches
+
+def run_batch(items: Iterable[str], out_dir: Path, work: Callable[[str], str], what: str) -> int:
+    """Run ``work(item) -> one-line summary`` on each item; failures recorded, never fatal."""
+    from tqdm import tqdm
+
+    from axspa.image import InputError
+    from axspa.results import InvalidDocumentError
+
+    items = list(items)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failures: list[tuple[str, str]] = []
+    bar = tqdm(items, desc=what, unit="case", disable=len(items) < 2 or not sys.stderr.isatty())
+    for item in bar:
+        try:
+            summary = work(item)
+        except (InputError, InvalidDocumentError, FileNotFoundError, ValueError) as exc:
+            failures.append((item, str(exc)))
+            tqdm.write(f"FAILED {item}: {exc}", file=sys.stderr)
+            continue
+        tqdm.write(summary)
+    _write_failures(out_dir / "failures.csv", failures)
+    if failures:
+        print(f"{len(failures)} of {len(items)} failed; reasons in {out_dir / 'failures.csv'}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _write_failures(path: Path, failures: list[tuple[str, str]]) -> None:
+    if not failures:
+        if path.exists():
+            path.unlink()  # a clean re-run leaves no stale failure list behind
+        return
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["input", "reason"])
+        writer.writerows(failures)
+
+
+def report_kept(path: Path) -> str:
+    """What a writer says about an output it kept because it differs from the new result."""
+    return f"kept {path}: it differs from the new result (edited?); pass --overwrite to replace it"

@@ -1,0 +1,1 @@
+"""Sacroiliac joints (modified New York): rules, pipeline, outputs, texts; model/ networks (torch only)."""

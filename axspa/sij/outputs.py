@@ -1,0 +1,30 @@
+"""The files of the sacroiliac-joint family (SPEC: File contracts): ``<stem>.sij.json`` and the heat map
+``<stem>.heatmap.nrrd``. A file that differs from the new result is kept unless ``overwrite`` is set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from axspa.jobs import report_kept
+from axspa.results import dumps, stem_of, validate, write_file_safely
+
+
+def write_sij_outputs(path: str, doc: dict, heatmap: Any, ijk_to_ras: np.ndarray, out: Path,
+                      overwrite: bool = False) -> None:
+    """The heat map (when the model gave one, named in ``doc["heatmap"]``), then the validated document,
+    under the stem of the input ``path``."""
+    from axspa.io.nrrdfile import write_nrrd
+
+    stem = stem_of(path)
+    if heatmap is not None:
+        heat_path = out / f"{stem}.heatmap.nrrd"
+        doc["heatmap"] = heat_path.name
+        if not write_file_safely(heat_path, lambda p: write_nrrd(p, heatmap, ijk_to_ras), overwrite):
+            print(report_kept(heat_path))
+    validate(doc, "sij")
+    json_path = out / f"{stem}.sij.json"
+    if not write_file_safely(json_path, lambda p: Path(p).write_text(dumps(doc)), overwrite):
+        print(report_kept(json_path))

@@ -1,0 +1,68 @@
+"""Sacroiliitis on AP pelvic radiographs: grader model -> modified New York rules, one image or a batch
+(``axspa sij``).
+
+Predictor protocol: ``predict(pixels, spacing_mm) -> {"right": [p0..p4], "left": [p0..p4],
+"heatmap": float array on the image grid or None}`` with per-side grade probabilities.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from axspa.bundles import load_predictor
+from axspa.image import Radiograph
+from axspa.jobs import Cancel, Progress, report, run_batch
+from axspa.sij import rules
+
+SIJ_BUNDLE = "sij-grader"
+
+
+def load_models() -> Any:
+    return load_predictor(SIJ_BUNDLE)
+
+
+def score_pelvis(radiograph: Radiograph, model: Optional[Any] = None, progress: Progress = None,
+                 cancel: Cancel = None) -> tuple[dict, Any]:
+    """Score one radiograph; returns the ``axspa.sij/1`` document and the heat map (or None)."""
+    model = model or load_models()
+    report(progress, 0.0, "grading sacroiliac joints", cancel)
+    out = model.predict(radiograph.pixels, radiograph.spacing_mm)
+    report(progress, 1.0, "done", cancel)
+    return build_sij_document(radiograph, out["right"], out["left"], model.bundle_id), out.get("heatmap")
+
+
+def build_sij_document(radiograph: Radiograph, p_right: list[float], p_left: list[float],
+                       model_id: str) -> dict:
+    sides = {}
+    for side, p in (("right", p_right), ("left", p_left)):
+        sides[side] = {"grade_probabilities": [float(v) for v in p], "grade": rules.grade_from_probabilities(p)}
+    return {
+        "schema": "axspa.sij/1",
+        "input": {"path": radiograph.path, "sha256": radiograph.sha256, "rows": radiograph.rows,
+                  "columns": radiograph.columns,
+                  "pixel_spacing_mm": list(radiograph.spacing_mm) if radiograph.spacing_mm else None},
+        "model": {"grader": model_id},
+        "sides": sides,
+        "definite": rules.is_definite(sides["right"]["grade"], sides["left"]["grade"]),
+        "definite_probability": rules.definite_probability(p_right, p_left),
+        "heatmap": None,
+        "warnings": list(radiograph.warnings),
+    }
+
+
+def score_batch(images: Sequence[str], out: Path, overwrite: bool = False) -> int:
+    """``axspa sij``: grade each radiograph into ``out`` (outputs.py), going on past a bad one; returns the
+    exit status."""
+    from axspa.io.radiograph import read_radiograph
+    from axspa.sij import outputs, texts
+
+    model = load_models()
+
+    def work(path: str) -> str:
+        radiograph = read_radiograph(path)
+        doc, heatmap = score_pelvis(radiograph, model)
+        outputs.write_sij_outputs(path, doc, heatmap, radiograph.ijk_to_ras, out, overwrite)
+        return texts.radiograph_line(path, doc)
+
+    return run_batch(images, out, work, "sij")

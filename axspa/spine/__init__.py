@@ -1,0 +1,1 @@
+"""Spine (mSASSS): sites, rules, readings, agreement, progression, pipeline, outputs, texts; model/ torch."""

@@ -1,0 +1,119 @@
+"""The files of the spine family (SPEC: File contracts): ``<stem>.spine.json``, ``<stem>.mrk.json``,
+``<stem>.sites.csv``, ``study.json``, and the reader-agreement and progression outputs. A file that
+differs from the new result (a user's edit) is kept unless ``overwrite`` is set."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from axspa.image import Radiograph
+from axspa.jobs import report_kept
+from axspa.results import PathLike, dumps, stem_of, write_file_safely, write_text_safely
+from axspa.spine.sites import FINDINGS
+from axspa.spine.texts import grade_description
+from axspa.texts import cell
+
+
+def write_spine_outputs(doc: dict, radiograph: Radiograph, out: Path, overwrite: bool = False) -> list[str]:
+    """``<stem>.spine.json``, ``<stem>.mrk.json`` and ``<stem>.sites.csv``; returns messages about kept files."""
+    from axspa.io.markups import write_markups_json
+
+    stem = stem_of(doc["input"]["path"] or "image")
+    messages = []
+    points = [(s["id"], _ras(radiograph.ijk_to_ras, s["point"])) for s in doc["sites"]]
+    descriptions = {s["id"]: grade_description(s["grade"]) for s in doc["sites"]}
+    outputs = [
+        (out / f"{stem}.spine.json", lambda p: Path(p).write_text(dumps(doc), encoding="utf-8")),
+        (out / f"{stem}.mrk.json", lambda p: write_markups_json(p, points, name=f"{stem} mSASSS sites",
+                                                                descriptions=descriptions)),
+        (out / f"{stem}.sites.csv", lambda p: Path(p).write_text(sites_csv_text(doc["sites"]), encoding="utf-8")),
+    ]
+    for path, writer in outputs:
+        if not write_file_safely(path, writer, overwrite):
+            messages.append(report_kept(path))
+            print(messages[-1])
+    return messages
+
+
+def write_study(study: dict, out: Path, overwrite: bool = False) -> None:
+    """``study.json`` (pipeline.study_document) in ``out``."""
+    path = out / "study.json"
+    if not write_text_safely(path, dumps(study), overwrite):
+        print(report_kept(path))
+
+
+def _ras(ijk_to_ras: np.ndarray, point: Optional[list[float]]) -> Optional[tuple[float, float, float]]:
+    if point is None:
+        return None
+    ras = ijk_to_ras @ np.array([point[0], point[1], 0.0, 1.0])
+    return (float(ras[0]), float(ras[1]), float(ras[2]))
+
+
+def sites_csv_text(sites: list[dict]) -> str:
+    """CSV with one row per site: id, pixel and mm coordinates, grade, confidence, findings."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["site", "x", "y", "x_mm", "y_mm", "grade", "confidence", *FINDINGS])
+    for s in sites:
+        point = s.get("point") or [None, None]
+        point_mm = s.get("point_mm") or [None, None]
+        findings = s.get("findings", {})
+        writer.writerow([s["id"], *map(cell, point), *map(cell, point_mm), cell(s.get("grade")),
+                         cell(s.get("confidence")), *(cell(findings.get(f)) for f in FINDINGS)])
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------ agreement, progression
+
+def write_agreement(doc: dict, folder: PathLike) -> None:
+    """``axspa agree scores --plot``: ``bland_altman.png`` (reader 2 - reader 1 totals, when at least two
+    studies have both) and ``agreement.json`` (the document, naming the figure) in ``folder``."""
+    from axspa.evaluation import figures
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    total = doc["total"]
+    names = total["readers"]
+    pairs = [(a, b) for a, b in zip(total["totals"][names[0]], total["totals"][names[1]])
+             if a is not None and b is not None]
+    if len(pairs) >= 2:
+        a, b = zip(*pairs)
+        path = figures.bland_altman_plot(a, b, folder / "bland_altman.png", names[0], names[1])
+        doc["figures"] = {"bland_altman": path.name}
+    (folder / "agreement.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+
+
+COHORT_COLUMNS = ("patient", "baseline_date", "followup_date", "years", "baseline_total", "followup_total",
+                  "change", "change_per_year", "change_2y", "progressor", "new_syndesmophytes", "new_bridges")
+
+
+def write_cohort_csv(doc: dict, path: PathLike) -> Path:
+    """One row per interval; site lists joined with spaces; missing values empty."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COHORT_COLUMNS)
+        for r in doc["intervals"]:
+            writer.writerow([cell(r[c]) for c in COHORT_COLUMNS])
+    return path
+
+
+def write_progression(doc: dict, folder: PathLike) -> None:
+    """``axspa progression --out``: ``progression.csv``, ``cumulative_probability.png`` (each patient's
+    first-to-last change scaled to 2 years, on the threshold's scale) and ``progression.json``."""
+    from axspa.evaluation import figures
+
+    out = Path(folder)
+    write_cohort_csv(doc, out / "progression.csv")
+    changes = [p["change_2y"] for p in doc["patients"] if p["change_2y"] is not None]
+    figures.cumulative_probability_plot(changes, out / "cumulative_probability.png", sdc=doc["threshold"],
+                                        units="mSASSS units per 2 years")
+    doc["figures"] = {"cumulative_probability": "cumulative_probability.png"}
+    (out / "progression.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

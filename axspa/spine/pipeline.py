@@ -1,0 +1,134 @@
+"""mSASSS on lateral spine radiographs: landmark model -> corner model -> engine rules, one image or a
+batch (``axspa spine``), and the study total of a cervical + lumbar pair.
+
+Predictor protocols (see axspa/bundles.py for how bundles name them):
+- landmarks ``predict(pixels, spacing_mm, region) -> {"region": "cervical"|"lumbar",
+  "vertebrae": [{"name", "anterior_superior", "anterior_inferior", "center"}],
+  "sites": {site_id: (x, y) | None}}``; ``region`` may be "auto".
+- corners ``predict(pixels, spacing_mm, points: {site_id: (x, y)}) ->
+  {site_id: {finding: probability}}`` for the located sites.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+from axspa.bundles import load_predictor
+from axspa.image import InputError, Radiograph
+from axspa.jobs import Cancel, Progress, report, run_batch
+from axspa.results import validate
+from axspa.spine import rules
+from axspa.spine.sites import FINDINGS, REGIONS
+
+LANDMARK_BUNDLE = "spine-landmarks"
+CORNER_BUNDLE = "spine-corners"
+
+
+class SpineModels:
+    """Both predictors, loaded once for a whole batch."""
+
+    def __init__(self) -> None:
+        self.landmarks = load_predictor(LANDMARK_BUNDLE)
+        self.corners = load_predictor(CORNER_BUNDLE)
+
+
+def score_radiograph(radiograph: Radiograph, region: str = "auto", models: Optional[SpineModels] = None,
+                     progress: Progress = None, cancel: Cancel = None, threshold: float = 0.5) -> dict:
+    """Score one radiograph into an ``axspa.spine/1`` document."""
+    models = models or SpineModels()
+    report(progress, 0.0, "locating vertebral corners", cancel)
+    located = models.landmarks.predict(radiograph.pixels, radiograph.spacing_mm, region)
+    points = {k: v for k, v in located["sites"].items() if v is not None}
+    report(progress, 0.5, "grading corners", cancel)
+    findings = models.corners.predict(radiograph.pixels, radiograph.spacing_mm, points) if points else {}
+    report(progress, 1.0, "done", cancel)
+    model_ids = {"landmarks": models.landmarks.bundle_id, "corners": models.corners.bundle_id}
+    return build_spine_document(radiograph, located["region"], located["vertebrae"], located["sites"],
+                                findings, model_ids, threshold=threshold)
+
+
+def build_spine_document(radiograph: Radiograph, region: str, vertebrae: list[dict],
+                         points: Mapping[str, Any], findings: Mapping[str, Mapping[str, float]],
+                         model_ids: Mapping[str, str], threshold: float = 0.5) -> dict:
+    """Assemble the document: grades and score come from the engine's rules, never the model."""
+    if region not in REGIONS:
+        raise ValueError(f"region must be cervical or lumbar, got {region!r}")
+    warnings = list(radiograph.warnings)
+    located = {s: findings[s] for s in REGIONS[region] if points.get(s) is not None and s in findings}
+    grades = rules.grade_sites(located, threshold=threshold)
+    sites = []
+    for site in REGIONS[region]:
+        point = points.get(site)
+        if point is None or site not in findings:
+            warnings.append(f"{site}: corner not located; site left unscored")
+        sites.append(_site_entry(site, point, findings.get(site), grades.get(site), radiograph.spacing_mm))
+    segment = rules.segment_score({s: g for s, g in grades.items()}, region)
+    return {
+        "schema": "axspa.spine/1",
+        "input": {"path": radiograph.path, "sha256": radiograph.sha256, "rows": radiograph.rows,
+                  "columns": radiograph.columns,
+                  "pixel_spacing_mm": list(radiograph.spacing_mm) if radiograph.spacing_mm else None,
+                  "photometric": radiograph.photometric},
+        "region": region,
+        "model": dict(model_ids),
+        "vertebrae": vertebrae,
+        "sites": sites,
+        "score": segment.to_dict(),
+        "warnings": warnings,
+    }
+
+
+def _site_entry(site: str, point: Any, findings: Optional[Mapping[str, float]], grade: Optional[int],
+                spacing_mm: Optional[tuple[float, float]]) -> dict:
+    located = point is not None and findings is not None
+    probs = {f: float(findings.get(f, 0.0)) for f in FINDINGS} if findings else dict.fromkeys(FINDINGS, 0.0)
+    entry = {"id": site, "point": [float(point[0]), float(point[1])] if located else None,
+             "point_mm": None, "findings": probs, "grade": grade if located else None,
+             "confidence": _confidence(probs) if located else None}
+    if located and spacing_mm:
+        entry["point_mm"] = [float(point[0]) * spacing_mm[1], float(point[1]) * spacing_mm[0]]
+    return entry
+
+
+def _confidence(probs: Mapping[str, float]) -> float:
+    # How sure the model is of the flags that decided the grade: the least decisive probability.
+    return float(min(max(p, 1.0 - p) for p in probs.values()))
+
+
+def study_document(docs: Sequence[Mapping[str, Any]]) -> dict:
+    """``study.json``: the total 0-72 from one cervical and one lumbar ``axspa.spine/1`` result."""
+    regions = sorted(d["region"] for d in docs)
+    if regions != ["cervical", "lumbar"]:
+        raise InputError(f"--study needs one cervical and one lumbar image; got {', '.join(regions)}")
+    grades = {s["id"]: s["grade"] for d in docs for s in d["sites"]}
+    total = rules.total_score(grades)
+    return {"schema": "axspa.study/1", "inputs": [d["input"]["path"] for d in docs], **total.to_dict()}
+
+
+def score_batch(images: Sequence[str], out: Path, region: str = "auto", threshold: float = 0.5,
+                study: bool = False, overwrite: bool = False) -> int:
+    """``axspa spine``: score each image into ``out`` (outputs.py), going on past a bad one; with ``study``
+    (one cervical and one lumbar image) also ``study.json``. Returns the exit status."""
+    from axspa.io.radiograph import read_radiograph
+    from axspa.spine import outputs, texts
+
+    if study and len(images) != 2:
+        raise InputError("--study takes exactly two images: one cervical and one lumbar view")
+    models = SpineModels()  # once for the whole batch; a missing bundle stops here with one line
+    docs: list[dict] = []
+
+    def work(path: str) -> str:
+        radiograph = read_radiograph(path)
+        doc = score_radiograph(radiograph, region, models=models, threshold=threshold)
+        validate(doc, "spine")
+        outputs.write_spine_outputs(doc, radiograph, out, overwrite)
+        docs.append(doc)
+        return texts.radiograph_line(path, doc)
+
+    status = run_batch(images, out, work, "spine")
+    if study and status == 0:
+        document = study_document(docs)
+        outputs.write_study(document, out, overwrite)
+        print(texts.study_line(document))
+    return status

@@ -14,14 +14,9 @@ from axspa.hip.scores import HipScoreConfig, hip_scores
 from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME
 from axspa.io.segfile import read_seg_nrrd
 from axspa.io.volume import read_volume
-from axspa.phantom.hip import (
-    HipPhantomConfig,
-    _render,
-    _sample_geometry,
-    generate_hip_case,
-    hip_montage_tile,
-    render_hip_case,
-)
+from axspa.phantom.hip import HipPhantomConfig, generate_hip_case, hip_montage_tile, render_hip_case
+from axspa.phantom.hip.geometry import _sample_geometry
+from axspa.phantom.hip.render import _render
 from axspa.results import validate
 
 SMALL = HipPhantomConfig(size="small")
@@ -245,7 +240,7 @@ def test_fat_is_suppressed_at_the_isocentre_and_less_so_toward_the_field_edges()
 def test_montage_window_reads_like_a_stir_with_or_without_fluid(case: tuple[Path, dict], tmp_path: Path) -> None:
     """Windowed on the soft tissue, not the brightest pixel: fatty marrow stays dark and muscle mid-grey
     in a case with no joint fluid as in one with it, and effusion is near white where there is some."""
-    from axspa.phantom.hip import _stir_window
+    from axspa.phantom.hip.files import _stir_window
 
     none = HipPhantomConfig(size="small", bme_prevalence=0.0, acetabular_bme_prevalence=0.0, effusion_prevalence=0.0)
     generate_hip_case(tmp_path, "dry", [6, 1], none)

@@ -1,0 +1,39 @@
+"""Settings of the hip STIR phantom: tissue values (fluid = 1), the generator id and HipPhantomConfig."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SIDES = {"right": 1.0, "left": -1.0}  # patient side -> sign of its x in the patient frame
+GENERATOR = "axspa.phantom.hip/2"
+
+# STIR tissue values relative to free fluid.
+FAT = 0.05
+CORTEX = 0.015
+CARTILAGE = 0.3
+LABRUM = 0.03
+CAPSULE = 0.06
+URINE = 0.97
+EDEMA_OUTLINE = 0.4  # fraction of an edema's peak signal above which a reader outlines it
+
+
+
+
+@dataclass
+class HipPhantomConfig:
+    """Lesion prevalences are per hip (each side drawn independently)."""
+
+    bme_prevalence: float = 0.4
+    acetabular_bme_prevalence: float = 0.3
+    effusion_prevalence: float = 0.35
+    oblique_probability: float = 0.3
+    size: str = "full"  # "full": 256-512 matrix, 0.6-1.0 mm; "small": 128-160 matrix for tests/training
+
+    def __post_init__(self) -> None:
+        if self.size not in ("full", "small"):
+            raise ValueError(f"size must be 'full' or 'small', got {self.size!r}")
+        for name in ("bme_prevalence", "acetabular_bme_prevalence", "effusion_prevalence",
+                     "oblique_probability"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value}")

@@ -1,0 +1,118 @@
+"""A case: acquisition or photo of a screen, truth (definite sacroiliitis by the sij family's rules) and files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from axspa.phantom import shapes
+from axspa.phantom.pelvis.grades import PelvisConfig, sample_grades
+from axspa.phantom.pelvis.render import render_pelvis
+from axspa.phantom.xray import Acquisition, acquire, photograph_screen, sample_acquisition
+from axspa.sij.rules import is_definite
+
+
+@dataclass
+class PelvisCase:
+    case_id: str
+    grades: dict[str, int]
+    pixels: np.ndarray | None  # stored DICOM values; None for a photographed case
+    photo_jpeg: bytes | None
+    presentation: np.ndarray
+    density: np.ndarray
+    acquisition: Acquisition
+    spacing: float
+    truth: dict = field(default_factory=dict)
+
+
+def make_pelvis_case(case_id: str, seed: int, index: int, config: PelvisConfig | None = None) -> PelvisCase:
+    config = config or PelvisConfig()
+    rng = np.random.default_rng([seed, index, 2])
+    grades = sample_grades(rng, config)
+    fov_w = rng.uniform(340, 430)  # a 35 x 43 cm cassette, landscape, often collimated a little
+    fov_h = fov_w * rng.uniform(0.76, 0.86)
+    if config.size == "small":
+        spacing = max(fov_w, fov_h) / 512
+    else:
+        spacing = max(rng.uniform(0.1, 0.2), max(fov_w, fov_h) / 2000)
+    spacing = float(round(spacing, 4))
+    shape = (int(round(fov_h / spacing)), int(round(fov_w / spacing)))
+    rot = float(np.clip(rng.normal(0, 4), -12, 12))
+    c, s = np.cos(np.deg2rad(rot)), np.sin(np.deg2rad(rot))
+    centre_mm = np.array([fov_w / 2 + rng.normal(0, 10), rng.uniform(75, 95)])  # iliac crests near the top edge
+    a = np.array([[c, -s], [s, c]]) / spacing
+    matrix = np.hstack([a, (centre_mm / spacing)[:, None]])
+    density, joints = render_pelvis(rng, grades, shape, matrix, spacing)
+    markers = ["R"] + (["AP", "SUPINE"][int(rng.integers(0, 2)):][:1] if rng.random() < 0.5 else [])
+    acq = sample_acquisition(rng, shape, spacing, markers)
+    pixels, pres = acquire(density, acq, rng)
+    photo = None
+    if rng.random() < config.photo_fraction:
+        photo, photo_params = photograph_screen(pres, rng)
+        pixels = None
+    else:
+        photo_params = None
+    joints_px = {k: shapes.transform_points(v, matrix).round(2).tolist() for k, v in joints.items()}
+    truth = _truth(case_id, grades, shape, spacing, acq, photo, photo_params, joints_px, seed, index, rot)
+    return PelvisCase(case_id, grades, pixels, photo, pres, density, acq, spacing, truth)
+
+
+def _truth(case_id, grades, shape, spacing, acq, photo, photo_params, joints_px, seed, index, rot) -> dict:
+    sides = {}
+    for side in ("right", "left"):
+        g = grades[side]
+        sides[side] = {"grade_probabilities": [1.0 if k == g else 0.0 for k in range(5)], "grade": g}
+    definite = is_definite(grades["right"], grades["left"])
+    if photo is not None:
+        import io
+
+        from PIL import Image
+
+        w, h = Image.open(io.BytesIO(photo)).size
+        inp = {"path": f"{case_id}.jpg", "sha256": hashlib.sha256(photo).hexdigest(), "rows": h, "columns": w,
+               "pixel_spacing_mm": None}
+    else:
+        inp = {"path": f"{case_id}.dcm", "sha256": "", "rows": shape[0], "columns": shape[1],
+               "pixel_spacing_mm": [spacing, spacing]}
+    return {
+        "schema": "axspa.sij/1",
+        "input": inp,
+        "model": {"grades": "phantom-truth"},
+        "sides": sides,
+        "definite": bool(definite),
+        "definite_probability": 1.0 if definite else 0.0,
+        "heatmap": None,
+        "warnings": [],
+        "phantom": {"generator": "axspa.phantom.pelvis", "seed": seed, "index": index,
+                    "rotation_deg": round(rot, 3),
+                    "joint_lines_px": None if photo is not None else joints_px,
+                    "photographed_screen": photo_params, "acquisition": acq.to_dict()},
+    }
+
+
+def write_pelvis_case(case: PelvisCase, out_dir: Path) -> dict:
+    """Write <id>.dcm (or <id>.jpg for a photographed screen) and <id>.truth.json."""
+    from axspa.io.dicom_write import write_radiograph_dicom
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    truth = json.loads(json.dumps(case.truth))
+    if case.photo_jpeg is not None:
+        (out_dir / f"{case.case_id}.jpg").write_bytes(case.photo_jpeg)
+    else:
+        acq = case.acquisition
+        dcm = out_dir / f"{case.case_id}.dcm"
+        write_radiograph_dicom(
+            dcm, case.pixels, spacing_mm=(case.spacing, case.spacing), photometric=acq.photometric,
+            modality=acq.modality, bits_stored=acq.bits_stored, body_part="PELVIS", view_position="AP",
+            spacing_tag=acq.spacing_tag, patient_id=case.case_id.upper(),
+            seed_uid_from=f"axspa-phantom-{case.case_id}-{case.truth['phantom']['seed']}",
+            extra={"SeriesDescription": "PELVIS AP", "ProtocolName": "PHANTOM",
+                   "BurnedInAnnotation": "YES" if acq.markers else "NO"})
+        truth["input"]["sha256"] = hashlib.sha256(dcm.read_bytes()).hexdigest()
+    (out_dir / f"{case.case_id}.truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+    return truth

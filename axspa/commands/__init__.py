@@ -1,1 +1,1 @@
-"""Subcommands of the ``axspa`` command line, one module each (see axspa/cli.py)."""
+"""One module per ``axspa`` verb (see axspa/cli.py): parse the arguments, call the family, print."""

@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from axspa.report import build_report
+    from axspa.report.html import build_report
 
     path = build_report(args.folder, args.out, thumbnails=not args.no_thumbnails)
     print(f"wrote {path}")

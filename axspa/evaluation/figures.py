@@ -1,6 +1,6 @@
-"""PNG figures for agreement, progression and the HTML report (Bland–Altman, cumulative probability,
-histograms, site thumbnails). matplotlib is imported lazily with the Agg backend, so the engine imports
-without it and nothing here needs a display."""
+"""PNG figures of agreement and progression (Bland–Altman, cumulative probability), and the matplotlib
+set-up every figure shares (the report's own are in axspa/report/figures.py). matplotlib is imported
+lazily with the Agg backend, so the engine imports without it and nothing here needs a display."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ import numpy as np
 from axspa.image import InputError
 from axspa.results import PathLike
 
-# Grade colours (0 -> 3): green, yellow, orange, red; unscorable grey. Shared by thumbnails and the report.
-GRADE_COLORS = {0: "#2ca02c", 1: "#f2c500", 2: "#ff7f0e", 3: "#d62728", None: "#9e9e9e"}
 
-
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend; InputError saying how to install it when it is missing."""
     try:
         import matplotlib
     except ImportError:
@@ -27,19 +25,20 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: PathLike) -> Path:
+def save(fig, path: PathLike) -> Path:
+    """Write ``fig`` as PNG (folders made, no software stamp) and close it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # No software/version stamp: the same data give the same PNG bytes across matplotlib versions.
     fig.savefig(path, dpi=100, metadata={"Software": None})
-    _pyplot().close(fig)
+    pyplot().close(fig)
     return path
 
 
 def bland_altman_plot(a: Sequence[float], b: Sequence[float], path: PathLike, label_a: str = "reader 1",
                       label_b: str = "reader 2", units: str = "mSASSS") -> Path:
     """Bland–Altman plot: difference (b − a) against the mean, with the bias and 95% limits of agreement."""
-    plt = _pyplot()
+    plt = pyplot()
     a, b = np.asarray(a, float), np.asarray(b, float)
     mean, diff = (a + b) / 2.0, b - a
     bias, sd = diff.mean(), diff.std(ddof=1)
@@ -54,14 +53,14 @@ def bland_altman_plot(a: Sequence[float], b: Sequence[float], path: PathLike, la
     ax.set_ylabel(f"{label_b} − {label_a} ({units})")
     ax.set_title(f"Bland–Altman: {label_b} vs {label_a} (n = {len(a)})")
     fig.tight_layout()
-    return _save(fig, path)
+    return save(fig, path)
 
 
 def cumulative_probability_plot(changes: Sequence[float], path: PathLike, sdc: float = 2.0,
                                 units: str = "mSASSS units") -> Path:
     """Cumulative probability plot of change scores (the standard figure of AS trials): each patient's change
     against its cumulative probability, smallest first, with the smallest detectable change marked."""
-    plt = _pyplot()
+    plt = pyplot()
     values = np.sort(np.asarray(changes, float))
     n = len(values)
     fig, ax = plt.subplots(figsize=(6, 4.5))
@@ -77,45 +76,4 @@ def cumulative_probability_plot(changes: Sequence[float], path: PathLike, sdc: f
     ax.set_title(f"Cumulative probability of change (n = {n})")
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    return _save(fig, path)
-
-
-def histogram(values: Sequence[float], path: PathLike, title: str, xlabel: str, bins: int = 12) -> Path:
-    """Distribution of a cohort measure."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    data = np.asarray([v for v in values if v is not None], float)
-    ax.hist(data, bins=bins if len(data) else 1, color="#1f77b4", edgecolor="white")
-    ax.set_title(f"{title} (n = {len(data)})")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("studies")
-    fig.tight_layout()
-    return _save(fig, path)
-
-
-def site_thumbnail(pixels: np.ndarray | None, sites: Sequence[dict], path: PathLike, title: str = "",
-                   size_px: int = 320) -> Path:
-    """A small view of the radiograph (when given) with each located site as a dot coloured by grade.
-    ``sites`` are spine.json site entries: {"id", "point": [x, y] or None, "grade"}."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(size_px / 100, size_px / 100))
-    if pixels is not None:
-        lo, hi = np.percentile(pixels, [1, 99])
-        ax.imshow(pixels, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1)
-    else:
-        ax.set_facecolor("black")
-        points = [s["point"] for s in sites if s.get("point")]
-        if points:
-            xs, ys = zip(*points)
-            ax.set_xlim(min(xs) - 50, max(xs) + 50)
-            ax.set_ylim(max(ys) + 50, min(ys) - 50)
-    for site in sites:
-        if site.get("point"):
-            x, y = site["point"]
-            ax.scatter([x], [y], s=22, color=GRADE_COLORS.get(site.get("grade"), "#9e9e9e"),
-                       edgecolors="white", linewidths=0.5)
-    ax.set_axis_off()
-    if title:
-        ax.set_title(title, fontsize=8)
-    fig.tight_layout(pad=0.2)
-    return _save(fig, path)
+    return save(fig, path)

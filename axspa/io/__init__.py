@@ -1,4 +1,4 @@
-"""Image I/O: radiographs, volumes, DICOM writing (phantoms), scalar NRRD and Slicer .seg.nrrd files."""
+"""Generic file I/O: radiographs, volumes, DICOM writing, scalar NRRD, Slicer .seg.nrrd and .mrk.json files."""
 
 from axspa.io.dicom_write import write_radiograph_dicom, write_series_dicom
 from axspa.io.nrrdfile import read_nrrd, write_nrrd

@@ -1,4 +1,4 @@
-"""MRML adapters: translate between Slicer MRML nodes and the engine's arrays, sites and masks.
+"""Generic MRML adapters: volumes, markups, tables, segmentations, hierarchy <-> the engine's arrays and sites.
 
 Everything here uses only MRML classes and ``vtk`` (plus numpy), never ``slicer.util`` helpers that
 need the Slicer application and never Qt, so the same code runs inside Slicer (>= 5.8) and under the

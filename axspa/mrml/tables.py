@@ -84,12 +84,12 @@ def _row_of_site(site: dict, findings_columns: Sequence[str]) -> dict:
     findings = site.get("findings") or {}
     grade = site.get("grade")
     row = {"site": str(site["id"]), "grade": "" if grade is None else str(int(grade)),
-           "confidence": _number(site.get("confidence"))}
-    row.update({f: _number(findings.get(f)) for f in findings_columns})
+           "confidence": _float_or_nan(site.get("confidence"))}
+    row.update({f: _float_or_nan(findings.get(f)) for f in findings_columns})
     return row
 
 
-def _number(value: Any) -> float:
+def _float_or_nan(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 

@@ -8,15 +8,15 @@ from typing import Any, Mapping, Optional
 from axspa.spine.rules import SegmentScore, TotalScore
 from axspa.texts import interval, number
 
+# How scores are written: whole numbers without decimals; the terminal shows two decimals, the panel one.
+TERMINAL = {"fmt": ".2f", "missing": "missing", "whole": True}
+PANEL = {"fmt": ".1f", "missing": "-", "whole": True}
+
 # ------------------------------------------------------------------------------------ command line
 
 
-def _score(value: Optional[float]) -> str:
-    return number(value, ".2f", missing="missing", whole=True)
-
-
 def _segment_line(name: str, seg: SegmentScore) -> str:
-    line = f"{name:<9} raw {_score(seg.raw)}, score {_score(seg.imputed)}"
+    line = f"{name:<9} raw {number(seg.raw, **TERMINAL)}, score {number(seg.imputed, **TERMINAL)}"
     if seg.imputed_sites:
         line += f" (imputed {', '.join(seg.imputed_sites)})"
     elif seg.missing and seg.n_scored == 0 and len(seg.unscorable) == 12:
@@ -29,7 +29,7 @@ def _segment_line(name: str, seg: SegmentScore) -> str:
 def summary(score: TotalScore) -> str:
     """``axspa msasss``: each segment's raw and imputed score, the imputed sites and the total."""
     return "\n".join([_segment_line("cervical", score.cervical), _segment_line("lumbar", score.lumbar),
-                      f"{'total':<9} {_score(score.total)} (0-72)"])
+                      f"{'total':<9} {number(score.total, **TERMINAL)} (0-72)"])
 
 
 def radiograph_line(path: str, doc: Mapping[str, Any]) -> str:
@@ -49,15 +49,11 @@ def grade_description(grade: Optional[int]) -> str:
 
 # ------------------------------------------------------------------------------------------- panel
 
-def _panel_number(value: Optional[float]) -> str:
-    return number(value, ".1f", missing="-", whole=True)
-
-
 def segment_text(segment: Mapping[str, Any]) -> str:
     """'raw 5, score 5.5 (imputed: C3s)' or 'missing (raw 2; more than 3 sites unscorable)'."""
     if segment.get("missing") or segment.get("imputed") is None:
-        return f"missing (raw {_panel_number(segment.get('raw'))}; more than 3 sites unscorable or not read)"
-    text = f"raw {_panel_number(segment.get('raw'))}, score {_panel_number(segment.get('imputed'))}"
+        return f"missing (raw {number(segment.get('raw'), **PANEL)}; more than 3 sites unscorable or not read)"
+    text = f"raw {number(segment.get('raw'), **PANEL)}, score {number(segment.get('imputed'), **PANEL)}"
     if segment.get("imputed_sites"):
         text += f" (imputed: {', '.join(segment['imputed_sites'])})"
     return text
@@ -68,7 +64,7 @@ def msasss_summary(score: Mapping[str, Any]) -> dict[str, str]:
     imputed = [*score["cervical"].get("imputed_sites", []), *score["lumbar"].get("imputed_sites", [])]
     total = score.get("total")
     return {"cervical": segment_text(score["cervical"]), "lumbar": segment_text(score["lumbar"]),
-            "total": (f"{_panel_number(total)} / 72" if total is not None
+            "total": (f"{number(total, **PANEL)} / 72" if total is not None
                       else "missing (needs both segments scored)"),
             "imputed_sites": ", ".join(imputed) if imputed else "none"}
 

@@ -19,8 +19,8 @@ from html import escape
 from pathlib import Path
 
 from axspa import __version__
-from axspa.evaluation.figures import GRADE_COLORS
 from axspa.image import InputError
+from axspa.report.figures import GRADE_COLORS
 from axspa.results import PathLike
 from axspa.texts import interval, number
 
@@ -125,7 +125,7 @@ def _spine_section(folder: Path, paths: list[Path], studies: list[Path], tmp: Pa
         docs.append((p, doc))
     if not docs:
         return ""
-    from axspa.evaluation import figures
+    from axspa.report import figures
 
     rows, cards, scores = [], [], {"cervical": [], "lumbar": []}
     for i, (p, doc) in enumerate(docs):

@@ -1,0 +1,86 @@
+"""A few training steps on tiny phantoms: bundle written and loaded safely, predictors run, resume works."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("monai")
+
+from axspa.io.radiograph import read_radiograph  # noqa: E402
+from axspa.spine.model.predictor import CornerPredictor, LandmarkPredictor  # noqa: E402
+from axspa.spine.model.train import train_spine  # noqa: E402
+from axspa.spine.sites import FINDINGS, REGIONS  # noqa: E402
+from axspa.training.bundle import BundleCodeError, load_network  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def bundles(tiny_spine_films, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundles")
+    for kind in ("spine-landmarks", "spine-corners"):
+        train_spine(kind, [tiny_spine_films], out / kind, val=[tiny_spine_films], steps=2, show_progress=False)
+    return out
+
+
+def test_bundle_is_ours_and_a_monai_bundle(bundles):
+    for kind in ("spine-landmarks", "spine-corners"):
+        folder = bundles / kind
+        info = json.loads((folder / "bundle.json").read_text())
+        assert set(info["files"]) == {"configs/inference.json", "configs/metadata.json", "models/model.pt",
+                                      "docs/README.md"}
+        assert info["predictor"].startswith("axspa.spine.model.predictor:")
+        assert "not validated on patients" in (folder / "docs" / "README.md").read_text()
+        from monai.bundle import ConfigParser
+
+        parser = ConfigParser()
+        parser.read_config(folder / "configs" / "inference.json")
+        net = parser.get_parsed_content("network_def")
+        net.load_state_dict(torch.load(folder / "models" / "model.pt", weights_only=True))
+        meta = json.loads((folder / "configs" / "metadata.json").read_text())
+        assert "network_data_format" in meta and meta["version"] == info["version"]
+
+
+def test_predictors_report_every_site_of_the_region(bundles, tiny_spine_films):
+    lm = LandmarkPredictor(bundles / "spine-landmarks", {})
+    corners = CornerPredictor(bundles / "spine-corners", {})
+    film = read_radiograph(next(tiny_spine_films.glob("*.dcm")))
+    located = lm.predict(film.pixels, film.spacing_mm, "lumbar")
+    assert located["region"] == "lumbar" and list(located["sites"]) == list(REGIONS["lumbar"])
+    points = {s: p for s, p in located["sites"].items() if p is not None}
+    truth = json.loads(next(tiny_spine_films.glob("*.truth.json")).read_text())
+    truth_points = {s["id"]: s["point"] for s in truth["sites"] if s["point"]}
+    probs = corners.predict(film.pixels, film.spacing_mm, truth_points)
+    assert set(probs) == set(truth_points)
+    assert all(set(p) == set(FINDINGS) and all(0 <= v <= 1 for v in p.values()) for p in probs.values())
+    assert isinstance(points, dict)
+
+
+def test_training_resumes_from_its_checkpoint(tiny_spine_films, tmp_path):
+    out = tmp_path / "corners"
+    train_spine("spine-corners", [tiny_spine_films], out, steps=2, show_progress=False)
+    first = torch.load(out.with_name("corners.work") / "checkpoint.pt", weights_only=True)
+    assert first["step"] == 2
+    train_spine("spine-corners", [tiny_spine_films], out, steps=3, show_progress=False, overwrite=True)
+    again = torch.load(out.with_name("corners.work") / "checkpoint.pt", weights_only=True)
+    assert again["step"] == 3 and again["scheduler"]["last_epoch"] == 3
+    with pytest.raises(FileExistsError):
+        train_spine("spine-corners", [tiny_spine_films], out, steps=3, show_progress=False)
+
+
+def test_a_hostile_bundle_is_refused_and_runs_nothing(bundles, tmp_path):
+    folder = tmp_path / "hostile"
+    import shutil
+
+    shutil.copytree(bundles / "spine-corners", folder)
+    marker = tmp_path / "pwned"
+    for network_def in ({"_target_": "pathlib.Path.touch", "self": str(marker)},
+                        {"_target_": "axspa.spine.model.network.CornerNet",
+                         "n_out": f"$open({str(marker)!r}, 'w').write('x')"}):
+        (folder / "configs" / "inference.json").write_text(json.dumps({"network_def": network_def}))
+        with pytest.raises(BundleCodeError):
+            load_network(folder, {})
+        assert not marker.exists()

@@ -1,0 +1,1 @@
+"""Training shared by the families (torch only): seeded loop with checkpoints and progress, bundle export."""

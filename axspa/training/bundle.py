@@ -1,0 +1,120 @@
+"""Model bundles written by training and the networks loaded from them.
+
+A bundle folder is ours (``bundle.json``: name, version, predictor, sha256 of every file) and a
+MONAI bundle (``configs/metadata.json``, ``configs/inference.json`` whose ``network_def`` MONAI's
+``ConfigParser`` instantiates, ``models/model.pt`` state dict, ``docs/README.md`` model card).
+A bundle is data, not code: ``load_network`` instantiates only allow-listed ``_target_``s with
+literal arguments (no ``$`` expressions) and loads weights with ``weights_only=True``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+# Networks a bundle may name without --trust-bundle-code: MONAI's and ours.
+ALLOWED_TARGET_PREFIXES = ("monai.networks.nets.", "axspa.")
+
+
+class BundleCodeError(RuntimeError):
+    """A bundle asks to run code outside the allow-list (refused unless the user trusts it)."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_bundle(out: Path, *, name: str, version: str, predictor: str, network_def: dict, state_dict: dict,
+                 metadata: dict, model_card: str, extra: Optional[dict] = None, overwrite: bool = False) -> Path:
+    """Write a complete bundle into ``out`` atomically (a temporary folder renamed at the end)."""
+    import torch
+
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out}: already exists; choose another --out or pass --overwrite")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for sub in ("configs", "models", "docs"):
+            (tmp / sub).mkdir()
+        torch.save(state_dict, tmp / "models" / "model.pt")
+        inference = {"network_def": network_def, "predictor": predictor}
+        (tmp / "configs" / "inference.json").write_text(json.dumps(inference, indent=2) + "\n")
+        meta = {"version": version, "monai_version": _monai_version(),
+                "pytorch_version": torch.__version__.split("+")[0], **metadata}
+        (tmp / "configs" / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
+        (tmp / "docs" / "README.md").write_text(model_card)
+        files = {str(p.relative_to(tmp)).replace(os.sep, "/"): _sha256(p)
+                 for p in sorted(tmp.rglob("*")) if p.is_file()}
+        info = {"name": name, "version": version, "predictor": predictor, "files": files, **(extra or {})}
+        (tmp / "bundle.json").write_text(json.dumps(info, indent=2) + "\n")
+        if out.exists():
+            old = out.with_name(out.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _monai_version() -> str:
+    import monai
+
+    return monai.__version__
+
+
+def check_config_safe(config: Any, where: str) -> None:
+    """Refuse ``$`` expressions and ``_target_``s outside the allow-list anywhere in a config."""
+    if isinstance(config, dict):
+        target = config.get("_target_")
+        if target is not None and not (isinstance(target, str) and target.startswith(ALLOWED_TARGET_PREFIXES)):
+            raise BundleCodeError(f"{where}: _target_ {target!r} is not an allowed network "
+                                  f"({', '.join(ALLOWED_TARGET_PREFIXES)}…); pass --trust-bundle-code to run it")
+        for v in config.values():
+            check_config_safe(v, where)
+    elif isinstance(config, list):
+        for v in config:
+            check_config_safe(v, where)
+    elif isinstance(config, str) and config.startswith(("$", "%")):
+        raise BundleCodeError(f"{where}: expression {config[:40]!r} would run code; "
+                              "pass --trust-bundle-code to allow it")
+
+
+def instantiate(config: dict, trust: bool = False) -> Any:
+    """Build ``{"_target_": "module.Class", **kwargs}`` with literal kwargs (nested configs allowed)."""
+    if not trust:
+        check_config_safe(config, "network_def")
+    target = config["_target_"]
+    module_name, _, attr = target.rpartition(".")
+    cls = getattr(importlib.import_module(module_name), attr)
+    kwargs = {k: (instantiate(v, trust) if isinstance(v, dict) and "_target_" in v else v)
+              for k, v in config.items() if not k.startswith("_")}
+    return cls(**kwargs)
+
+
+def load_network(folder: Path, info: dict, trust: bool = False):
+    """The bundle's network with its weights (``weights_only=True``), in eval mode."""
+    import torch
+
+    inference = json.loads((folder / "configs" / "inference.json").read_text())
+    if not trust:
+        check_config_safe(inference, str(folder / "configs" / "inference.json"))
+    model = instantiate(inference["network_def"], trust=trust)
+    state = torch.load(folder / "models" / "model.pt", map_location="cpu", weights_only=True)
+    model.load_state_dict(state)
+    return model.eval()

@@ -19,13 +19,22 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from axspa.results import sha256_file
 
 
 class ModelMissingError(RuntimeError):
     """A model bundle is not installed; the message says which and where it was looked for."""
+
+
+class BundleCodeError(ModelMissingError):
+    """A bundle asks to run code outside the allow-list: refused unless the user trusts it
+    (``--trust-bundle-code``; the panels ask). Bundles are data passed between labs."""
+
+
+# Predictor classes a bundle may name without --trust-bundle-code.
+TRUSTED_PREDICTOR_PREFIX = "axspa."
 
 
 def user_cache_dir() -> Path:
@@ -55,8 +64,18 @@ def search_dirs() -> list[Path]:
     return dirs
 
 
-def find_bundle(name: str) -> Path:
-    """Folder of bundle ``name``; ModelMissingError naming every place looked in otherwise."""
+def find_bundle(name: str, model_dir: Optional[Path] = None) -> Path:
+    """Folder of bundle ``name``; ModelMissingError naming every place looked in otherwise.
+
+    With ``model_dir`` (``--model-dir``, the panel's model choice) only that folder is looked in: it is
+    the bundle itself or holds ``<name>/``; the installed bundles are then never used silently."""
+    if model_dir is not None:
+        model_dir = Path(model_dir)
+        for cand in (model_dir / name, model_dir):
+            if (cand / "bundle.json").is_file() and (cand == model_dir / name or _bundle_name(cand) == name):
+                return cand
+        raise ModelMissingError(f"model bundle '{name}' not found in {model_dir} "
+                                f"(looked for {model_dir / name / 'bundle.json'} and {model_dir / 'bundle.json'})")
     dirs = search_dirs()
     for d in dirs:
         if (d / name / "bundle.json").is_file():
@@ -66,10 +85,20 @@ def find_bundle(name: str) -> Path:
         f"model bundle '{name}' is not installed; looked for {name}/bundle.json in: {places}")
 
 
-def read_bundle(name: str) -> dict:
+def _bundle_name(folder: Path) -> Optional[str]:
+    try:
+        return json.loads((folder / "bundle.json").read_text()).get("name")
+    except (OSError, ValueError):
+        return None
+
+
+def read_bundle(name: str, model_dir: Optional[Path] = None) -> dict:
     """bundle.json of an installed bundle, every listed file checked against its sha256."""
-    folder = find_bundle(name)
-    info = json.loads((folder / "bundle.json").read_text())
+    folder = find_bundle(name, model_dir)
+    try:
+        info = json.loads((folder / "bundle.json").read_text())
+    except ValueError as exc:
+        raise ModelMissingError(f"model bundle '{name}': {folder / 'bundle.json'} is not valid JSON ({exc})") from exc
     for rel, expected in info.get("files", {}).items():
         path = folder / rel
         if not path.is_file():
@@ -83,13 +112,20 @@ def read_bundle(name: str) -> dict:
     return info
 
 
-def load_predictor(bundle_name: str) -> Any:
-    """Verify and load the predictor of an installed bundle (ModelMissingError when absent)."""
-    info = read_bundle(bundle_name)
+def load_predictor(bundle_name: str, model_dir: Optional[Path] = None, trust_code: bool = False) -> Any:
+    """Verify and load the predictor of an installed bundle (ModelMissingError when absent).
+
+    Only predictor classes of this package are imported unless ``trust_code``; the predictor gets
+    ``info["trust_code"]`` and passes it on when it builds its network from the bundle's config."""
+    info = read_bundle(bundle_name, model_dir)
     target = info.get("predictor", "")
     module_name, _, class_name = target.partition(":")
     if not module_name or not class_name:
         raise ModelMissingError(f"model bundle '{bundle_name}' names no predictor ('module:Class')")
+    if not trust_code and not module_name.startswith(TRUSTED_PREDICTOR_PREFIX):
+        raise BundleCodeError(f"model bundle '{bundle_name}' in {info['folder']}: predictor {target} is not part of "
+                              "axspa; loading it would run the bundle's code (pass --trust-bundle-code to allow)")
+    info["trust_code"] = bool(trust_code)
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:

@@ -14,7 +14,8 @@ from axspa.image import InputError
 
 # Subcommand modules, in the order `axspa --help` lists them. A module that is not there
 # (a feature not built yet) is skipped.
-COMMAND_MODULES = ("spine", "msasss", "sij", "hip", "phantom", "agree", "progression", "report", "demo")
+COMMAND_MODULES = ("spine", "msasss", "sij", "hip", "phantom", "agree", "progression", "report", "demo", "train",
+                   "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:

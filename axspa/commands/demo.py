@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
          ["hip", str(hip_volume), "--out", str(out / "hip-model"), "--overwrite"], (0, MODEL_MISSING)),
     ]
     failed = [title for title, argv, ok in steps if _step(title, argv) not in ok]
+    _spine_beside_truth(out / "spine", [sample / "AxSpA-CervicalSpine.truth.json",
+                                        sample / "AxSpA-LumbarSpine.truth.json"])
     if not _hip_matches_truth(out / "hip-reference" / "hip.json", sample / "AxSpA-HipSTIR.truth.json"):
         failed.append("hip scores differ from the phantom's ground truth")
     if _step("HTML report", ["report", str(out)]) != 0:
@@ -55,6 +57,14 @@ def run(args: argparse.Namespace) -> int:
 def _step(title: str, argv: list[str]) -> int:
     print(f"\n== {title}\n$ axspa {' '.join(argv)}", flush=True)
     return cli_main(argv)
+
+
+def _spine_beside_truth(result_dir: Path, truths: list[Path]) -> None:
+    """Print the models' mSASSS beside the phantom's ground truth (when the spine step ran)."""
+    from axspa.spine.evaluate import study_beside_truth
+
+    if (result_dir / "study.json").is_file():
+        print(study_beside_truth(result_dir, truths))
 
 
 def _hip_matches_truth(result: Path, truth: Path) -> bool:

@@ -16,6 +16,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the images are one cervical and one lumbar view of one visit: also write study.json")
     p.add_argument("--threshold", type=float, default=0.5, help="probability above which a finding counts")
     p.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
+    p.add_argument("--model-dir", type=Path,
+                   help="folder with your own spine-landmarks/ and spine-corners/ bundles (instead of the installed)")
+    p.add_argument("--trust-bundle-code", action="store_true",
+                   help="allow bundles to run their own code (predictor classes and network configs outside "
+                        "axspa/MONAI); only for bundles from people you trust")
     p.set_defaults(func=run)
 
 
@@ -23,4 +28,4 @@ def run(args: argparse.Namespace) -> int:
     from axspa.spine.pipeline import score_batch
 
     return score_batch(args.images, args.out, region=args.region, threshold=args.threshold, study=args.study,
-                       overwrite=args.overwrite)
+                       overwrite=args.overwrite, model_dir=args.model_dir, trust_code=args.trust_bundle_code)

@@ -87,7 +87,7 @@ def _summary(films, region_ok, targets, located, errors, five_true, five_pred, b
     if seg_true:
         st, sp = np.array(seg_true), np.array(seg_pred)
         out["segment_score"] = {"n": len(st), "mae": float(np.abs(st - sp).mean()),
-                                "icc21": float(icc(np.stack([st, sp], 1)).icc2) if len(st) >= 3 else None}
+                                "icc21": float(icc(np.stack([st, sp], 1)).icc_2_1) if len(st) >= 3 else None}
     return out
 
 
@@ -124,3 +124,27 @@ def format_report(m: dict) -> str:
 
 def _f(x) -> str:
     return "n/a" if x is None else f"{x:.3f}"
+
+
+def study_beside_truth(result_dir: Path, truth_paths: list) -> str:
+    """Lines comparing a scored study (``study.json`` + ``<stem>.spine.json``) with truth documents."""
+    study = json.loads((Path(result_dir) / "study.json").read_text())
+    truths = [json.loads(Path(p).read_text()) for p in truth_paths]
+    preds = {json.loads(p.read_text())["input"].get("sha256"): json.loads(p.read_text())
+             for p in Path(result_dir).glob("*.spine.json")}
+    lines, total = [], 0.0
+    for t in truths:
+        p = preds.get(t["input"]["sha256"])
+        truth_score = t["score"].get("imputed")
+        total = None if truth_score is None or total is None else total + truth_score
+        if p is None:
+            continue
+        same = sum(1 for a, b in zip(t["sites"], p["sites"]) if a["grade"] == b["grade"])
+        lines.append(f"{t['region']}: model {_g(p['score'].get('imputed'))}, phantom truth {_g(truth_score)} "
+                     f"({same}/{len(t['sites'])} site grades equal)")
+    lines.append(f"mSASSS total (0-72): model {_g(study.get('total'))}, phantom truth {_g(total)}")
+    return "\n".join(lines)
+
+
+def _g(x) -> str:
+    return "missing" if x is None else f"{x:g}"

@@ -25,12 +25,17 @@ LANDMARK_BUNDLE = "spine-landmarks"
 CORNER_BUNDLE = "spine-corners"
 
 
-class SpineModels:
-    """Both predictors, loaded once for a whole batch."""
+# A site whose confidence (the least sure of its point and of the flags that decided its grade) is
+# below this is flagged for a reader's review.
+REVIEW_BELOW = 0.7
 
-    def __init__(self) -> None:
-        self.landmarks = load_predictor(LANDMARK_BUNDLE)
-        self.corners = load_predictor(CORNER_BUNDLE)
+
+class SpineModels:
+    """Both predictors, loaded once for a whole batch; ``model_dir`` holds a group's own bundles."""
+
+    def __init__(self, model_dir: Optional[Path] = None, trust_code: bool = False) -> None:
+        self.landmarks = load_predictor(LANDMARK_BUNDLE, model_dir, trust_code)
+        self.corners = load_predictor(CORNER_BUNDLE, model_dir, trust_code)
 
 
 def score_radiograph(radiograph: Radiograph, region: str = "auto", models: Optional[SpineModels] = None,
@@ -44,17 +49,24 @@ def score_radiograph(radiograph: Radiograph, region: str = "auto", models: Optio
     findings = models.corners.predict(radiograph.pixels, radiograph.spacing_mm, points) if points else {}
     report(progress, 1.0, "done", cancel)
     model_ids = {"landmarks": models.landmarks.bundle_id, "corners": models.corners.bundle_id}
-    return build_spine_document(radiograph, located["region"], located["vertebrae"], located["sites"],
-                                findings, model_ids, threshold=threshold)
+    doc = build_spine_document(radiograph, located["region"], located["vertebrae"], located["sites"],
+                               findings, model_ids, threshold=threshold,
+                               point_confidence=located.get("point_confidence"),
+                               warnings=located.get("warnings", ()))
+    if located.get("region_confidence") is not None:
+        doc["region_confidence"] = located["region_confidence"]
+    return doc
 
 
 def build_spine_document(radiograph: Radiograph, region: str, vertebrae: list[dict],
                          points: Mapping[str, Any], findings: Mapping[str, Mapping[str, float]],
-                         model_ids: Mapping[str, str], threshold: float = 0.5) -> dict:
+                         model_ids: Mapping[str, str], threshold: float = 0.5,
+                         point_confidence: Optional[Mapping[str, float]] = None,
+                         warnings: Sequence[str] = ()) -> dict:
     """Assemble the document: grades and score come from the engine's rules, never the model."""
     if region not in REGIONS:
         raise ValueError(f"region must be cervical or lumbar, got {region!r}")
-    warnings = list(radiograph.warnings)
+    warnings = list(radiograph.warnings) + list(warnings)
     located = {s: findings[s] for s in REGIONS[region] if points.get(s) is not None and s in findings}
     grades = rules.grade_sites(located, threshold=threshold)
     sites = []
@@ -62,7 +74,11 @@ def build_spine_document(radiograph: Radiograph, region: str, vertebrae: list[di
         point = points.get(site)
         if point is None or site not in findings:
             warnings.append(f"{site}: corner not located; site left unscored")
-        sites.append(_site_entry(site, point, findings.get(site), grades.get(site), radiograph.spacing_mm))
+        entry = _site_entry(site, point, findings.get(site), grades.get(site), radiograph.spacing_mm)
+        if entry["confidence"] is not None and point_confidence and site in point_confidence:
+            entry["confidence"] = round(min(entry["confidence"], float(point_confidence[site])), 4)
+        entry["review"] = entry["confidence"] is not None and entry["confidence"] < REVIEW_BELOW
+        sites.append(entry)
     segment = rules.segment_score({s: g for s, g in grades.items()}, region)
     return {
         "schema": "axspa.spine/1",
@@ -107,7 +123,8 @@ def study_document(docs: Sequence[Mapping[str, Any]]) -> dict:
 
 
 def score_batch(images: Sequence[str], out: Path, region: str = "auto", threshold: float = 0.5,
-                study: bool = False, overwrite: bool = False) -> int:
+                study: bool = False, overwrite: bool = False, model_dir: Optional[Path] = None,
+                trust_code: bool = False) -> int:
     """``axspa spine``: score each image into ``out`` (outputs.py), going on past a bad one; with ``study``
     (one cervical and one lumbar image) also ``study.json``. Returns the exit status."""
     from axspa.io.radiograph import read_radiograph
@@ -115,7 +132,7 @@ def score_batch(images: Sequence[str], out: Path, region: str = "auto", threshol
 
     if study and len(images) != 2:
         raise InputError("--study takes exactly two images: one cervical and one lumbar view")
-    models = SpineModels()  # once for the whole batch; a missing bundle stops here with one line
+    models = SpineModels(model_dir, trust_code)  # once for the batch; a missing bundle stops here
     docs: list[dict] = []
 
     def work(path: str) -> str:

@@ -9,7 +9,6 @@ literal arguments (no ``$`` expressions) and loads weights with ``weights_only=T
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -18,20 +17,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
+from axspa.bundles import BundleCodeError
+from axspa.results import sha256_file
+
 # Networks a bundle may name without --trust-bundle-code: MONAI's and ours.
 ALLOWED_TARGET_PREFIXES = ("monai.networks.nets.", "axspa.")
 
 
-class BundleCodeError(RuntimeError):
-    """A bundle asks to run code outside the allow-list (refused unless the user trusts it)."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_bundle(out: Path, *, name: str, version: str, predictor: str, network_def: dict, state_dict: dict,
@@ -54,7 +46,7 @@ def write_bundle(out: Path, *, name: str, version: str, predictor: str, network_
                 "pytorch_version": torch.__version__.split("+")[0], **metadata}
         (tmp / "configs" / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
         (tmp / "docs" / "README.md").write_text(model_card)
-        files = {str(p.relative_to(tmp)).replace(os.sep, "/"): _sha256(p)
+        files = {str(p.relative_to(tmp)).replace(os.sep, "/"): sha256_file(p)
                  for p in sorted(tmp.rglob("*")) if p.is_file()}
         info = {"name": name, "version": version, "predictor": predictor, "files": files, **(extra or {})}
         (tmp / "bundle.json").write_text(json.dumps(info, indent=2) + "\n")
@@ -107,10 +99,11 @@ def instantiate(config: dict, trust: bool = False) -> Any:
     return cls(**kwargs)
 
 
-def load_network(folder: Path, info: dict, trust: bool = False):
+def load_network(folder: Path, info: dict, trust: Optional[bool] = None):
     """The bundle's network with its weights (``weights_only=True``), in eval mode."""
     import torch
 
+    trust = bool(info.get("trust_code", False)) if trust is None else trust
     inference = json.loads((folder / "configs" / "inference.json").read_text())
     if not trust:
         check_config_safe(inference, str(folder / "configs" / "inference.json"))

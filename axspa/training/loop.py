@@ -87,7 +87,10 @@ def run_training(model: torch.nn.Module, step_fn: StepFn, steps: int, work_dir: 
     return history
 
 
-def weighted_bce(logits: torch.Tensor, target: torch.Tensor, peak_weight: float = 20.0) -> torch.Tensor:
-    """BCE on heatmaps, each pixel weighted 1 + peak_weight x target, so the few peak pixels count."""
+def weighted_bce(logits: torch.Tensor, target: torch.Tensor, peak_weight: float = 20.0,
+                 reduce_channels: bool = True) -> torch.Tensor:
+    """BCE on heatmaps (B, C, H, W), each pixel weighted 1 + peak_weight x target, so the few peak pixels
+    count; the mean over everything, or one mean per channel with ``reduce_channels=False``."""
     w = 1.0 + peak_weight * target
-    return (torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none") * w).mean()
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none") * w
+    return loss.mean() if reduce_channels else loss.mean(dim=(0, 2, 3))

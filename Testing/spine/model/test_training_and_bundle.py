@@ -84,3 +84,37 @@ def test_a_hostile_bundle_is_refused_and_runs_nothing(bundles, tmp_path):
         with pytest.raises(BundleCodeError):
             load_network(folder, {})
         assert not marker.exists()
+
+
+def test_a_groups_bundle_folder_scores_a_film_end_to_end(bundles, tiny_spine_films):
+    from axspa.results import validate
+    from axspa.spine.pipeline import SpineModels, score_radiograph
+
+    models = SpineModels(model_dir=bundles)
+    film = read_radiograph(next(tiny_spine_films.glob("*.dcm")))
+    doc = score_radiograph(film, "auto", models=models)
+    validate(doc, "spine")
+    assert doc["model"]["landmarks"].startswith("spine-landmarks@")
+    assert all("review" in s for s in doc["sites"])
+
+
+def test_a_predictor_outside_axspa_is_not_even_imported(bundles, tmp_path, monkeypatch):
+    import shutil
+    import sys
+
+    from axspa.bundles import BundleCodeError, load_predictor
+
+    marker = tmp_path / "imported"
+    (tmp_path / "evil_predictor.py").write_text(
+        f"open({str(marker)!r}, 'w').write('ran')\nclass P:\n    def __init__(self, folder, info):\n        pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    folder = tmp_path / "models" / "spine-corners"
+    shutil.copytree(bundles / "spine-corners", folder)
+    info = json.loads((folder / "bundle.json").read_text())
+    info["predictor"] = "evil_predictor:P"
+    (folder / "bundle.json").write_text(json.dumps(info))
+    with pytest.raises(BundleCodeError, match="trust-bundle-code"):
+        load_predictor("spine-corners", tmp_path / "models")
+    assert not marker.exists() and "evil_predictor" not in sys.modules
+    load_predictor("spine-corners", tmp_path / "models", trust_code=True)  # the user said yes
+    assert marker.exists()

@@ -243,7 +243,7 @@ def _overlays(y: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     y = y.clone()
     _, _, h, w = y.shape
     if rng.random() < 0.3:  # collimation band or detector edge
-        val, t = float(rng.random() < 0.5), int(rng.uniform(0.02, 0.15) * (h if rng.random() < 0.5 else w))
+        val, t = float(rng.random() < 0.5), int(rng.uniform(0.02, 0.08) * (h if rng.random() < 0.5 else w))
         edge = int(rng.integers(0, 4))
         sl = [(slice(None), slice(0, t)), (slice(None), slice(w - t, w)),
               (slice(0, t), slice(None)), (slice(h - t, h), slice(None))][edge]

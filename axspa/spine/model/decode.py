@@ -38,8 +38,11 @@ def refine_peak(heatmap: np.ndarray, x: int, y: int, r: int = 1) -> tuple[float,
     return float((xx * win).sum() / s), float((yy * win).sum() / s), float(heatmap[y, x])
 
 
-def chain_vertebrae(centers: np.ndarray, anchor: np.ndarray, region: str) -> list[Optional[np.ndarray]]:
-    """Centres (x, y, value) -> the region's vertebrae top to bottom (rows or None when missed)."""
+def chain_vertebrae(centers: np.ndarray, anchor: Optional[np.ndarray], region: str) -> list[Optional[np.ndarray]]:
+    """Centres (x, y, value) -> the region's vertebrae top to bottom (rows or None when missed).
+
+    Without an anchor (not found) the chain starts at the end where the anchor lies on an upright film:
+    the top-most centre for C2, the bottom-most for S1."""
     n = len(VERTEBRAE[region])
     if len(centers) == 0:
         return [None] * n
@@ -49,8 +52,11 @@ def chain_vertebrae(centers: np.ndarray, anchor: np.ndarray, region: str) -> lis
         pitch = float(np.median(d.min(1)))
     else:
         pitch = 1e9
-    start = int(np.argmin(np.linalg.norm(pts - anchor[:2], axis=1)))
-    if np.linalg.norm(pts[start] - anchor[:2]) > 0.6 * pitch:  # the anchor itself is the first centre
+    if anchor is None:
+        start = int(np.argmin(pts[:, 1]) if region == "cervical" else np.argmax(pts[:, 1]))
+    else:
+        start = int(np.argmin(np.linalg.norm(pts - anchor[:2], axis=1)))
+    if anchor is not None and np.linalg.norm(pts[start] - anchor[:2]) > 0.6 * pitch:  # the anchor starts
         centers = np.vstack([[anchor[0], anchor[1], anchor[2]], centers])
         pts, start = centers[:, :2], 0
     # Away from the anchor: down the film from C2, up from S1 (films are read upright).

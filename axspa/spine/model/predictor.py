@@ -20,6 +20,7 @@ from axspa.spine.model.data import level_frame, site_pitch
 from axspa.spine.model.geometry import letterbox, normalise, patch_to_film, sample_patches
 from axspa.spine.sites import FINDINGS, REGIONS, VERTEBRAE, disc_levels
 
+ANCHOR_FOUND = 0.3  # anchor heatmap peak above which C2 / S1 is taken as found
 NOT_A_SPINE = ("the film does not look like a lateral {what} spine radiograph (anchor vertebra found with "
                "confidence {conf:.2f}, {n} vertebrae); check the image and the region")
 
@@ -50,6 +51,8 @@ class LandmarkPredictor:
         anchor_map = hm[3] if region == "cervical" else hm[4]
         ay, ax = np.unravel_index(int(anchor_map.argmax()), anchor_map.shape)
         anchor = np.array(decode.refine_peak(anchor_map, int(ax), int(ay)))
+        if anchor[2] < ANCHOR_FOUND:
+            anchor = None  # count from the end of the column instead
         centers = decode.peaks(hm[0], 0.25)
         chain = decode.fill_missing_centres(decode.chain_vertebrae(centers, anchor, region))
         pitch = _chain_pitch(chain)
@@ -121,7 +124,7 @@ def _result(region: str, region_conf: float, chain: list, corners: dict, to_film
         vertebrae.append(entry)
     warnings = []
     n_found = sum(c is not None for c in chain)
-    if anchor_value < 0.3 or n_found < 4:
+    if anchor_value < ANCHOR_FOUND or n_found < 4:
         what = region
         warnings.append(NOT_A_SPINE.format(what=what, conf=anchor_value, n=n_found))
     return {"region": region, "region_confidence": round(float(region_conf), 4), "vertebrae": vertebrae,

@@ -36,6 +36,7 @@ from axspa.training.loop import run_training, weighted_bce
 
 LANDMARK_VERSION = "0.1.0"
 COARSE_SIGMA, REFINE_SIGMA = 2.0, 1.5  # heatmap Gaussians, in network pixels
+ANCHOR_WEIGHTS = torch.tensor([1.0, 1.0, 1.0, 5.0, 5.0])  # loss weight of each coarse channel
 CORNER_VERSION = "0.1.0"
 
 
@@ -102,7 +103,9 @@ def landmark_step(arrays: SpineArrays, batch: int = 16, refine_batch: int = 32) 
         idx = rng.integers(0, len(coarse), batch)
         x, pts = _augmented_batch(coarse, coarse_pts, idx, net.COARSE_SIZE, net.COARSE_SIZE, 0.12, 25, 1.3, 0.15,
                                   rng)
-        loss_c = weighted_bce(model.coarse(x), heatmaps(pts, net.COARSE_SIZE, COARSE_SIGMA))
+        # The anchors (one point per film) decide every name: weigh them as much as the seven centres.
+        per_channel = weighted_bce(model.coarse(x), heatmaps(pts, net.COARSE_SIZE, COARSE_SIGMA), reduce_channels=False)
+        loss_c = (per_channel * ANCHOR_WEIGHTS).sum() / ANCHOR_WEIGHTS.sum()
         ridx = rng.integers(0, len(refine), refine_batch)
         crop = refine.shape[-1] / 2.0  # stored contexts are twice the patch
         xr, rpts = _augmented_batch(refine, arrays.refine_points, ridx, net.REFINE_SIZE, crop, 0.3, 15, 1.15,

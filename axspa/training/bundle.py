@@ -39,7 +39,9 @@ def write_bundle(out: Path, *, name: str, version: str, predictor: str, network_
     try:
         for sub in ("configs", "models", "docs"):
             (tmp / sub).mkdir()
-        torch.save(state_dict, tmp / "models" / "model.pt")
+        # Half precision on disk keeps bundles a few MB; load_state_dict copies into float32 weights.
+        torch.save({k: v.half() if v.is_floating_point() else v for k, v in state_dict.items()},
+                   tmp / "models" / "model.pt")
         inference = {"network_def": network_def, "predictor": predictor}
         (tmp / "configs" / "inference.json").write_text(json.dumps(inference, indent=2) + "\n")
         meta = {"version": version, "monai_version": _monai_version(),
@@ -111,3 +113,20 @@ def load_network(folder: Path, info: dict, trust: Optional[bool] = None):
     state = torch.load(folder / "models" / "model.pt", map_location="cpu", weights_only=True)
     model.load_state_dict(state)
     return model.eval()
+
+
+def reexport(folder: Path, model_card: Optional[str] = None, out: Optional[Path] = None) -> Path:
+    """Write a bundle again (e.g. with its final model card), keeping its network, weights and metadata."""
+    import torch
+
+    folder = Path(folder)
+    info = json.loads((folder / "bundle.json").read_text())
+    inference = json.loads((folder / "configs" / "inference.json").read_text())
+    meta = json.loads((folder / "configs" / "metadata.json").read_text())
+    state = torch.load(folder / "models" / "model.pt", map_location="cpu", weights_only=True)
+    card = model_card if model_card is not None else (folder / "docs" / "README.md").read_text()
+    extra = {k: v for k, v in info.items() if k not in ("name", "version", "predictor", "files")}
+    meta = {k: v for k, v in meta.items() if k not in ("version", "monai_version", "pytorch_version")}
+    return write_bundle(out or folder, name=info["name"], version=info["version"], predictor=info["predictor"],
+                        network_def=inference["network_def"], state_dict=state, metadata=meta, model_card=card,
+                        extra=extra, overwrite=True)

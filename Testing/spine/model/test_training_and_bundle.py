@@ -118,3 +118,17 @@ def test_a_predictor_outside_axspa_is_not_even_imported(bundles, tmp_path, monke
     assert not marker.exists() and "evil_predictor" not in sys.modules
     load_predictor("spine-corners", tmp_path / "models", trust_code=True)  # the user said yes
     assert marker.exists()
+
+
+@pytest.mark.parametrize("shape", [(10, 10), (300, 400), (64, 64, 3)])
+def test_what_is_no_spine_film_gets_a_warning_not_a_traceback(bundles, shape):
+    import numpy as np
+
+    from axspa.image import Radiograph
+    from axspa.results import validate
+    from axspa.spine.pipeline import SpineModels, score_radiograph
+
+    pixels = np.random.default_rng(0).random(shape[:2]).astype(np.float32)  # noise: a cat would do as well
+    doc = score_radiograph(Radiograph(pixels, None, path="noise.png"), "auto", models=SpineModels(model_dir=bundles))
+    validate(doc, "spine")
+    assert any("does not look like a lateral" in w for w in doc["warnings"])

@@ -208,9 +208,13 @@ def level_frame(upper: np.ndarray, lower: np.ndarray) -> tuple[np.ndarray, float
 
 # -------------------------------------------------------------------------------- augmentation
 
-def augment_intensity(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+def augment_intensity(x: torch.Tensor, rng: np.random.Generator, fine: bool = False) -> torch.Tensor:
     """Acquisition variety far beyond one generator: contrast curves, exposure ramps, blur,
-    sharpening, noise, collimation bands, burned-in text and rulers. ``x``: (B, 1, H, W) in [0, 1]."""
+    sharpening, noise, collimation bands, burned-in text and rulers. ``x``: (B, 1, H, W) in [0, 1].
+
+    ``fine``: for lesion crops, milder blur and noise (an erosion is a few pixels; heavier blur than
+    any film shows would teach the network that lesions may be invisible)."""
+    max_blur, max_noise = (0.9, 0.03) if fine else (1.8, 0.06)
     b, _, h, w = x.shape
     out = []
     for i in range(b):
@@ -222,11 +226,11 @@ def augment_intensity(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor
             ramp = ramp[:, None] if ramp.numel() == h else ramp[None, :]
             y = y * (1.0 + rng.uniform(-0.25, 0.25) * ramp)
         if rng.random() < 0.35:
-            y = _blur(y, rng.uniform(0.5, 1.8))
+            y = _blur(y, rng.uniform(0.3, max_blur))
         if rng.random() < 0.3:  # edge enhancement as processing software applies it
             y = y + rng.uniform(0.3, 1.5) * (y - _blur(y, rng.uniform(1.0, 3.0)))
         y = _overlays(y, rng)
-        y = y + torch.randn_like(y) * rng.uniform(0.0, 0.06)
+        y = y + torch.randn_like(y) * rng.uniform(0.0, max_noise)
         out.append(y)
     return torch.cat(out).clamp(0, 1)
 

@@ -5,7 +5,7 @@
   identity is solved afterwards by counting along the column) and the two anchors C2 and S1 (which
   also give the region). ``refine`` sees a 64-px patch around one coarse corner (0.75 x the
   vertebral pitch) and predicts the AS and AI corner heatmaps there at full resolution.
-- ``CornerNet``: one multi-label DenseNet on an 80-px crop around a disc level, rotated so that the
+- ``CornerNet``: one multi-label ResNet on a 96-px crop around a disc level, rotated so that the
   column runs down the crop (endplates horizontal, as Koo et al.): 8 findings of the upper (``i``)
   corner, then 8 of the lower (``s``) corner.
 """
@@ -18,8 +18,8 @@ COARSE_SIZE = 160
 COARSE_CHANNELS = ("center", "anterior_superior", "anterior_inferior", "anchor_C2", "anchor_S1")
 REFINE_SIZE = 64
 REFINE_SIDE = 0.75  # refinement patch side, in vertebral pitches (centre-to-centre distance)
-CORNER_SIZE = 80
-CORNER_SIDE = 1.1  # corner crop side, in vertebral pitches
+CORNER_SIZE = 96
+CORNER_SIDE = 0.9  # corner crop side, in vertebral pitches
 
 
 class LandmarkNet(nn.Module):
@@ -38,13 +38,15 @@ class LandmarkNet(nn.Module):
 
 
 class CornerNet(nn.Module):
-    def __init__(self, n_out: int = 16, init_features: int = 24, growth_rate: int = 12,
-                 block_config: tuple = (4, 8, 8)):
-        super().__init__()
-        from monai.networks.nets import DenseNet
+    """A small MONAI ResNet with a stride-1 3x3 stem: erosions and spurs are a few pixels wide in the
+    crop, and DenseNet's stride-4 stem (conv 7x7/2 + pool) would blur them away before the first block."""
 
-        self.net = DenseNet(spatial_dims=2, in_channels=1, out_channels=n_out, init_features=init_features,
-                            growth_rate=growth_rate, block_config=tuple(block_config))
+    def __init__(self, n_out: int = 16, widths: tuple = (16, 32, 64, 128), layers: tuple = (1, 1, 1, 1)):
+        super().__init__()
+        from monai.networks.nets import ResNet
+
+        self.net = ResNet("basic", list(layers), list(widths), spatial_dims=2, n_input_channels=1,
+                          conv1_t_size=3, conv1_t_stride=1, num_classes=n_out)
 
     def forward(self, x):
         return self.net(x)

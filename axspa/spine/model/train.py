@@ -72,7 +72,7 @@ def _uniform(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarr
 
 def _augmented_batch(images: torch.Tensor, points: list, idx: np.ndarray, out_size: int, crop: float,
                      shift: float, rot_deg: float, zoom: float, aspect: float,
-                     rng: np.random.Generator) -> tuple[torch.Tensor, list]:
+                     rng: np.random.Generator, fine: bool = False) -> tuple[torch.Tensor, list]:
     """Random affine crops (rotation, zoom, aspect, shift, mirror) of stored contexts, points moved along."""
     n = len(idx)
     size_in = images.shape[-1]
@@ -85,7 +85,7 @@ def _augmented_batch(images: torch.Tensor, points: list, idx: np.ndarray, out_si
     x = sample_patches(images, centers, sides, angles, out_size, flips=flips, image_index=idx, aspects=aspects)
     moved = [film_to_patch(points[i], c, s, a, out_size, f, asp)
              for i, c, s, a, f, asp in zip(idx, centers, sides, angles, flips, aspects)]
-    return augment_intensity(x, rng), moved
+    return augment_intensity(x, rng, fine), moved
 
 
 # ----------------------------------------------------------------------------------- landmarks
@@ -145,16 +145,20 @@ def validate_landmarks(val_cases: list, read: Callable) -> Callable:
 
 # ------------------------------------------------------------------------------------- corners
 
-def corner_step(arrays: SpineArrays, batch: int = 48) -> Callable:
+def corner_step(arrays: SpineArrays, batch: int = 32) -> Callable:
     crops = torch.from_numpy(np.stack(arrays.corner).astype(np.float32))[:, None]
     labels = torch.from_numpy(np.stack(arrays.corner_labels))
     dummy = [np.zeros((1, 1, 2), np.float32)] * len(crops)
 
     def step(model: net.CornerNet, rng: np.random.Generator) -> dict:
         idx = rng.integers(0, len(crops), batch)
-        x, _ = _augmented_batch(crops, dummy, idx, net.CORNER_SIZE, crops.shape[-1] / 2.0, 0.08, 12, 1.15, 0.12, rng)
+        x, _ = _augmented_batch(crops, dummy, idx, net.CORNER_SIZE, crops.shape[-1] / 2.0, 0.08, 12, 1.15, 0.12, rng,
+                                fine=True)
         logits = model(x)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels[torch.as_tensor(idx)])
+        # Findings are rare (a few % of corners): positives weigh twice, a mild balance that keeps the
+        # probabilities usable with the rules' 0.5 threshold.
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels[torch.as_tensor(idx)],
+                                                                    pos_weight=torch.full((16,), 2.0))
         return {"loss": loss}
 
     return step
@@ -202,12 +206,12 @@ def train_spine(kind: str, data: Sequence[str | Path], out: Path, val: Sequence[
     val_cases = find_cases(val) if val else []
     if kind == "spine-landmarks":
         model, arch = net.LandmarkNet(), {"_target_": "axspa.spine.model.network.LandmarkNet"}
-        step, steps = landmark_step(arrays), steps or 1500
+        step, steps = landmark_step(arrays), steps or 2400
         validate = validate_landmarks(val_cases, read_radiograph) if val_cases else None
     elif kind == "spine-corners":
         cls = {"multilabel": "CornerNet", "per-lesion": "PerLesionCornerNet"}[design]
         model, arch = getattr(net, cls)(), {"_target_": f"axspa.spine.model.network.{cls}"}
-        step, steps = corner_step(arrays), steps or 2000
+        step, steps = corner_step(arrays), steps or 2500
         validate = validate_corners(val_cases, read_radiograph) if val_cases else None
     else:
         raise ValueError(f"unknown spine bundle {kind!r}")

@@ -1,5 +1,5 @@
-"""Test doubles for the model-bundle predictor protocol (axspa/pipeline): they let the tests drive
-the real pipeline, output writing and scoring rules without a trained network."""
+"""Test doubles for the model-bundle predictor protocol (axspa/bundles.py, each family's pipeline.py): they
+let the tests drive the real pipeline, output writing and scoring rules without a trained network."""
 
 from __future__ import annotations
 

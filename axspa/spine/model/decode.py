@@ -38,66 +38,94 @@ def refine_peak(heatmap: np.ndarray, x: int, y: int, r: int = 1) -> tuple[float,
     return float((xx * win).sum() / s), float((yy * win).sum() / s), float(heatmap[y, x])
 
 
-def chain_vertebrae(centers: np.ndarray, anchor: Optional[np.ndarray], region: str) -> list[Optional[np.ndarray]]:
+def region_from_anchor(anchor: np.ndarray, centers: np.ndarray) -> tuple[str, float]:
+    """("cervical" | "lumbar", confidence 0.5-1): C2 tops the cervical column, S1 ends the lumbar one.
+
+    The anchor's position along the column's main axis (read upright: the axis points down the film),
+    from -1 (top end) to +1 (bottom end), decides; the confidence grows with how clearly it is an end."""
+    if len(centers) < 2:
+        return ("cervical" if anchor[1] < 0 else "lumbar"), 0.5
+    pts = centers[:, :2]
+    mean = pts.mean(axis=0)
+    _, _, vt = np.linalg.svd(pts - mean, full_matrices=False)
+    axis = vt[0] if vt[0][1] >= 0 else -vt[0]
+    proj = (pts - mean) @ axis
+    half = max(float(proj.max() - proj.min()) / 2, 1e-6)
+    t = float(np.clip((anchor[:2] - mean) @ axis / half, -1, 1))
+    return ("cervical" if t < 0 else "lumbar"), round(0.5 + 0.5 * abs(t), 4)
+
+
+def chain_vertebrae(centers: np.ndarray, anchor: Optional[np.ndarray], region: str,
+                    image_size: float = 160.0) -> list[Optional[np.ndarray]]:
     """Centres (x, y, value) -> the region's vertebrae top to bottom (rows or None when missed).
 
-    Without an anchor (not found) the chain starts at the end where the anchor lies on an upright film:
-    the top-most centre for C2, the bottom-most for S1."""
+    A beam search from the anchor centre picks the path of peaks that is most column-like: strong
+    peaks, even steps (one vertebral pitch, or two where one vertebra was missed) and a smooth course,
+    so that posterior elements or a neighbour's pedicle between two bodies are not taken for a body.
+    Without an anchor the path starts where the anchor lies on an upright film: the top-most centre for
+    C2, the bottom-most for S1."""
     n = len(VERTEBRAE[region])
     if len(centers) == 0:
         return [None] * n
-    pts = centers[:, :2]
-    if len(pts) >= 2:
-        d = np.linalg.norm(pts[:, None] - pts[None], axis=2) + np.eye(len(pts)) * 1e9
-        pitch = float(np.median(d.min(1)))
-    else:
-        pitch = 1e9
+    pts, vals = centers[:, :2], centers[:, 2]
     if anchor is None:
         start = int(np.argmin(pts[:, 1]) if region == "cervical" else np.argmax(pts[:, 1]))
     else:
         start = int(np.argmin(np.linalg.norm(pts - anchor[:2], axis=1)))
-    if anchor is not None and np.linalg.norm(pts[start] - anchor[:2]) > 0.6 * pitch:  # the anchor starts
-        centers = np.vstack([[anchor[0], anchor[1], anchor[2]], centers])
-        pts, start = centers[:, :2], 0
-    # Away from the anchor: down the film from C2, up from S1 (films are read upright).
-    direction = np.array([0.0, 1.0]) if region == "cervical" else np.array([0.0, -1.0])
-    chain: list[Optional[np.ndarray]] = [centers[start]]
-    used = {start}
-    cur, min_cos = pts[start], 0.0
-    while len(chain) < n:
-        nxt = _next_centre(pts, used, cur, direction, pitch, min_cos)
-        if nxt is None:
-            break
-        k, gap = nxt
-        step = pts[k] - cur
-        if gap:  # one vertebra missed between: keep its place so that the names stay right
-            chain.append(None)
-            if len(chain) == n:
-                break
-        chain.append(centers[k])
-        used.add(k)
-        pitch = float(np.linalg.norm(step) / (2 if gap else 1))
-        direction, cur, min_cos = step / np.linalg.norm(step), pts[k], 0.6
+        if np.linalg.norm(pts[start] - anchor[:2]) > 0.06 * image_size:  # the anchor itself starts
+            centers = np.vstack([[anchor[0], anchor[1], anchor[2]], centers])
+            pts, vals, start = centers[:, :2], centers[:, 2], 0
+    down = np.array([0.0, 1.0]) if region == "cervical" else np.array([0.0, -1.0])  # away from the anchor
+    best = _beam_search(pts, vals, start, n, down, image_size)
+    chain: list[Optional[np.ndarray]] = [None if k is None else centers[k] for k in best]
     chain += [None] * (n - len(chain))
     return chain if region == "cervical" else chain[::-1]
 
 
-def _next_centre(pts: np.ndarray, used: set, cur: np.ndarray, direction: np.ndarray, pitch: float,
-                 min_cos: float) -> Optional[tuple[int, bool]]:
-    best = None
-    for gap, (lo, hi) in ((False, (0.5, 1.6)), (True, (1.6, 2.7))):
-        for k in range(len(pts)):
-            if k in used:
+def _beam_search(pts: np.ndarray, vals: np.ndarray, start: int, n: int, down: np.ndarray, size: float,
+                 width: int = 40) -> list[Optional[int]]:
+    lo, hi = 0.04 * size, 0.3 * size  # a vertebral pitch in a letterboxed film, generously
+    beams = [(float(vals[start]), [start], [])]  # (score, path with None for a missed vertebra, step lengths)
+    finished = []
+    while beams:
+        grown = []
+        for score, path, steps in beams:
+            if len(path) >= n:
+                finished.append((score, path))
                 continue
-            v = pts[k] - cur
-            dist = float(np.linalg.norm(v))
-            if not lo * pitch <= dist <= hi * pitch or np.dot(v, direction) / max(dist, 1e-9) < min_cos:
-                continue
-            if best is None or dist < best[0]:
-                best = (dist, k)
-        if best is not None:
-            return best[1], gap
-    return None
+            finished.append((score - 0.6 * (n - len(path)), path))  # stopping early costs per vertebra left
+            last = [k for k in path if k is not None][-1]
+            cur = pts[last]
+            prev = _last_step(pts, path)
+            for k in range(len(pts)):
+                if k in path:
+                    continue
+                v = pts[k] - cur
+                d = float(np.linalg.norm(v))
+                for skip in (1, 2):
+                    if skip == 2 and len(path) + 2 > n:
+                        continue
+                    step = d / skip
+                    if not lo <= step <= hi:
+                        continue
+                    ref = float(np.median(steps)) if steps else step
+                    cos = float(np.dot(v, prev if prev is not None else down) / max(d, 1e-9))
+                    if cos < (0.75 if prev is not None else 0.0):
+                        continue
+                    s = (score + vals[k] - 2.0 * abs(step / ref - 1.0) - 1.5 * (1.0 - cos)
+                         - (0.8 if skip == 2 else 0.0))
+                    grown.append((s, path + [None] * (skip - 1) + [k], steps + [step]))
+        grown.sort(key=lambda b: -b[0])
+        beams = grown[:width]
+    return max(finished, key=lambda b: b[0])[1]
+
+
+def _last_step(pts: np.ndarray, path: list) -> Optional[np.ndarray]:
+    found = [k for k in path if k is not None]
+    if len(found) < 2:
+        return None
+    v = pts[found[-1]] - pts[found[-2]]
+    return v / max(np.linalg.norm(v), 1e-9)
 
 
 def fill_missing_centres(chain: list[Optional[np.ndarray]]) -> list[Optional[np.ndarray]]:
@@ -126,16 +154,36 @@ def inferior_axes(chain: list[Optional[np.ndarray]]) -> list[Optional[np.ndarray
     return axes
 
 
+def anterior_side(chain: list[Optional[np.ndarray]], axes: list, corner_peaks: np.ndarray, pitch: float) -> float:
+    """+1 or -1: on which side of the column (relative to its downward axis) the anterior corners lie,
+    by a vote of each vertebra's nearest corner peak (the film may face either way)."""
+    vote = 0.0
+    for c, u in zip(chain, axes):
+        if c is None or not len(corner_peaks):
+            continue
+        v = corner_peaks[:, :2] - c[:2]
+        d = np.linalg.norm(v, axis=1)
+        ring = (d > 0.25 * pitch) & (d < 0.95 * pitch)  # corners, not the middle of the body
+        if ring.any():
+            perp = v[ring] @ np.array([-u[1], u[0]])
+            vote += float(np.sum(np.sign(perp) * corner_peaks[ring, 2]))
+    return 1.0 if vote >= 0 else -1.0
+
+
 def assign_corners(chain: list[Optional[np.ndarray]], axes: list, corner_peaks: np.ndarray, superior: bool,
-                   pitch: float) -> list[Optional[np.ndarray]]:
-    """For each vertebra the nearest corner peak on its superior (or inferior) side; each peak used once."""
+                   pitch: float, side: float = 0.0) -> list[Optional[np.ndarray]]:
+    """For each vertebra the nearest corner peak on its superior (or inferior) side, and on the anterior
+    ``side`` (see ``anterior_side``; 0 = either); each peak used once."""
     options = []
     for k, (c, u) in enumerate(zip(chain, axes)):
         if c is None:
             continue
+        normal = np.array([-u[1], u[0]])
         for j, p in enumerate(corner_peaks):
             v = p[:2] - c[:2]
             along = float(np.dot(v, u))
+            if side and float(np.dot(v, normal)) * side < 0.1 * pitch:
+                continue  # a posterior corner, or the centre of the body
             if (along < -0.1 * pitch if superior else along > 0.1 * pitch) and np.linalg.norm(v) < 0.95 * pitch:
                 options.append((float(np.linalg.norm(v)) - 0.2 * pitch * p[2], k, j))
     out: list[Optional[np.ndarray]] = [None] * len(chain)

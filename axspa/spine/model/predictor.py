@@ -20,7 +20,7 @@ from axspa.spine.model.data import level_frame, site_pitch
 from axspa.spine.model.geometry import letterbox, normalise, patch_to_film, sample_patches
 from axspa.spine.sites import FINDINGS, REGIONS, VERTEBRAE, disc_levels
 
-ANCHOR_FOUND = 0.3  # anchor heatmap peak above which C2 / S1 is taken as found
+ANCHOR_FOUND = 0.15  # anchor heatmap peak above which C2 / S1 is taken as found
 NOT_A_SPINE = ("the film does not look like a lateral {what} spine radiograph (anchor vertebra found with "
                "confidence {conf:.2f}, {n} vertebrae); check the image and the region")
 
@@ -44,21 +44,27 @@ class LandmarkPredictor:
     def _predict(self, pixels: np.ndarray, region: str) -> dict:
         small, scale, offset = letterbox(pixels, net.COARSE_SIZE)
         hm = torch.sigmoid(self.model.coarse(small))[0].numpy()
-        a_c2, a_s1 = float(hm[3].max()), float(hm[4].max())
-        if region == "auto":
-            region = "cervical" if a_c2 >= a_s1 else "lumbar"
-        region_conf = (a_c2 if region == "cervical" else a_s1) / max(a_c2 + a_s1, 1e-6)
-        anchor_map = hm[3] if region == "cervical" else hm[4]
+        centers = decode.peaks(hm[0], 0.25)
+        # The anchor is C2 or S1, whichever the film shows; where it lies on the column (its top or its
+        # bottom end) says the region, which the two anchor channels alone tell apart less reliably.
+        anchor_map = np.maximum(hm[3], hm[4])
         ay, ax = np.unravel_index(int(anchor_map.argmax()), anchor_map.shape)
         anchor = np.array(decode.refine_peak(anchor_map, int(ax), int(ay)))
-        if anchor[2] < ANCHOR_FOUND:
+        found_region, region_conf = decode.region_from_anchor(anchor, centers)
+        if region == "auto":
+            region = found_region
+        elif region != found_region:
+            region_conf = 1.0 - region_conf
+        anchor_value = float(anchor[2])
+        if anchor_value < ANCHOR_FOUND:
             anchor = None  # count from the end of the column instead
-        centers = decode.peaks(hm[0], 0.25)
-        chain = decode.fill_missing_centres(decode.chain_vertebrae(centers, anchor, region))
+        chain = decode.fill_missing_centres(decode.chain_vertebrae(centers, anchor, region, net.COARSE_SIZE))
         pitch = _chain_pitch(chain)
         axes = decode.inferior_axes(chain)
-        sup = decode.assign_corners(chain, axes, decode.peaks(hm[1], 0.2), True, pitch)
-        inf = decode.assign_corners(chain, axes, decode.peaks(hm[2], 0.2), False, pitch)
+        sup_peaks, inf_peaks = decode.peaks(hm[1], 0.2), decode.peaks(hm[2], 0.2)
+        side = decode.anterior_side(chain, axes, np.vstack([sup_peaks, inf_peaks]), pitch)
+        sup = decode.assign_corners(chain, axes, sup_peaks, True, pitch, side)
+        inf = decode.assign_corners(chain, axes, inf_peaks, False, pitch, side)
         film = torch.from_numpy(normalise(pixels))[None, None]
         h, w = pixels.shape
         to_film = lambda p: (np.asarray(p[:2]) - offset) / scale  # noqa: E731
@@ -68,7 +74,7 @@ class LandmarkPredictor:
                 if found is not None:
                     corners[(k, kind)] = (to_film(found), float(found[2]))
         corners = self._refine(film, corners, pitch / scale)
-        return _result(region, region_conf, chain, corners, to_film, (h, w), max(a_c2, a_s1))
+        return _result(region, region_conf, chain, corners, to_film, (h, w), anchor_value)
 
     def _refine(self, film: torch.Tensor, corners: dict, pitch_film: float) -> dict:
         if not corners:

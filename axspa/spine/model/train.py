@@ -145,20 +145,32 @@ def validate_landmarks(val_cases: list, read: Callable) -> Callable:
 
 # ------------------------------------------------------------------------------------- corners
 
+def balanced_indices(labels: np.ndarray, batch: int, rng: np.random.Generator, share: float = 0.5) -> np.ndarray:
+    """Half the batch drawn uniformly, half from the crops that hold one finding chosen at random, so
+    that rare, small findings (erosion, sclerosis, osteophyte: a few % of corners each) are seen often
+    enough to be learnt next to the large ones (as Chen et al. balanced their classes)."""
+    n_bal = int(batch * share)
+    idx = list(rng.integers(0, len(labels), batch - n_bal))
+    holders = [np.flatnonzero(labels[:, [k, k + 8]].max(axis=1) > 0) for k in range(8)]
+    holders = [h for h in holders if len(h)] or [np.arange(len(labels))]
+    for _ in range(n_bal):
+        h = holders[int(rng.integers(0, len(holders)))]
+        idx.append(int(h[rng.integers(0, len(h))]))
+    return np.asarray(idx)
+
+
 def corner_step(arrays: SpineArrays, batch: int = 32) -> Callable:
     crops = torch.from_numpy(np.stack(arrays.corner).astype(np.float32))[:, None]
-    labels = torch.from_numpy(np.stack(arrays.corner_labels))
+    label_array = np.stack(arrays.corner_labels)
+    labels = torch.from_numpy(label_array)
     dummy = [np.zeros((1, 1, 2), np.float32)] * len(crops)
 
     def step(model: net.CornerNet, rng: np.random.Generator) -> dict:
-        idx = rng.integers(0, len(crops), batch)
+        idx = balanced_indices(label_array, batch, rng)
         x, _ = _augmented_batch(crops, dummy, idx, net.CORNER_SIZE, crops.shape[-1] / 2.0, 0.08, 12, 1.15, 0.12, rng,
                                 fine=True)
         logits = model(x)
-        # Findings are rare (a few % of corners): positives weigh twice, a mild balance that keeps the
-        # probabilities usable with the rules' 0.5 threshold.
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels[torch.as_tensor(idx)],
-                                                                    pos_weight=torch.full((16,), 2.0))
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels[torch.as_tensor(idx)])
         return {"loss": loss}
 
     return step
@@ -258,14 +270,36 @@ def _metadata(kind: str) -> dict:
             "changelog": {"0.1.0": "first model trained on synthetic phantoms"}}
 
 
+DESIGN = {
+    "spine-landmarks": (
+        "Coarse to fine, 2-D. A MONAI UNet (16-256 channels, 2 residual units) sees the whole film letterboxed "
+        "to 160 px and marks vertebral centres, anterior-superior and anterior-inferior corners and the two "
+        "anchors C2 and S1 (which also give the region). Identity is not left to the network: vertebrae are "
+        "named by counting along the chain of centres from the anchor. A second UNet (16-128) refines each "
+        "corner twice in a full-resolution patch of 0.75 vertebral pitch, so the design needs no pixel spacing."),
+    "spine-corners": (
+        "One multi-label MONAI ResNet (basic blocks, 16-128 channels, stride-1 3x3 stem) on a 96-px crop of "
+        "0.9 vertebral pitch centred on a disc level and rotated so the column runs down the crop (endplates "
+        "horizontal, as Koo et al.); it gives the eight findings of the upper and of the lower corner, "
+        "averaged with its mirror image. Grades come from the engine's rules, never from the network."),
+}
+
+
 def model_card(kind: str, data, val, steps: int, seed: int, n_films: int, minutes: float, history: list) -> str:
+    """The card written with a freshly trained bundle (held-out test metrics come from ``axspa evaluate``)."""
     last = history[-1] if history else {}
     lines = [f"# {kind}", "",
-             "**Research use only. Trained on synthetic phantoms; not validated on patients.**", "",
+             "**For research only. Trained on synthetic phantoms; it is not validated on patients.**", "",
+             "## Design", DESIGN[kind], "",
              "## Training", f"- data: {', '.join(map(str, data))} ({n_films} films)",
              f"- validation (held-out generator setting): {', '.join(map(str, val)) or 'none'}",
-             f"- {steps} steps, seed {seed}, {minutes:.1f} min on this machine",
-             f"- last validation: {json.dumps(last)}", ""]
+             f"- command: `axspa train {kind} --data {' '.join(map(str, data))}"
+             + (f" --val {' '.join(map(str, val))}" if val else "") + f" --steps {steps} --seed {seed}`",
+             f"- {steps} steps, seed {seed}, {minutes:.1f} min wall time on the training machine",
+             f"- last validation: {json.dumps(last)}", "",
+             "## Held-out metrics",
+             "Measure them with `axspa spine FILMS --model-dir BUNDLES --out PRED` and "
+             "`axspa evaluate spine --truth FILMS --pred PRED` on films never used in training.", ""]
     return "\n".join(lines) + "\n"
 
 

@@ -37,3 +37,6 @@ def sij_stir_dir() -> Path:
 def _isolated_cache(tmp_path_factory, monkeypatch):
     # Tests never read or write the user's real cache of models.
     monkeypatch.setenv("AXSPA_CACHE", str(tmp_path_factory.mktemp("axspa-cache")))
+    # The test doubles of Testing/fake_predictors.py are predictors the user trusts (as a lab would
+    # list its own package); every other module outside axspa is refused (test_training_and_bundle).
+    monkeypatch.setenv("AXSPA_TRUSTED_PREDICTORS", "fake_predictors")

@@ -33,8 +33,19 @@ class BundleCodeError(ModelMissingError):
     (``--trust-bundle-code``; the panels ask). Bundles are data passed between labs."""
 
 
-# Predictor classes a bundle may name without --trust-bundle-code.
+# Predictor classes a bundle may name without --trust-bundle-code: this package's, and the modules a
+# user lists in $AXSPA_TRUSTED_PREDICTORS (comma-separated module names, e.g. a lab's own package).
 TRUSTED_PREDICTOR_PREFIX = "axspa."
+
+
+def trusted_predictor_modules() -> tuple[str, ...]:
+    extra = [m.strip() for m in os.environ.get("AXSPA_TRUSTED_PREDICTORS", "").split(",") if m.strip()]
+    return (TRUSTED_PREDICTOR_PREFIX, *extra)
+
+
+def _trusted(module_name: str) -> bool:
+    return any(module_name == m or module_name.startswith(m if m.endswith(".") else m + ".")
+               for m in trusted_predictor_modules())
 
 
 def user_cache_dir() -> Path:
@@ -122,9 +133,10 @@ def load_predictor(bundle_name: str, model_dir: Optional[Path] = None, trust_cod
     module_name, _, class_name = target.partition(":")
     if not module_name or not class_name:
         raise ModelMissingError(f"model bundle '{bundle_name}' names no predictor ('module:Class')")
-    if not trust_code and not module_name.startswith(TRUSTED_PREDICTOR_PREFIX):
+    if not trust_code and not _trusted(module_name):
         raise BundleCodeError(f"model bundle '{bundle_name}' in {info['folder']}: predictor {target} is not part of "
-                              "axspa; loading it would run the bundle's code (pass --trust-bundle-code to allow)")
+                              "axspa; loading it would run the bundle's code (pass --trust-bundle-code, or list the module in "
+                              "$AXSPA_TRUSTED_PREDICTORS, to allow)")
     info["trust_code"] = bool(trust_code)
     try:
         cls = getattr(importlib.import_module(module_name), class_name)

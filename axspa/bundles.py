@@ -134,9 +134,9 @@ def load_predictor(bundle_name: str, model_dir: Optional[Path] = None, trust_cod
     if not module_name or not class_name:
         raise ModelMissingError(f"model bundle '{bundle_name}' names no predictor ('module:Class')")
     if not trust_code and not _trusted(module_name):
-        raise BundleCodeError(f"model bundle '{bundle_name}' in {info['folder']}: predictor {target} is not part of "
-                              "axspa; loading it would run the bundle's code (pass --trust-bundle-code, or list the module in "
-                              "$AXSPA_TRUSTED_PREDICTORS, to allow)")
+        raise BundleCodeError(f"model bundle '{bundle_name}' in {info['folder']}: predictor {target} is not part "
+                              "of axspa; loading it would run the bundle's code (pass --trust-bundle-code, or list "
+                              "the module in $AXSPA_TRUSTED_PREDICTORS, to allow)")
     info["trust_code"] = bool(trust_code)
     try:
         cls = getattr(importlib.import_module(module_name), class_name)

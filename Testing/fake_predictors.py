@@ -38,6 +38,29 @@ class FixedCorners:
         return {site: dict(self.findings.get(site, {})) for site in points}
 
 
+class PointCorners:
+    """Findings that depend on where the point is: beyond column ``syndesmophyte_beyond`` a syndesmophyte
+    (0.9), beyond ``bridging_beyond`` bridging (0.9), else nothing. Every call's points are kept in
+    ``CALLS`` (re-grading must run at the moved points only)."""
+
+    CALLS: list = []
+
+    def __init__(self, folder: Path, info: dict) -> None:
+        self.config = info.get("config", {})
+
+    def predict(self, pixels: np.ndarray, spacing_mm, points: dict) -> dict:
+        PointCorners.CALLS.append(dict(points))
+        out = {}
+        for site, (x, _y) in points.items():
+            findings = {}
+            if x > self.config.get("bridging_beyond", np.inf):
+                findings["bridging"] = 0.9
+            elif x > self.config.get("syndesmophyte_beyond", np.inf):
+                findings["syndesmophyte"] = 0.9
+            out[site] = findings
+        return out
+
+
 class FixedSij:
     def __init__(self, folder: Path, info: dict) -> None:
         self.config = info.get("config", {})

@@ -237,15 +237,41 @@ def ensure_torch(import_pytorch_utils: Callable[[], Any], version: str = TORCH_R
         raise DependencyError("PyTorch was not installed, so the model cannot run")
 
 
-def ensure_model_dependencies(slicer_module: Any, bundles: Sequence[str], requester: str) -> None:
-    """Before a model runs in Slicer: check its bundles are installed (no point installing torch otherwise),
-    then install torch (PyTorch extension) and the other packages, asking the user first. Raises
-    axspa.bundles.ModelMissingError or axspa.jobs.DependencyError."""
+def ensure_model_dependencies(slicer_module: Any, bundles: Sequence[str], requester: str,
+                              model_dir: Optional[Path] = None) -> None:
+    """Before a model runs in Slicer: check its bundles are installed (in ``model_dir`` when given; no point
+    installing torch otherwise), then install torch (PyTorch extension) and the other packages, asking the
+    user first. Raises axspa.bundles.ModelMissingError or axspa.jobs.DependencyError."""
     from axspa.bundles import find_bundle
 
     for name in bundles:
-        find_bundle(name)
+        find_bundle(name, model_dir)
     ensure_torch(lambda: importlib.import_module("PyTorchUtils"))
     ensure_packages(MODEL_REQUIREMENTS, confirm=slicer_module.util.confirmOkCancelDisplay,
                     install=slicer_module.util.pip_install, pip_ensure=find_pip_ensure(slicer_module),
                     requester=requester)
+
+
+# ------------------------------------------------------------------------------------------ bundle code
+
+def load_trusting(load: Callable[[bool], Any], confirm: Callable[[str], bool], trusted: set,
+                  key: str = "") -> Any:
+    """``load(trust_code)`` a model, asking before it may run a bundle's own code.
+
+    Bundles are data passed between labs: ``load(False)`` raises axspa.bundles.BundleCodeError when a
+    bundle would run code outside axspa/MONAI. Then ``confirm(reason)`` asks the user (``reason`` names the
+    bundle and its code; the caller words and translates the question); yes loads with ``load(True)`` and
+    remembers ``key`` (the model folder) in ``trusted`` so the question is not asked again this session;
+    no raises BundleCodeError saying so (a ModelMissingError: the panels report it calmly)."""
+    from axspa.bundles import BundleCodeError
+
+    if key in trusted:
+        return load(True)
+    try:
+        return load(False)
+    except BundleCodeError as exc:
+        reason = re.sub(r"\s*\([^()]*--trust-bundle-code[^()]*\)", "", str(exc))  # the command line's way
+        if not confirm(reason):
+            raise BundleCodeError(f"{reason}; you chose not to run its code") from exc
+    trusted.add(key)
+    return load(True)

@@ -59,23 +59,26 @@ def sourceDicomFile(volumeNode, dicomDatabase=None):
     return None
 
 
-def writeSiteMarkups(volumeNode, sites: list, markupsNode=None, name: str = "mSASSS sites"):
-    """Control points of the sites ([x, y] pixel points of an axspa.spine/1 document) on the volume."""
+def writeSiteMarkups(volumeNode, sites: list, markupsNode=None, name: str = "mSASSS sites", overwrite: bool = False):
+    """Control points of the sites ([x, y] pixel points of an axspa.spine/1 document) on the volume; points
+    the user moved, placed or locked are kept (with ``overwrite`` only locked ones)."""
     from axspa.mrml.hierarchy import place_if_new
     from axspa.mrml.markups import sites_to_markups
 
-    node = sites_to_markups(volumeNode.GetScene(), sites, ijkToRas(volumeNode), node=markupsNode, name=name)
+    node = sites_to_markups(volumeNode.GetScene(), sites, ijkToRas(volumeNode), node=markupsNode, name=name,
+                            overwrite=overwrite)
     place_if_new(node, markupsNode is None, volumeNode)
     return node
 
 
-def writeSiteTable(volumeNode, sites: list, tableNode=None, name: str = "mSASSS sites"):
-    """One row per site (grades the user edited in an existing table are kept)."""
+def writeSiteTable(volumeNode, sites: list, tableNode=None, name: str = "mSASSS sites", overwrite: bool = False):
+    """One row per site (grades the user edited in an existing table are kept unless ``overwrite``)."""
     from axspa.mrml.hierarchy import place_if_new
     from axspa.mrml.tables import sites_to_table
     from axspa.spine.sites import FINDINGS
 
-    node = sites_to_table(volumeNode.GetScene(), sites, node=tableNode, name=name, findings=FINDINGS)
+    node = sites_to_table(volumeNode.GetScene(), sites, node=tableNode, name=name, findings=FINDINGS,
+                          overwrite=overwrite)
     place_if_new(node, tableNode is None, volumeNode)
     return node
 
@@ -94,3 +97,65 @@ def showHeatmap(volumeNode, heatmap, heatmapNode=None, name: str = "Sacroiliitis
                            name, node=heatmapNode)
     place_if_new(node, heatmapNode is None, volumeNode)
     return node
+
+
+# ------------------------------------------------------------------------- which nodes belong to which input
+
+# Node reference role from an output node (site markups, site table) to the radiograph(s) it holds results of.
+INPUT_REFERENCE = "AxSpAInputVolume"
+# Markups attribute: the engine's axspa.spine/1 document of the radiograph (input, model, vertebrae, warnings).
+SPINE_DOCUMENT = "SpineDocument"
+
+
+def linkToInputs(outputNode, volumeNodes) -> None:
+    """Record which radiograph(s) ``outputNode`` holds results of (node references survive saving the scene)."""
+    outputNode.RemoveNodeReferenceIDs(INPUT_REFERENCE)
+    for volume in volumeNodes:
+        if volume is not None:
+            outputNode.AddNodeReferenceID(INPUT_REFERENCE, volume.GetID())
+
+
+def findOutputNode(volumeNode, className: str):
+    """The last node of ``className`` in the scene that holds results of ``volumeNode`` (linkToInputs), or None."""
+    if volumeNode is None:
+        return None
+    scene = volumeNode.GetScene()
+    found = None
+    for n in range(scene.GetNumberOfNodesByClass(className)):
+        node = scene.GetNthNodeByClass(n, className)
+        ids = [node.GetNthNodeReferenceID(INPUT_REFERENCE, i)
+               for i in range(node.GetNumberOfNodeReferences(INPUT_REFERENCE))]
+        if volumeNode.GetID() in ids:
+            found = node
+    return found
+
+
+def storeDocument(markupsNode, doc: dict) -> None:
+    """Keep the engine's document with the markups of its radiograph (what Export starts from)."""
+    from axspa.mrml import set_json_attribute
+
+    set_json_attribute(markupsNode, SPINE_DOCUMENT, doc)
+
+
+def storedDocument(markupsNode):
+    """The document storeDocument kept, or None."""
+    from axspa.mrml import get_json_attribute
+
+    return get_json_attribute(markupsNode, SPINE_DOCUMENT, None)
+
+
+def findSitePoint(markupsNodes, site: str):
+    """(markups node, control point index) of the placed point labelled ``site`` (matched by label, never by
+    position in the list), or None when no node has it placed."""
+    import slicer
+
+    placed = (slicer.vtkMRMLMarkupsNode.PositionDefined, slicer.vtkMRMLMarkupsNode.PositionPreview)
+    for node in markupsNodes:
+        if node is None:
+            continue
+        for index in range(node.GetNumberOfControlPoints()):
+            if node.GetNthControlPointLabel(index) == site:
+                if node.GetNthControlPointPositionStatus(index) in placed:
+                    return node, index
+                break
+    return None

@@ -40,7 +40,7 @@ def test_table_round_trip_with_unscorable_sites(scene):
     assert node.GetClassName() == "vtkMRMLTableNode" and node.GetName() == "mSASSS sites"
     table = node.GetTable()
     names = [table.GetColumnName(c) for c in range(table.GetNumberOfColumns())]
-    assert names == ["site", "grade", "confidence", *FINDINGS]
+    assert names == ["site", "grade", "source", "review", "confidence", *FINDINGS]
     assert node.GetNumberOfRows() == 12
     assert table.GetColumnByName("grade").GetClassName() == "vtkStringArray"
     assert table.GetColumnByName("osteophyte").GetClassName() == "vtkDoubleArray"

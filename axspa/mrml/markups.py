@@ -4,6 +4,11 @@ Rescoring into the same node never overwrites what the user did: the positions t
 are stored in the node attribute ``AxSpA.WrittenPositions`` (label -> RAS or null); a control point
 whose position or status no longer matches it, one the user created, or one that is locked (the
 point or the whole markup) keeps its position, and its label is listed in ``AxSpA.KeptPoints``.
+
+Where each site's grade was computed is in ``AxSpA.GradedPositions`` (label -> RAS or null): the
+engine's point when it scored the film (also for a point the user had moved, whose position is kept),
+the user's point once the site was re-graded there. ``moved_points`` lists the points that are no
+longer where their grade was computed: the ones to re-grade.
 """
 
 from __future__ import annotations
@@ -18,40 +23,78 @@ from axspa.mrml import get_json_attribute, set_json_attribute
 
 WRITTEN_POSITIONS = "WrittenPositions"
 KEPT_POINTS = "KeptPoints"
+GRADED_POSITIONS = "GradedPositions"
 # A point moved by less than this (mm) is still where the engine put it (float round-off in storage).
 _MOVE_TOLERANCE_MM = 1e-3
 
 
 def sites_to_markups(scene: Any, sites: list[dict], ijk_to_ras: np.ndarray, node: Any = None,
-                     name: str = "mSASSS sites") -> Any:
+                     name: str = "mSASSS sites", overwrite: bool = False) -> Any:
     """One control point per site: label = site id, position = ijk_to_ras @ (x, y, 0, 1), description
     = grade text; ``point: None`` gives a point with position status "missing" for the user to place.
 
-    Reuses ``node`` when given, keeping user-edited/locked points (see module docstring); lock flags
-    of the points and of the node are never changed. Returns the node.
+    Reuses ``node`` when given, keeping user-edited/locked points (see module docstring); with
+    ``overwrite`` only locked points are kept. Lock flags of the points and of the node are never
+    changed. Returns the node.
     """
     matrix = np.asarray(ijk_to_ras, dtype=float)
     if node is None:
         node = scene.AddNewNodeByClass("vtkMRMLMarkupsFiducialNode", name)
         node.CreateDefaultDisplayNodes()
     written: dict = get_json_attribute(node, WRITTEN_POSITIONS, {})
+    graded: dict = get_json_attribute(node, GRADED_POSITIONS, {})
     kept: list[str] = []
     with _modifying(node):
         for site in sites:
             label = str(site["id"])
             ras = _site_ras(site, matrix)
             index = _index_of_label(node, label)
-            if index >= 0 and _user_owned(node, index, label, written):
+            if index >= 0 and (_locked(node, index) if overwrite else _user_owned(node, index, label, written)):
                 kept.append(label)
             else:
                 if index < 0:
                     index = _add_point(node, label)
                 _place(node, index, ras)
                 written[label] = ras
+            graded[label] = ras  # this run's grade of the site was computed at the engine's point
             node.SetNthControlPointDescription(index, grade_text(site))
     set_json_attribute(node, WRITTEN_POSITIONS, written)
+    set_json_attribute(node, GRADED_POSITIONS, graded)
     set_json_attribute(node, KEPT_POINTS, kept)
     return node
+
+
+def moved_points(node: Any) -> list[str]:
+    """Labels of the placed control points that are not where their site's grade was computed
+    (``AxSpA.GradedPositions``, else where the engine wrote them): moved by the user, or placed by the
+    user where the engine found no corner. Points without a position are not listed."""
+    written: dict = get_json_attribute(node, WRITTEN_POSITIONS, {})
+    graded: dict = get_json_attribute(node, GRADED_POSITIONS, {})
+    moved = []
+    for index in range(node.GetNumberOfControlPoints()):
+        label = node.GetNthControlPointLabel(index)
+        current = _current_position(node, index)
+        if current is None:
+            continue
+        before = graded[label] if label in graded else written.get(label)
+        if before is None or float(np.max(np.abs(np.subtract(current, before)))) > _MOVE_TOLERANCE_MM:
+            moved.append(label)
+    return moved
+
+
+def record_graded_positions(node: Any, labels: list[str], descriptions: Optional[dict] = None) -> None:
+    """Note that the sites ``labels`` were graded where their control points are now, and set the
+    descriptions given ({label: text}, any label); positions and lock flags are not touched."""
+    graded: dict = get_json_attribute(node, GRADED_POSITIONS, {})
+    descriptions = descriptions or {}
+    with _modifying(node):
+        for index in range(node.GetNumberOfControlPoints()):
+            label = node.GetNthControlPointLabel(index)
+            if label in labels:
+                graded[label] = _current_position(node, index)
+            if label in descriptions:
+                node.SetNthControlPointDescription(index, descriptions[label])
+    set_json_attribute(node, GRADED_POSITIONS, graded)
 
 
 def kept_points(node: Any) -> list[str]:
@@ -128,7 +171,7 @@ def _current_position(node: Any, index: int) -> Optional[list[float]]:
 def _user_owned(node: Any, index: int, label: str, written: dict) -> bool:
     """True when the point is the user's: locked, created by the user, or moved/placed/unset since
     the engine wrote it."""
-    if node.GetLocked() or node.GetNthControlPointLocked(index):
+    if _locked(node, index):
         return True
     if label not in written:
         return True
@@ -137,6 +180,10 @@ def _user_owned(node: Any, index: int, label: str, written: dict) -> bool:
     if (current is None) != (before is None):
         return True
     return current is not None and float(np.max(np.abs(np.subtract(current, before)))) > _MOVE_TOLERANCE_MM
+
+
+def _locked(node: Any, index: int) -> bool:
+    return bool(node.GetLocked() or node.GetNthControlPointLocked(index))
 
 
 def _add_point(node: Any, label: str) -> int:

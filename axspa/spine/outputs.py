@@ -20,11 +20,15 @@ from axspa.spine.texts import grade_description
 from axspa.texts import cell
 
 
-def write_spine_outputs(doc: dict, radiograph: Radiograph, out: Path, overwrite: bool = False) -> list[str]:
-    """``<stem>.spine.json``, ``<stem>.mrk.json`` and ``<stem>.sites.csv``; returns messages about kept files."""
+def write_spine_outputs(doc: dict, radiograph: Radiograph, out: Path, overwrite: bool = False,
+                        stem: Optional[str] = None) -> list[str]:
+    """``<stem>.spine.json``, ``<stem>.mrk.json`` and ``<stem>.sites.csv``; returns messages about kept files.
+
+    ``stem`` defaults to the input file's; only ``radiograph.ijk_to_ras`` is used (where the control
+    points go in ``.mrk.json``)."""
     from axspa.io.markups import write_markups_json
 
-    stem = stem_of(doc["input"]["path"] or "image")
+    stem = stem or stem_of(doc["input"]["path"] or "image")
     messages = []
     points = [(s["id"], _ras(radiograph.ijk_to_ras, s["point"])) for s in doc["sites"]]
     descriptions = {s["id"]: grade_description(s["grade"]) for s in doc["sites"]}
@@ -41,11 +45,13 @@ def write_spine_outputs(doc: dict, radiograph: Radiograph, out: Path, overwrite:
     return messages
 
 
-def write_study(study: dict, out: Path, overwrite: bool = False) -> None:
-    """``study.json`` (pipeline.study_document) in ``out``."""
+def write_study(study: dict, out: Path, overwrite: bool = False) -> Optional[str]:
+    """``study.json`` (pipeline.study_document) in ``out``; returns the message when a different file was kept."""
     path = out / "study.json"
     if not write_text_safely(path, dumps(study), overwrite):
         print(report_kept(path))
+        return report_kept(path)
+    return None
 
 
 def _ras(ijk_to_ras: np.ndarray, point: Optional[list[float]]) -> Optional[tuple[float, float, float]]:

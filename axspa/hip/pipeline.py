@@ -18,7 +18,7 @@ from axspa.hip.scores import HipScoreConfig, hip_scores
 from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME
 from axspa.image import InputError, Volume
 from axspa.jobs import Cancel, Progress, report
-from axspa.results import stem_of, validate
+from axspa.results import validate
 
 HIP_BUNDLE = "hip-segmenter"
 
@@ -103,14 +103,15 @@ def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: O
                config: Optional[HipScoreConfig] = None, overwrite: bool = False) -> dict:
     """``axspa hip``: read the series, segment it with the model (written as ``<stem>.seg.nrrd``) or place
     the segmentation ``seg`` on its grid, score, and write ``hip.json`` and ``<stem>.slices.csv`` into
-    ``out``. Returns the validated ``axspa.hip/1`` document."""
+    ``out`` (names from outputs.output_names: never one case's result under another's name). Returns the
+    validated ``axspa.hip/1`` document."""
     from axspa.hip import outputs
     from axspa.io.segfile import read_seg_nrrd
     from axspa.io.volume import read_volume
 
     model = None if seg else load_models()  # a missing model stops before any reading
     volume = read_volume(series, series_uid=series_uid)
-    stem = stem_of(series.rstrip("/"))
+    stem, doc_name = outputs.output_names(series, out, series_uid)
     if seg:
         masks, seg_ijk_to_ras = read_seg_nrrd(seg)
         masks = masks_on_grid(masks, seg_ijk_to_ras, volume, str(seg))
@@ -121,6 +122,8 @@ def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: O
         outputs.write_segmentation(out / f"{stem}.seg.nrrd", masks, volume.ijk_to_ras, overwrite)
     doc = score_hip(volume, masks, config, source)
     doc["segmentation"] = source
+    if series_uid is not None:
+        doc["input"]["series_uid"] = series_uid
     validate(doc, "hip")
-    outputs.write_hip_outputs(doc, out, stem, overwrite)
+    outputs.write_hip_outputs(doc, out, stem, overwrite, doc_name)
     return doc

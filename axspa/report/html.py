@@ -2,7 +2,8 @@
 its sites coloured by grade), cohort distributions, and agreement/progression sections when the folder holds
 their outputs. Figures are PNGs embedded as data URIs, so the file can be mailed or archived on its own.
 
-What it reads (recursively under DIR): ``*.spine.json``, ``study.json``, ``*.sij.json``, ``hip.json``,
+What it reads (recursively under DIR): ``*.spine.json``, ``study.json``, ``*.sij.json``, ``hip.json`` (and
+``<stem>.hip.json``),
 ``agreement.json`` (+ ``bland_altman.png``) from ``axspa agree scores --plot``, ``overlap.json`` from
 ``axspa agree masks --out``, ``progression.json`` (+ ``cumulative_probability.png``) from
 ``axspa progression --out``, and ``failures.csv`` of a batch.
@@ -38,10 +39,12 @@ th{background:#f4f4f4}.num{text-align:right}.study{display:inline-block;vertical
 
 def find_results(folder: Path) -> dict[str, list[Path]]:
     """Result files by kind under ``folder`` (sorted, so the report is the same on every run)."""
-    kinds = {"spine": "*.spine.json", "study": "study.json", "sij": "*.sij.json", "hip": "hip.json",
-             "agreement": "agreement.json", "overlap": "overlap.json", "progression": "progression.json",
-             "failures": "failures.csv"}
-    return {k: sorted(folder.rglob(pattern)) for k, pattern in kinds.items()}
+    kinds = {"spine": ("*.spine.json",), "study": ("study.json",), "sij": ("*.sij.json",),
+             "hip": ("hip.json", "*.hip.json"), "agreement": ("agreement.json",), "overlap": ("overlap.json",),
+             "progression": ("progression.json",), "failures": ("failures.csv",)}
+    # Hidden files are skipped: a writer's temporary file left by a killed process is no result.
+    return {k: sorted(p for pattern in patterns for p in folder.rglob(pattern) if not p.name.startswith("."))
+            for k, patterns in kinds.items()}
 
 
 def _load(path: Path) -> dict | None:

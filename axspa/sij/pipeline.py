@@ -58,11 +58,12 @@ def score_batch(images: Sequence[str], out: Path, overwrite: bool = False) -> in
     from axspa.sij import outputs, texts
 
     model = load_models()
+    stems = outputs.output_stems(images, out)
 
     def work(path: str) -> str:
         radiograph = read_radiograph(path)
         doc, heatmap = score_pelvis(radiograph, model)
-        outputs.write_sij_outputs(path, doc, heatmap, radiograph.ijk_to_ras, out, overwrite)
+        outputs.write_sij_outputs(path, doc, heatmap, radiograph.ijk_to_ras, out, overwrite, stem=stems[path])
         return texts.radiograph_line(path, doc)
 
     return run_batch(images, out, work, "sij")

@@ -8,16 +8,35 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
 from axspa.image import Radiograph
 from axspa.jobs import report_kept
-from axspa.results import PathLike, dumps, stem_of, write_file_safely, write_text_safely
+from axspa.results import (
+    PathLike,
+    dumps,
+    holds_other_input,
+    input_sha256,
+    stem_of,
+    unique_stems,
+    write_file_safely,
+    write_text_safely,
+)
 from axspa.spine.sites import FINDINGS
 from axspa.spine.texts import grade_description
 from axspa.texts import cell
+
+
+def output_stems(images: Sequence[str], out: Path) -> dict[str, str]:
+    """The stem of each image's outputs in ``out`` (results.unique_stems): a ``<stem>.spine.json`` there
+    belongs to the image when it records the image's SHA-256."""
+    def holds_other(stem: str, image: str) -> bool:
+        sha = input_sha256(image)
+        return holds_other_input(out / f"{stem}.spine.json", [out / f"{stem}.mrk.json", out / f"{stem}.sites.csv"],
+                                 lambda doc: sha is not None and doc.get("input", {}).get("sha256") == sha)
+    return unique_stems(images, holds_other)
 
 
 def write_spine_outputs(doc: dict, radiograph: Radiograph, out: Path, overwrite: bool = False,
@@ -45,13 +64,11 @@ def write_spine_outputs(doc: dict, radiograph: Radiograph, out: Path, overwrite:
     return messages
 
 
-def write_study(study: dict, out: Path, overwrite: bool = False) -> Optional[str]:
-    """``study.json`` (pipeline.study_document) in ``out``; returns the message when a different file was kept."""
+def write_study(study: dict, out: Path, overwrite: bool = False) -> None:
+    """``study.json`` (pipeline.study_document) in ``out``."""
     path = out / "study.json"
     if not write_text_safely(path, dumps(study), overwrite):
         print(report_kept(path))
-        return report_kept(path)
-    return None
 
 
 def _ras(ijk_to_ras: np.ndarray, point: Optional[list[float]]) -> Optional[tuple[float, float, float]]:

@@ -64,11 +64,13 @@ def write_spine_outputs(doc: dict, radiograph: Radiograph, out: Path, overwrite:
     return messages
 
 
-def write_study(study: dict, out: Path, overwrite: bool = False) -> None:
-    """``study.json`` (pipeline.study_document) in ``out``."""
+def write_study(study: dict, out: Path, overwrite: bool = False) -> Optional[str]:
+    """``study.json`` (pipeline.study_document) in ``out``; returns the message when a different file was kept."""
     path = out / "study.json"
     if not write_text_safely(path, dumps(study), overwrite):
         print(report_kept(path))
+        return report_kept(path)
+    return None
 
 
 def _ras(ijk_to_ras: np.ndarray, point: Optional[list[float]]) -> Optional[tuple[float, float, float]]:

@@ -58,6 +58,32 @@ def score_radiograph(radiograph: Radiograph, region: str = "auto", models: Optio
     return doc
 
 
+def grade_points(radiograph: Radiograph, points: Mapping[str, Sequence[float]], corners: Any,
+                 known_findings: Optional[Mapping[str, Mapping[str, float]]] = None, threshold: float = 0.5,
+                 progress: Progress = None, cancel: Cancel = None) -> dict:
+    """Re-grade sites at given pixel points (a reader moved or placed them): the corner model runs at
+    these points only, and the grades come from the engine's rules over these findings together with
+    ``known_findings`` of the other sites (rule 1: bridging at a disc level makes both of its sites 3).
+
+    Returns ``{"sites": {site: entry}, "grades": {site: grade}}``: one document-style site entry per
+    point (point, point_mm, findings, grade, confidence, review; the confidence is that of the findings,
+    as a reader placed the point), and the grade of every site graded (the points' and the known ones).
+    """
+    report(progress, 0.0, "grading corners at the moved points", cancel)
+    wanted = {site: (float(p[0]), float(p[1])) for site, p in points.items()}
+    findings = corners.predict(radiograph.pixels, radiograph.spacing_mm, wanted) if wanted else {}
+    report(progress, 1.0, "done", cancel)
+    merged = {site: f for site, f in (known_findings or {}).items() if site not in wanted}
+    merged.update({site: findings[site] for site in wanted if site in findings})
+    grades = rules.grade_sites(merged, threshold=threshold)
+    sites = {}
+    for site, point in wanted.items():
+        entry = _site_entry(site, point, findings.get(site), grades.get(site), radiograph.spacing_mm)
+        entry["review"] = entry["confidence"] is not None and entry["confidence"] < REVIEW_BELOW
+        sites[site] = entry
+    return {"sites": sites, "grades": grades}
+
+
 def build_spine_document(radiograph: Radiograph, region: str, vertebrae: list[dict],
                          points: Mapping[str, Any], findings: Mapping[str, Mapping[str, float]],
                          model_ids: Mapping[str, str], threshold: float = 0.5,

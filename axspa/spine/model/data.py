@@ -179,7 +179,7 @@ def _add_corner_contexts(out: SpineArrays, film: torch.Tensor, ann: Annotation, 
         if a is None or b is None:
             continue
         center, angle = level_frame(np.asarray(a, float), np.asarray(b, float))
-        patch = sample_patches(film, [center], [side], [angle], size)
+        patch = sample_patches(film, [center], [side], [angle], size, aspects=[net.CORNER_ASPECT])
         out.corner.append(patch[0, 0].numpy().astype(np.float16))
         labels = [ann.findings[upper][f] for f in FINDINGS] + [ann.findings[lower][f] for f in FINDINGS]
         out.corner_labels.append(np.asarray(labels, np.float32))

@@ -166,7 +166,7 @@ class CornerPredictor:
         side = net.CORNER_SIDE * frames[0][5]
         n = len(frames)
         x = sample_patches(film, centers * 2, [side] * 2 * n, angles * 2, net.CORNER_SIZE,
-                           flips=[False] * n + [True] * n)
+                           flips=[False] * n + [True] * n, aspects=[net.CORNER_ASPECT] * 2 * n)
         prob = torch.sigmoid(self.model(x)).numpy()
         prob = (prob[:n] + prob[n:]) / 2.0  # mirror-averaged: the film may face either way
         out = {}

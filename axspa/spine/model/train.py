@@ -50,7 +50,8 @@ def load_arrays(dirs: Sequence[str | Path], work_dir: Path, show_progress: bool 
     if not cases:
         raise FileNotFoundError(f"no annotated films (*.truth.json / *.spine.json with their image) in "
                                 f"{', '.join(map(str, dirs))}")
-    geometry = [net.COARSE_SIZE, net.REFINE_SIZE, net.REFINE_SIDE, net.CORNER_SIZE, net.CORNER_SIDE]
+    geometry = [net.COARSE_SIZE, net.REFINE_SIZE, net.REFINE_SIDE, net.CORNER_SIZE, net.CORNER_SIDE,
+                net.CORNER_ASPECT]
     listing = [(str(i), i.stat().st_size, d.stat().st_mtime_ns) for i, d in cases]
     key = hashlib.sha256(json.dumps([geometry, listing]).encode()).hexdigest()[:16]
     cache = work_dir / f"prepared-{key}.pkl"
@@ -278,8 +279,8 @@ DESIGN = {
         "named by counting along the chain of centres from the anchor. A second UNet (16-128) refines each "
         "corner twice in a full-resolution patch of 0.75 vertebral pitch, so the design needs no pixel spacing."),
     "spine-corners": (
-        "One multi-label MONAI ResNet (basic blocks, 16-128 channels, stride-1 3x3 stem) on a 96-px crop of "
-        "0.9 vertebral pitch centred on a disc level and rotated so the column runs down the crop (endplates "
+        "One multi-label MONAI ResNet (basic blocks, 16-128 channels, stride-1 3x3 stem) on a 96-px crop "
+        "(0.9 x 1.4 vertebral pitch) centred on a disc level and rotated so the column runs down the crop (endplates "
         "horizontal, as Koo et al.); it gives the eight findings of the upper and of the lower corner, "
         "averaged with its mirror image. Grades come from the engine's rules, never from the network."),
 }

@@ -202,3 +202,45 @@ def test_model_dependencies_checked_bundle_first_then_asked_for(tmp_path, monkey
     with pytest.raises(ModelMissingError, match="hip-segmenter"):
         ss.ensure_model_dependencies(slicer, ("hip-segmenter",), "Hip Inflammation")
     assert asked == []
+
+
+def test_model_dependencies_look_in_the_chosen_model_folder(tmp_path, monkeypatch):
+    from axspa.bundles import ModelMissingError
+
+    monkeypatch.setenv("AXSPA_MODELS", str(tmp_path / "installed"))
+    (tmp_path / "mine" / "spine-corners").mkdir(parents=True)
+    (tmp_path / "mine" / "spine-corners" / "bundle.json").write_text("{}")
+    slicer = SimpleNamespace(__name__="slicer", util=SimpleNamespace())
+    with pytest.raises(ModelMissingError, match="installed"):
+        ss.ensure_model_dependencies(slicer, ("spine-corners",), "AxSpA Scoring")
+    # Found in the chosen folder: the check goes on to torch (no PyTorch extension here).
+    with pytest.raises(DependencyError, match="PyTorch"):
+        ss.ensure_model_dependencies(slicer, ("spine-corners",), "AxSpA Scoring", tmp_path / "mine")
+
+
+# ------------------------------------------------------------------------------------------ bundle code
+
+def test_bundle_code_is_loaded_only_after_the_user_agrees():
+    from axspa.bundles import BundleCodeError
+
+    loads, questions = [], []
+
+    def load(trust):
+        loads.append(trust)
+        if not trust:
+            raise BundleCodeError("model bundle 'x' in /m: predictor lab:Net is not part of axspa; loading it "
+                                  "would run the bundle's code (pass --trust-bundle-code to allow)")
+        return "model"
+
+    trusted = set()
+    with pytest.raises(BundleCodeError, match="chose not to run its code"):
+        ss.load_trusting(load, lambda reason: questions.append(reason) or False, trusted, "/m")
+    assert loads == [False] and trusted == set()
+    assert questions == ["model bundle 'x' in /m: predictor lab:Net is not part of axspa; loading it would "
+                         "run the bundle's code"]
+    assert ss.load_trusting(load, lambda reason: True, trusted, "/m") == "model"
+    assert loads == [False, False, True] and trusted == {"/m"}
+    # Trusted once: not asked again for the same folder.
+    assert ss.load_trusting(load, lambda reason: pytest.fail("asked twice"), trusted, "/m") == "model"
+    # A bundle that runs no foreign code loads without a question.
+    assert ss.load_trusting(lambda trust: "safe", lambda reason: pytest.fail("asked"), set()) == "safe"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from axspa.image import InputError, Radiograph
-from axspa.mrml.markups import kept_points, markups_to_sites, sites_to_markups
+from axspa.mrml.markups import kept_points, markups_to_sites, moved_points, record_graded_positions, sites_to_markups
 from axspa.spine.sites import CERVICAL_SITES
 
 slicer = pytest.importorskip("slicer")
@@ -139,3 +139,36 @@ def test_duplicate_label_is_input_error(scene):
     node.SetNthControlPointLabel(1, "C2i")
     with pytest.raises(InputError, match="C2i.*more than one"):
         markups_to_sites(node, matrix)
+
+
+def test_moved_points_are_the_ones_graded_elsewhere(scene):
+    matrix = _radiograph_matrix()
+    node = sites_to_markups(scene, _sites(), matrix)
+    assert moved_points(node) == []
+    moved = matrix @ [120.0, 95.0, 0.0, 1.0]
+    placed = matrix @ [130.0, 250.0, 0.0, 1.0]
+    node.SetNthControlPointPosition(1, *moved[:3])   # C3s dragged
+    node.SetNthControlPointPosition(5, *placed[:3])  # C5s (not located) placed by the user
+    assert moved_points(node) == ["C3s", "C5s"]
+    record_graded_positions(node, ["C3s"], {"C3s": "grade 2", "C4s": "grade 3"})
+    assert moved_points(node) == ["C5s"]
+    assert node.GetNthControlPointDescription(1) == "grade 2" and node.GetNthControlPointDescription(3) == "grade 3"
+    np.testing.assert_allclose(_position(node, 1), moved[:3])  # positions are never touched
+
+    # Scoring again keeps the user's C3s where it is; its new grade is the model's point's, so it is moved again.
+    sites_to_markups(scene, _sites(), matrix, node=node)
+    np.testing.assert_allclose(_position(node, 1), moved[:3])
+    assert moved_points(node) == ["C3s", "C5s"]
+
+
+def test_overwrite_replaces_moved_points_but_not_locked_ones(scene):
+    matrix = _radiograph_matrix()
+    node = sites_to_markups(scene, _sites(), matrix)
+    moved = matrix @ [120.0, 95.0, 0.0, 1.0]
+    node.SetNthControlPointPosition(1, *moved[:3])
+    node.SetNthControlPointPosition(2, *moved[:3])
+    node.SetNthControlPointLocked(2, True)
+    sites_to_markups(scene, _sites(), matrix, node=node, overwrite=True)
+    back = markups_to_sites(node, matrix)
+    assert back["C3s"] == pytest.approx((103.0, 90.0)) and back["C3i"] == pytest.approx((120.0, 95.0))
+    assert kept_points(node) == ["C3i"] and moved_points(node) == ["C3i"]

@@ -9,7 +9,14 @@ import pytest
 
 from axspa.image import InputError
 from axspa.mrml.hierarchy import save_node
-from axspa.mrml.tables import kept_grades, sites_to_table, table_to_grades
+from axspa.mrml.tables import (
+    kept_grades,
+    mark_grade_sources,
+    sites_to_table,
+    table_site_rows,
+    table_to_grades,
+    update_site_rows,
+)
 from axspa.spine.sites import FINDINGS, LUMBAR_SITES
 
 slicer = pytest.importorskip("slicer")
@@ -116,3 +123,83 @@ def test_table_saved_as_csv_by_slicer(scene, tmp_path):
     storage.SetFileName(str(path))
     assert storage.ReadData(loaded) == 1
     assert table_to_grades(loaded) == table_to_grades(node)
+
+
+def _grades(node) -> dict:
+    return {r["site"]: (r["grade"], r["source"]) for r in _rows(node)}
+
+
+def _rows(node) -> list[dict]:
+    table = node.GetTable()
+    names = [table.GetColumnName(c) for c in range(table.GetNumberOfColumns())]
+    return [{n: table.GetValue(r, c).ToString() for c, n in enumerate(names)} for r in range(table.GetNumberOfRows())]
+
+
+def test_source_and_review_columns_follow_the_grades(scene):
+    sites = _sites()
+    sites[0]["review"] = True
+    sites[1]["review"] = False
+    node = sites_to_table(scene, sites, findings=FINDINGS)
+    rows = _rows(node)
+    assert [r["review"] for r in rows[:2]] == ["yes", "no"] and rows[4]["review"] == ""  # L2i: no confidence
+    assert {r["source"] for r in rows} == {"model"}
+    grade = node.GetTable().GetColumnByName("grade")
+    grade.SetValue(1, "3")    # L1s: the reader's 3 over the model's 1
+    grade.SetValue(2, "2.0")  # L1i: the model's 2, written another way
+    assert mark_grade_sources(node) == ["L1s"]
+    assert _grades(node)["L1s"] == ("3", "reader") and _grades(node)["L1i"] == ("2.0", "model")
+    assert mark_grade_sources(node) == ["L1s"]  # nothing changes the second time
+    # Re-scoring keeps the reader's grade and its mark; overwrite=True gives the model's back.
+    sites_to_table(scene, _sites(), node=node, findings=FINDINGS)
+    assert _grades(node)["L1s"] == ("3", "reader")
+    sites_to_table(scene, _sites(), node=node, findings=FINDINGS, overwrite=True)
+    assert _grades(node)["L1s"] == ("1", "model") and kept_grades(node) == []
+
+
+def test_update_site_rows_touches_only_the_given_sites(scene):
+    node = sites_to_table(scene, _sites(), findings=FINDINGS)
+    before = _rows(node)
+    node.GetTable().GetColumnByName("grade").SetValue(7, "0")  # L4s: the reader's grade
+    findings = dict.fromkeys(FINDINGS, 0.0)
+    findings["syndesmophyte"] = 0.8
+    kept = update_site_rows(node, [
+        {"id": "L2i", "point": [1.0, 2.0], "grade": 2, "confidence": 0.8, "review": False, "findings": findings},
+        {"id": "L4s", "point": [1.0, 3.0], "grade": 2, "confidence": 0.55, "review": True, "findings": findings},
+        {"id": "L3s", "grade": 3},  # a disc partner: the grade only
+    ], findings=FINDINGS)
+    assert kept == ["L4s"]
+    after = _rows(node)
+    for old, new in zip(before, after):
+        if old["site"] not in ("L2i", "L3s", "L4s"):
+            assert new == old
+    rows = {r["site"]: r for r in after}
+    assert (rows["L2i"]["grade"], rows["L2i"]["source"], rows["L2i"]["review"]) == ("2", "model", "no")
+    assert float(rows["L2i"]["syndesmophyte"]) == pytest.approx(0.8)
+    assert (rows["L4s"]["grade"], rows["L4s"]["source"], rows["L4s"]["review"]) == ("0", "reader", "yes")
+    assert float(rows["L4s"]["confidence"]) == pytest.approx(0.55)
+    assert rows["L3s"]["grade"] == "3" and rows["L3s"]["confidence"] == before[5]["confidence"]
+    # The new grades are the engine's now: re-scoring the same sites keeps none of them as the user's.
+    assert table_site_rows(node, FINDINGS)["L2i"] == {
+        "grade": 2, "source": "model", "review": "no", "confidence": pytest.approx(0.8), "findings": findings}
+    assert table_site_rows(node, FINDINGS)["L2s"]["findings"]["osteophyte"] == pytest.approx(0.93)
+
+
+def test_update_site_rows_on_an_older_table_adds_columns_and_rows(scene):
+    import vtk
+
+    node = scene.AddNewNodeByClass("vtkMRMLTableNode", "old")
+    table = vtk.vtkTable()
+    for name, values in (("site", ["C2i"]), ("grade", ["1"])):
+        column = vtk.vtkStringArray()
+        column.SetName(name)
+        for v in values:
+            column.InsertNextValue(v)
+        table.AddColumn(column)
+    node.SetAndObserveTable(table)
+    kept = update_site_rows(node, [{"id": "C3s", "grade": 2, "confidence": 0.9, "review": False,
+                                    "findings": dict.fromkeys(FINDINGS, 0.1)}], findings=FINDINGS)
+    assert kept == []
+    rows = {r["site"]: r for r in _rows(node)}
+    assert rows["C2i"]["grade"] == "1" and rows["C2i"]["source"] == "" and math.isnan(float(rows["C2i"]["erosion"]))
+    assert rows["C3s"]["grade"] == "2" and rows["C3s"]["source"] == "model"
+    assert table_to_grades(node) == {"C2i": 1, "C3s": 2}

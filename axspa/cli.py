@@ -56,6 +56,17 @@ def main(argv: list[str] | None = None) -> int:
         # Point stdout at devnull so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # --out is a file, not writable, a folder where a file goes, a full disk: one line, not a traceback.
+        print(f"axspa {args.command}: {os_error_text(exc)}", file=sys.stderr)
+        return 2
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line naming the path and the reason of an OS error (jobs.run_batch says the same of a case)."""
+    from axspa.jobs import os_error_text as text
+
+    return text(exc)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ outcome, the panels' job runner and the command line's batches.
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,39 +159,89 @@ class PanelJob:
 # ------------------------------------------------------------------------------- command-line batches
 
 def run_batch(items: Iterable[str], out_dir: Path, work: Callable[[str], str], what: str) -> int:
-    """Run ``work(item) -> one-line summary`` on each item; failures recorded, never fatal."""
-    from tqdm import tqdm
+    """Run ``work(item) -> one-line summary`` on each item; a failing case never stops the batch.
 
-    from axspa.image import InputError
-    from axspa.results import InvalidDocumentError
+    Any exception of one case (a bad file, an OS error writing its outputs, a model that raises on it)
+    fails that case only: its one-line reason goes to ``out_dir/failures.csv``, and the traceback of an
+    unexpected error to ``out_dir/failures.log``. Only Ctrl-C, a missing model or a missing package
+    (the same for every case) stop the batch. Returns the exit status: 1 when some case failed."""
+    from tqdm import tqdm
 
     items = list(items)
     out_dir.mkdir(parents=True, exist_ok=True)
     failures: list[tuple[str, str]] = []
+    tracebacks: list[str] = []
     bar = tqdm(items, desc=what, unit="case", disable=len(items) < 2 or not sys.stderr.isatty())
     for item in bar:
         try:
             summary = work(item)
-        except (InputError, InvalidDocumentError, FileNotFoundError, ValueError) as exc:
-            failures.append((item, str(exc)))
-            tqdm.write(f"FAILED {item}: {exc}", file=sys.stderr)
+        except (ModelMissingError, DependencyError):
+            raise
+        except Exception as exc:  # noqa: BLE001 (one case's failure, whatever it is, is that case's)
+            reason, trace = failure_reason(exc)
+            failures.append((item, reason))
+            if trace:
+                tracebacks.append(f"{item}\n{trace}")
+            tqdm.write(f"FAILED {item}: {reason}", file=sys.stderr)
             continue
         tqdm.write(summary)
     _write_failures(out_dir / "failures.csv", failures)
+    _write_log(out_dir / "failures.log", tracebacks)
     if failures:
         print(f"{len(failures)} of {len(items)} failed; reasons in {out_dir / 'failures.csv'}", file=sys.stderr)
     return 1 if failures else 0
 
 
+def os_error_text(exc: OSError) -> str:
+    """One line naming the path and the reason of an OS error: ``out/a.json: Is a directory``."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is not None:
+        where = str(exc.filename) + (f" -> {exc.filename2}" if exc.filename2 is not None else "")
+        return f"{where}: {reason}"
+    return reason
+
+
+def failure_reason(exc: BaseException) -> tuple[str, str]:
+    """A failed case's one-line reason, and the traceback when the error was not one we expected
+    (empty for a bad input or an OS error, whose message says it all)."""
+    import traceback
+
+    from axspa.image import InputError
+    from axspa.results import InvalidDocumentError
+
+    if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError) or (
+            isinstance(exc, FileNotFoundError) and exc.filename is not None):
+        return os_error_text(exc), ""
+    if isinstance(exc, (InputError, InvalidDocumentError, FileNotFoundError, ValueError)):
+        return " ".join(str(exc).split()) or type(exc).__name__, ""
+    text = " ".join(str(exc).split())
+    reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return f"{reason} (traceback in failures.log)", "".join(traceback.format_exception(type(exc), exc,
+                                                                                       exc.__traceback__))
+
+
 def _write_failures(path: Path, failures: list[tuple[str, str]]) -> None:
+    from axspa.results import write_text_safely
+
     if not failures:
         if path.exists():
             path.unlink()  # a clean re-run leaves no stale failure list behind
         return
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["input", "reason"])
-        writer.writerows(failures)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["input", "reason"])
+    writer.writerows(failures)
+    write_text_safely(path, text.getvalue(), overwrite=True)  # the batch's own record: always this run's
+
+
+def _write_log(path: Path, tracebacks: list[str]) -> None:
+    from axspa.results import write_text_safely
+
+    if not tracebacks:
+        if path.exists():
+            path.unlink()
+        return
+    write_text_safely(path, "\n".join(tracebacks), overwrite=True)
 
 
 def report_kept(path: Path) -> str:

@@ -7,6 +7,7 @@ write; otherwise it keeps the file unless ``overwrite`` is set, and says so.
 
 from __future__ import annotations
 
+import errno
 import filecmp
 import hashlib
 import json
@@ -72,6 +73,8 @@ def write_file_safely(path: PathLike, writer: Callable[[Path], object], overwrit
     under the output's name (the temporary file is removed)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_file():
+        raise IsADirectoryError(errno.EISDIR, "a folder (or other non-file) is where this output goes", str(path))
     tmp = temporary_path(path)
     try:
         writer(tmp)

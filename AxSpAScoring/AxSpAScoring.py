@@ -138,7 +138,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._parameterNodeGuiTag = None
         self._job = None  # the model job runner (progress bar, Cancel button), made in setup()
         self._observedTable = None  # output table whose edits mark reader overrides and re-score
-        self._updatingTable = False
+        self._tableEditPending = False
 
     def setup(self) -> None:
         """Called when the user opens the module the first time and the widget is initialized."""
@@ -256,17 +256,23 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self.addObserver(table, vtk.vtkCommand.ModifiedEvent, self.onOutputTableModified)
 
     def onOutputTableModified(self, caller=None, event=None) -> None:
-        if self._updatingTable or (self._job and self._job.running):
-            return
+        # Not while the table view is still writing the edit into the table: once Qt is back in its loop.
+        if not self._tableEditPending and not (self._job and self._job.running):
+            import qt
+
+            self._tableEditPending = True
+            qt.QTimer.singleShot(0, self._onOutputTableEdited)
+
+    def _onOutputTableEdited(self) -> None:
         from axspa.image import InputError
 
-        self._updatingTable = True  # marking the source column modifies the table again
         try:
-            self._showScore(self.logic.rescoreFromTable(self._observedTable))
+            if self._observedTable is not None and not self._job.running:
+                self._showScore(self.logic.rescoreFromTable(self._observedTable))  # also marks the overrides
         except InputError as exc:  # e.g. a grade of 5 typed in: say so, the user is still typing
             self.ui.statusLabel.text = str(exc)
         finally:
-            self._updatingTable = False
+            self._tableEditPending = False  # the source cells marked above were ignored while pending
 
     def _modelDir(self):
         """The model folder chosen in the panel, or None for the installed bundles."""
@@ -440,7 +446,6 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.imputedSitesLabel.text = texts["imputed_sites"]
         if warnings is not None:
             self.ui.warningsLabel.text = "\n".join(warnings) or _("none")
-        self.ui.resultsTableView.setMRMLTableNode(self._parameterNode.outputTable)
 
 
 #

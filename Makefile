@@ -67,9 +67,9 @@ spine-models: $(STAMP)
 	test -d $(SPINE_DATA)/spine-val || $(VENV)/bin/axspa phantom spine --n 60 --seed 202 --size small \
 		--prevalence bridging=0.25 --prevalence syndesmophyte=0.2 --out $(SPINE_DATA)/spine-val
 	$(VENV)/bin/axspa train spine-landmarks --data $(SPINE_DATA)/spine-train --val $(SPINE_DATA)/spine-val \
-		--out $(MODELS_OUT)/spine-landmarks --steps 2400 --seed 0
+		--out $(MODELS_OUT)/spine-landmarks --steps 1800 --seed 0
 	$(VENV)/bin/axspa train spine-corners --data $(SPINE_DATA)/spine-train --val $(SPINE_DATA)/spine-val \
-		--out $(MODELS_OUT)/spine-corners --steps 2500 --seed 0
+		--out $(MODELS_OUT)/spine-corners --steps 2000 --seed 0
 
 clean:
 	rm -rf $(VENV) $(VENV39) out

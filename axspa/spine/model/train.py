@@ -219,12 +219,12 @@ def train_spine(kind: str, data: Sequence[str | Path], out: Path, val: Sequence[
     val_cases = find_cases(val) if val else []
     if kind == "spine-landmarks":
         model, arch = net.LandmarkNet(), {"_target_": "axspa.spine.model.network.LandmarkNet"}
-        step, steps = landmark_step(arrays), steps or 2400
+        step, steps = landmark_step(arrays), steps or 1800
         validate = validate_landmarks(val_cases, read_radiograph) if val_cases else None
     elif kind == "spine-corners":
         cls = {"multilabel": "CornerNet", "per-lesion": "PerLesionCornerNet"}[design]
         model, arch = getattr(net, cls)(), {"_target_": f"axspa.spine.model.network.{cls}"}
-        step, steps = corner_step(arrays), steps or 2500
+        step, steps = corner_step(arrays), steps or 2000
         validate = validate_corners(val_cases, read_radiograph) if val_cases else None
     else:
         raise ValueError(f"unknown spine bundle {kind!r}")

@@ -196,14 +196,16 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def setParameterNode(self, inputParameterNode: Optional[HipInflammationParameterNode]) -> None:
         """Set and observe parameter node, so the GUI always shows the node's state."""
+        from axspa.slicer_support import connect_parameters_to_gui
+
         if self._parameterNode:
             self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
             self.removeObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._checkCanApply)
         self._parameterNode = inputParameterNode
         if self._parameterNode:
             # Note: in the .ui file, a Qt dynamic property called "SlicerParameterName" is set on each
-            # widget that binds to a parameter; connectGui does the two-way binding.
-            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
+            # widget that binds to a parameter (two-way); the tag lets exit() undo it.
+            self._parameterNodeGuiTag = connect_parameters_to_gui(self._parameterNode, self.ui)
             self.addObserver(self._parameterNode, vtk.vtkCommand.ModifiedEvent, self._checkCanApply)
             self._checkCanApply()
 

@@ -244,3 +244,26 @@ def test_bundle_code_is_loaded_only_after_the_user_agrees():
     assert ss.load_trusting(load, lambda reason: pytest.fail("asked twice"), trusted, "/m") == "model"
     # A bundle that runs no foreign code loads without a question.
     assert ss.load_trusting(lambda trust: "safe", lambda reason: pytest.fail("asked"), set()) == "safe"
+
+
+def test_gui_binding_returns_the_tag_disconnect_needs():
+    from types import SimpleNamespace
+
+    from axspa.slicer_support import connect_parameters_to_gui
+
+    class Widget:
+        def __init__(self, name):
+            self.name = name
+
+        def property(self, key):
+            return self.name if key == "SlicerParameterName" else None
+
+    class Node:
+        def connectParametersToGui(self, mapping):
+            self.mapping = mapping
+            return 7
+
+    node = Node()
+    ui = SimpleNamespace(a=Widget("inputVolume"), b=Widget(None), label="not a widget")
+    assert connect_parameters_to_gui(node, ui) == 7
+    assert list(node.mapping) == ["inputVolume"]

@@ -281,7 +281,9 @@ def test_module_texts_are_translatable_and_sample_data_waits_for_startup(module)
 def test_widget_uses_the_standard_parameter_node_pattern(module):
     widget = classes(module_tree(module))[f"{module}Widget"]
     source = ast.unparse(widget)
-    assert "self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)" in source
+    # connectGui returns None in Slicer 5.8: the tag must come from connectParametersToGui.
+    assert "self._parameterNodeGuiTag = connect_parameters_to_gui(self._parameterNode, self.ui)" in source
+    assert ".connectGui(" not in source
     assert "self._parameterNode.disconnectGui(self._parameterNodeGuiTag)" in source
     assert "slicer.util.loadUI(self.resourcePath('UI/" + module + ".ui'))" in source
     assert "slicer.util.childWidgetVariables(uiWidget)" in source

@@ -233,8 +233,13 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         p = self._parameterNode
         running = bool(self._job and self._job.running)
         idle = not running
-        self.ui.applyButton.enabled = idle and bool(p and p.inputVolume)
-        self.ui.applyButton.toolTip = (_("Locate and grade every site with the installed models")
+        # While a job runs, Apply becomes Cancel (the same place the user just clicked).
+        if not hasattr(self, "_applyText"):
+            self._applyText = self.ui.applyButton.text
+        self.ui.applyButton.text = _("Cancel") if running else self._applyText
+        self.ui.applyButton.enabled = running or bool(p and p.inputVolume)
+        self.ui.applyButton.toolTip = (_("Stop after the current step") if running else
+                                       _("Locate and grade every site with the installed models")
                                        if p and p.inputVolume else _("Select a spine radiograph"))
         self.ui.rescoreButton.enabled = idle and bool(p and p.outputTable)
         self.ui.regradeButton.enabled = idle and bool(p and p.outputTable and p.inputVolume and p.outputMarkups)
@@ -286,7 +291,10 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._job.request_cancel()
 
     def onApplyButton(self) -> None:
-        """Score the radiograph(s) with the models when the user clicks "Score with model"."""
+        """Score the radiograph(s) with the models when the user clicks "Score with model" (Cancel while running)."""
+        if self._job and self._job.running:
+            self._job.request_cancel()
+            return
         p = self._parameterNode
         modelDir = self._modelDir()
 

@@ -246,4 +246,6 @@ def _write_log(path: Path, tracebacks: list[str]) -> None:
 
 def report_kept(path: Path) -> str:
     """What a writer says about an output it kept because it differs from the new result."""
-    return f"kept {path}: it differs from the new result (edited?); pass --overwrite to replace it"
+    from axspa.results import kept_message
+
+    return kept_message(path)

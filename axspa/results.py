@@ -58,6 +58,26 @@ def write_text_safely(path: PathLike, text: str, overwrite: bool = False) -> boo
     return write_file_safely(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), overwrite)
 
 
+def kept_message(path: PathLike) -> str:
+    """What a writer says about an output it kept because it differs from the new result."""
+    return f"kept {path}: it differs from the new result (edited?); pass --overwrite to replace it"
+
+
+def write_output(path: PathLike, writer: Callable[[Path], object], overwrite: bool = False) -> bool:
+    """``write_file_safely``, printing ``kept_message`` when a different file was kept; True when written
+    or unchanged. The one rule of every command that writes: outputs are written atomically, and an
+    existing file that differs from the new result is kept unless ``overwrite``."""
+    if write_file_safely(path, writer, overwrite):
+        return True
+    print(kept_message(path))
+    return False
+
+
+def write_text_output(path: PathLike, text: str, overwrite: bool = False) -> bool:
+    """``write_output`` of a text file (UTF-8)."""
+    return write_output(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"), overwrite)
+
+
 def temporary_path(path: PathLike) -> Path:
     """Where a writer puts ``path`` before it is renamed into place: same folder (so the rename is atomic),
     hidden, and with the same extension (writers that choose the format by extension still work)."""

@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--plot", metavar="DIR", help="write bland_altman.png and agreement.json into DIR")
     s.add_argument("--bootstrap", type=int, default=2000, metavar="N", help="bootstrap resamples (2000)")
     s.add_argument("--seed", type=int, default=0, help="bootstrap seed (0); same seed, same intervals")
+    s.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
     s.set_defaults(agree_func=run_scores)
     m = sub.add_parser(
         "masks", help="Dice, volume similarity, volumes and HD95 of two segmentations",
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     m.add_argument("--segment", metavar="NAME", help="segment name for .seg.nrrd inputs")
     m.add_argument("--json", action="store_true", help="print the result as JSON")
     m.add_argument("--out", metavar="DIR", help="also write overlap.json (and overlap.csv for --pairs) here")
+    m.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
     m.set_defaults(agree_func=run_masks)
 
     def dispatch(args: argparse.Namespace) -> int:
@@ -59,7 +61,7 @@ def run_scores(args: argparse.Namespace) -> int:
         raise InputError(f"--bootstrap {args.bootstrap}: use at least 100 resamples")
     doc = agree_scores(args.tables, n_boot=args.bootstrap, seed=args.seed)
     if args.plot:
-        write_agreement(doc, args.plot)
+        write_agreement(doc, args.plot, args.overwrite)
     print(json.dumps(doc, indent=1) if args.json else agreement_text(doc))
     return 0
 
@@ -69,6 +71,6 @@ def run_masks(args: argparse.Namespace) -> int:
 
     doc = overlap_document(args.masks, pairs=args.pairs, segment=args.segment)
     if args.out:
-        write_overlap(doc, args.out)
+        write_overlap(doc, args.out, args.overwrite)
     print(json.dumps(doc, indent=1) if args.json else overlap_text(doc))
     return 0

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
                                         sample / "AxSpA-LumbarSpine.truth.json"])
     if not _hip_matches_truth(out / "hip-reference" / "hip.json", sample / "AxSpA-HipSTIR.truth.json"):
         failed.append("hip scores differ from the phantom's ground truth")
-    if _step("HTML report", ["report", str(out)]) != 0:
+    if _step("HTML report", ["report", str(out), "--overwrite"]) != 0:
         failed.append("HTML report")
     print(f"\ndemo outputs in {out}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0

@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", type=int, default=0, help="index of the first case (to extend a set)")
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--montage", type=Path, help="also write a contact sheet PNG with the truth drawn on it")
+    p.add_argument("--overwrite", action="store_true", help="replace cases and files that differ from the new ones")
     p.add_argument("--size", choices=("full", "small"), default="full",
                    help="full: 0.1-0.2 mm pixels (~1000-2000 px); small: ~512 px, for tests and training")
     p.add_argument("--region", choices=("cervical", "lumbar", "mixed"), default="mixed", help="spine only")
@@ -90,13 +91,13 @@ def run(args: argparse.Namespace) -> int:
 
         config = HipPhantomConfig(size=args.size)
     t0 = time.perf_counter()
-    ids = generate(args.kind, args.out, args.n, args.seed, args.start, config)
+    ids = generate(args.kind, args.out, args.n, args.seed, args.start, config, overwrite=args.overwrite)
     dt = time.perf_counter() - t0
     print(f"axspa phantom: wrote {len(ids)} {args.kind} case(s) to {args.out} in {dt:.1f} s "
           f"({len(ids) / max(dt, 1e-9):.1f} images/s)", file=sys.stderr)
     if args.montage:
         from axspa.phantom.montage import write_montage
 
-        write_montage(args.kind, args.out, ids, args.montage)
+        write_montage(args.kind, args.out, ids, args.montage, overwrite=args.overwrite)
         print(f"axspa phantom: montage {args.montage}", file=sys.stderr)
     return 0

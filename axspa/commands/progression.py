@@ -18,6 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="folder for the cohort CSV, JSON and the figure")
     p.add_argument("--threshold", type=float, default=2.0, help="progression threshold in units over 2 years (2)")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
     p.set_defaults(func=run)
 
 
@@ -28,6 +29,6 @@ def run(args: argparse.Namespace) -> int:
 
     doc = analyse(args.manifest, threshold=args.threshold)
     if args.out:
-        write_progression(doc, args.out)
+        write_progression(doc, args.out, args.overwrite)
     print(json.dumps(doc, indent=1) if args.json else progression_text(doc))
     return 0

@@ -14,12 +14,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("folder", metavar="DIR", help="output folder of a batch (searched recursively)")
     p.add_argument("--out", metavar="FILE", help="where to write the report (default DIR/report.html)")
     p.add_argument("--no-thumbnails", action="store_true", help="skip the per-image thumbnails (faster)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a report that differs from the new one (other than its date)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from axspa.report.html import build_report
 
-    path = build_report(args.folder, args.out, thumbnails=not args.no_thumbnails)
-    print(f"wrote {path}")
+    path = build_report(args.folder, args.out, thumbnails=not args.no_thumbnails, overwrite=args.overwrite)
+    if path is not None:
+        print(f"wrote {path}")
     return 0

@@ -25,18 +25,23 @@ def pyplot():
     return plt
 
 
-def save(fig, path: PathLike) -> Path:
-    """Write ``fig`` as PNG (folders made, no software stamp) and close it."""
+def save(fig, path: PathLike, overwrite: bool = True) -> Path:
+    """Write ``fig`` as PNG (folders made, no software stamp; atomically, results.write_output: a different
+    existing file is kept unless ``overwrite``) and close it."""
+    from axspa.results import write_output
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     # No software/version stamp: the same data give the same PNG bytes across matplotlib versions.
-    fig.savefig(path, dpi=100, metadata={"Software": None})
-    pyplot().close(fig)
+    try:
+        write_output(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png", metadata={"Software": None}),
+                     overwrite)
+    finally:
+        pyplot().close(fig)
     return path
 
 
 def bland_altman_plot(a: Sequence[float], b: Sequence[float], path: PathLike, label_a: str = "reader 1",
-                      label_b: str = "reader 2", units: str = "mSASSS") -> Path:
+                      label_b: str = "reader 2", units: str = "mSASSS", overwrite: bool = True) -> Path:
     """Bland–Altman plot: difference (b − a) against the mean, with the bias and 95% limits of agreement."""
     plt = pyplot()
     a, b = np.asarray(a, float), np.asarray(b, float)
@@ -53,11 +58,11 @@ def bland_altman_plot(a: Sequence[float], b: Sequence[float], path: PathLike, la
     ax.set_ylabel(f"{label_b} − {label_a} ({units})")
     ax.set_title(f"Bland–Altman: {label_b} vs {label_a} (n = {len(a)})")
     fig.tight_layout()
-    return save(fig, path)
+    return save(fig, path, overwrite)
 
 
 def cumulative_probability_plot(changes: Sequence[float], path: PathLike, sdc: float = 2.0,
-                                units: str = "mSASSS units") -> Path:
+                                units: str = "mSASSS units", overwrite: bool = True) -> Path:
     """Cumulative probability plot of change scores (the standard figure of AS trials): each patient's change
     against its cumulative probability, smallest first, with the smallest detectable change marked."""
     plt = pyplot()
@@ -76,4 +81,4 @@ def cumulative_probability_plot(changes: Sequence[float], path: PathLike, sdc: f
     ax.set_title(f"Cumulative probability of change (n = {n})")
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    return save(fig, path)
+    return save(fig, path, overwrite)

@@ -13,6 +13,7 @@ Definitions (as the SIJ edema reader study of Hepburn et al. reports them):
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -215,16 +216,19 @@ def _segment(spec: str, segment: Optional[str]) -> Optional[str]:
 OVERLAP_COLUMNS = ("id", "a", "b", "dice", "volume_similarity", "volume_a_ml", "volume_b_ml", "hd95_mm")
 
 
-def write_overlap(doc: dict, folder: PathLike) -> None:
-    """``overlap.json`` (and ``overlap.csv``, one row per pair, for a pairs table) in ``folder``."""
+def write_overlap(doc: dict, folder: PathLike, overwrite: bool = False) -> None:
+    """``overlap.json`` (and ``overlap.csv``, one row per pair, for a pairs table) in ``folder``, atomically;
+    a file that differs from the new result is kept unless ``overwrite`` (results.write_output)."""
+    from axspa.results import write_text_output
+
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "overlap.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     if "pairs" in doc:
-        with open(folder / "overlap.csv", "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=OVERLAP_COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(doc["pairs"])
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=OVERLAP_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(doc["pairs"])
+        write_text_output(folder / "overlap.csv", text.getvalue(), overwrite)
+    write_text_output(folder / "overlap.json", json.dumps(doc, indent=1) + "\n", overwrite)
 
 
 def _pair_text(r: dict) -> str:

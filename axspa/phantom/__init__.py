@@ -6,9 +6,12 @@ import sys
 from pathlib import Path
 
 
-def generate(kind: str, out: Path, n: int, seed: int, start: int = 0, config=None) -> list[str]:
+def generate(kind: str, out: Path, n: int, seed: int, start: int = 0, config=None,
+             overwrite: bool = False) -> list[str]:
     """Write cases start..start+n-1 of ``kind`` into ``out``; return their ids. Case i comes from
-    np.random.default_rng([seed, i, ...]), so the same seed gives the same bytes whatever ``n``."""
+    np.random.default_rng([seed, i, ...]), so the same seed gives the same bytes whatever ``n``.
+    Every file is written atomically (a hip case folder appears only when complete); files (folders)
+    that differ from the new case are kept unless ``overwrite``."""
     from tqdm import tqdm
 
     out = Path(out)
@@ -21,14 +24,14 @@ def generate(kind: str, out: Path, n: int, seed: int, start: int = 0, config=Non
         if kind == "spine":
             from axspa.phantom.spine import make_spine_case, write_spine_case
 
-            write_spine_case(make_spine_case(case_id, seed, i, config), out)
+            write_spine_case(make_spine_case(case_id, seed, i, config), out, overwrite)
         elif kind == "pelvis":
             from axspa.phantom.pelvis import make_pelvis_case, write_pelvis_case
 
-            write_pelvis_case(make_pelvis_case(case_id, seed, i, config), out)
+            write_pelvis_case(make_pelvis_case(case_id, seed, i, config), out, overwrite)
         else:
             from axspa.phantom.hip import generate_hip_case
 
-            generate_hip_case(out, case_id, [seed, i], config)
+            generate_hip_case(out, case_id, [seed, i], config, overwrite)
         ids.append(case_id)
     return ids

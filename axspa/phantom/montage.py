@@ -126,9 +126,12 @@ def contact_sheet(tiles: list[Image.Image], titles: list[str], size: int = 384, 
 
 
 def write_montage(kind: str, out_dir: Path, case_ids: list[str], path: Path, size: int = 320,
-                  max_tiles: int = 36) -> Path:
-    """Contact sheet of the first ``max_tiles`` cases of ``out_dir`` written to ``path`` (PNG)."""
+                  max_tiles: int = 36, overwrite: bool = False) -> Path:
+    """Contact sheet of the first ``max_tiles`` cases of ``out_dir`` written to ``path`` (PNG; atomically,
+    a different existing file kept unless ``overwrite``)."""
+    from axspa.results import write_output
+
     ids = case_ids[:max_tiles]
     tiles = [tile_for(kind, out_dir, cid, size) for cid in ids]
-    contact_sheet(tiles, ids, size, path=path)
+    write_output(path, lambda tmp: contact_sheet(tiles, ids, size, path=tmp), overwrite)
     return Path(path)

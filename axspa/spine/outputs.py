@@ -22,6 +22,8 @@ from axspa.results import (
     stem_of,
     unique_stems,
     write_file_safely,
+    write_output,
+    write_text_output,
     write_text_safely,
 )
 from axspa.spine.sites import FINDINGS
@@ -96,49 +98,50 @@ def sites_csv_text(sites: list[dict]) -> str:
 
 # ------------------------------------------------------------------------------ agreement, progression
 
-def write_agreement(doc: dict, folder: PathLike) -> None:
+def write_agreement(doc: dict, folder: PathLike, overwrite: bool = False) -> None:
     """``axspa agree scores --plot``: ``bland_altman.png`` (reader 2 - reader 1 totals, when at least two
-    studies have both) and ``agreement.json`` (the document, naming the figure) in ``folder``."""
+    studies have both) and ``agreement.json`` (the document, naming the figure) in ``folder``; atomically,
+    a file that differs from the new result kept unless ``overwrite`` (results.write_output)."""
     from axspa.evaluation import figures
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     total = doc["total"]
     names = total["readers"]
     pairs = [(a, b) for a, b in zip(total["totals"][names[0]], total["totals"][names[1]])
              if a is not None and b is not None]
     if len(pairs) >= 2:
         a, b = zip(*pairs)
-        path = figures.bland_altman_plot(a, b, folder / "bland_altman.png", names[0], names[1])
+        path = figures.bland_altman_plot(a, b, folder / "bland_altman.png", names[0], names[1], overwrite=overwrite)
         doc["figures"] = {"bland_altman": path.name}
-    (folder / "agreement.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    write_text_output(folder / "agreement.json", json.dumps(doc, indent=1) + "\n", overwrite)
 
 
 COHORT_COLUMNS = ("patient", "baseline_date", "followup_date", "years", "baseline_total", "followup_total",
                   "change", "change_per_year", "change_2y", "progressor", "new_syndesmophytes", "new_bridges")
 
 
-def write_cohort_csv(doc: dict, path: PathLike) -> Path:
-    """One row per interval; site lists joined with spaces; missing values empty."""
+def write_cohort_csv(doc: dict, path: PathLike, overwrite: bool = False) -> Path:
+    """One row per interval; site lists joined with spaces; missing values empty (atomically; a different
+    existing file kept unless ``overwrite``)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COHORT_COLUMNS)
-        for r in doc["intervals"]:
-            writer.writerow([cell(r[c]) for c in COHORT_COLUMNS])
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(COHORT_COLUMNS)
+    for r in doc["intervals"]:
+        writer.writerow([cell(r[c]) for c in COHORT_COLUMNS])
+    write_output(path, lambda tmp: Path(tmp).write_bytes(text.getvalue().encode("utf-8")), overwrite)
     return path
 
 
-def write_progression(doc: dict, folder: PathLike) -> None:
+def write_progression(doc: dict, folder: PathLike, overwrite: bool = False) -> None:
     """``axspa progression --out``: ``progression.csv``, ``cumulative_probability.png`` (each patient's
     first-to-last change scaled to 2 years, on the threshold's scale) and ``progression.json``."""
     from axspa.evaluation import figures
 
     out = Path(folder)
-    write_cohort_csv(doc, out / "progression.csv")
+    write_cohort_csv(doc, out / "progression.csv", overwrite)
     changes = [p["change_2y"] for p in doc["patients"] if p["change_2y"] is not None]
     figures.cumulative_probability_plot(changes, out / "cumulative_probability.png", sdc=doc["threshold"],
-                                        units="mSASSS units per 2 years")
+                                        units="mSASSS units per 2 years", overwrite=overwrite)
     doc["figures"] = {"cumulative_probability": "cumulative_probability.png"}
-    (out / "progression.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    write_text_output(out / "progression.json", json.dumps(doc, indent=1) + "\n", overwrite)

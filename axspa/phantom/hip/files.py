@@ -57,24 +57,32 @@ def _jsonable(obj: Any) -> Any:
 
 
 def generate_hip_case(out_dir: Path, case_id: str, rng_seed: Sequence[int] | int,
-                      config: Optional[HipPhantomConfig] = None) -> dict:
+                      config: Optional[HipPhantomConfig] = None, overwrite: bool = False) -> dict:
     """Write DIR/<case_id>/dicom/ (coronal STIR series), truth.seg.nrrd and truth.json; return the
-    truth document (axspa.hip/1 with a 'phantom' section). Same seed, same bytes."""
-    from axspa.io.dicom_write import write_series_dicom
-    from axspa.io.segfile import write_seg_nrrd
+    truth document (axspa.hip/1 with a 'phantom' section). Same seed, same bytes. The case folder is
+    filled under a hidden name and appears only when complete (results.write_folder_safely); one that
+    differs from the new case is kept unless ``overwrite``."""
+    from axspa.results import kept_message, write_folder_safely
 
     config = config or HipPhantomConfig()
     seed = _seed_list(rng_seed)
     r = _render(np.random.default_rng(seed), config)
+    doc = _truth_document(r, case_id, seed, config)
     case_dir = Path(out_dir) / case_id
-    case_dir.mkdir(parents=True, exist_ok=True)
+    if not write_folder_safely(case_dir, lambda folder: _write_hip_files(folder, r, doc, case_id, seed), overwrite):
+        print(kept_message(case_dir))
+    return doc
+
+
+def _write_hip_files(case_dir: Path, r: Any, doc: dict, case_id: str, seed: list) -> None:
+    from axspa.io.dicom_write import write_series_dicom
+    from axspa.io.segfile import write_seg_nrrd
+
     write_series_dicom(case_dir / "dicom", r.stir, r.geometry.ijk_to_ras, modality="MR",
                        series_description="STIR_COR_HIPS", sequence="STIR", patient_id=case_id,
                        seed_uid_from=f"{GENERATOR}:{case_id}:{seed}")
     write_seg_nrrd(case_dir / "truth.seg.nrrd", r.masks, r.geometry.ijk_to_ras, segments=HIP_SEGMENTS)
-    doc = _truth_document(r, case_id, seed, config)
     (case_dir / "truth.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return doc
 
 
 def _stir_window(image: np.ndarray) -> np.ndarray:

@@ -94,25 +94,28 @@ def _truth(case_id, grades, shape, spacing, acq, photo, photo_params, joints_px,
     }
 
 
-def write_pelvis_case(case: PelvisCase, out_dir: Path) -> dict:
-    """Write <id>.dcm (or <id>.jpg for a photographed screen) and <id>.truth.json."""
+def write_pelvis_case(case: PelvisCase, out_dir: Path, overwrite: bool = False) -> dict:
+    """Write <id>.dcm (or <id>.jpg for a photographed screen), then <id>.truth.json, each atomically
+    (results.write_output: a different existing file is kept unless ``overwrite``)."""
     from axspa.io.dicom_write import write_radiograph_dicom
+    from axspa.results import sha256_file, write_output
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     truth = json.loads(json.dumps(case.truth))
     if case.photo_jpeg is not None:
-        (out_dir / f"{case.case_id}.jpg").write_bytes(case.photo_jpeg)
+        write_output(out_dir / f"{case.case_id}.jpg", lambda p: Path(p).write_bytes(case.photo_jpeg), overwrite)
     else:
         acq = case.acquisition
-        dcm = out_dir / f"{case.case_id}.dcm"
-        write_radiograph_dicom(
-            dcm, case.pixels, spacing_mm=(case.spacing, case.spacing), photometric=acq.photometric,
+        sha = []
+        write_output(out_dir / f"{case.case_id}.dcm", lambda p: (write_radiograph_dicom(
+            p, case.pixels, spacing_mm=(case.spacing, case.spacing), photometric=acq.photometric,
             modality=acq.modality, bits_stored=acq.bits_stored, body_part="PELVIS", view_position="AP",
             spacing_tag=acq.spacing_tag, patient_id=case.case_id.upper(),
             seed_uid_from=f"axspa-phantom-{case.case_id}-{case.truth['phantom']['seed']}",
             extra={"SeriesDescription": "PELVIS AP", "ProtocolName": "PHANTOM",
-                   "BurnedInAnnotation": "YES" if acq.markers else "NO"})
-        truth["input"]["sha256"] = hashlib.sha256(dcm.read_bytes()).hexdigest()
-    (out_dir / f"{case.case_id}.truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+                   "BurnedInAnnotation": "YES" if acq.markers else "NO"}), sha.append(sha256_file(p))), overwrite)
+        truth["input"]["sha256"] = sha[0]
+    write_output(out_dir / f"{case.case_id}.truth.json",
+                 lambda p: Path(p).write_text(json.dumps(truth, indent=2) + "\n"), overwrite)
     return truth

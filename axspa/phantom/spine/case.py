@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,23 +131,27 @@ def _pt(p: np.ndarray) -> list[float]:
     return [round(float(p[0]), 2), round(float(p[1]), 2)]
 
 
-def write_spine_case(case: SpineCase, out_dir: Path) -> dict:
-    """Write <id>.dcm and <id>.truth.json; returns the truth document."""
+def write_spine_case(case: SpineCase, out_dir: Path, overwrite: bool = False) -> dict:
+    """Write <id>.dcm, then <id>.truth.json, each atomically (results.write_output: a different existing
+    file is kept unless ``overwrite``); returns the truth document."""
     from axspa.io.dicom_write import write_radiograph_dicom
+    from axspa.results import sha256_file, write_output
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     dcm = out_dir / f"{case.case_id}.dcm"
     sp = case.layout.spacing
     acq = case.acquisition
-    write_radiograph_dicom(
-        dcm, case.pixels, spacing_mm=(sp, sp), photometric=acq.photometric, modality=acq.modality,
+    sha = []
+    write_output(dcm, lambda p: (write_radiograph_dicom(
+        p, case.pixels, spacing_mm=(sp, sp), photometric=acq.photometric, modality=acq.modality,
         bits_stored=acq.bits_stored, body_part="CSPINE" if case.region == "cervical" else "LSPINE",
         view_position="LL" if case.layout.facing == "left" else "RL", spacing_tag=acq.spacing_tag,
         patient_id=case.case_id.upper(), seed_uid_from=f"axspa-phantom-{case.case_id}-{case.truth['phantom']['seed']}",
         extra={"SeriesDescription": f"{case.region.upper()} SPINE LAT", "ProtocolName": "PHANTOM",
-               "BurnedInAnnotation": "YES" if acq.markers else "NO"})
+               "BurnedInAnnotation": "YES" if acq.markers else "NO"}), sha.append(sha256_file(p))), overwrite)
     truth = dict(case.truth)
-    truth["input"] = {**truth["input"], "sha256": hashlib.sha256(dcm.read_bytes()).hexdigest()}
-    (out_dir / f"{case.case_id}.truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+    truth["input"] = {**truth["input"], "sha256": sha[0]}
+    write_output(out_dir / f"{case.case_id}.truth.json",
+                 lambda p: Path(p).write_text(json.dumps(truth, indent=2) + "\n"), overwrite)
     return truth

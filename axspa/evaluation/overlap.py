@@ -78,6 +78,12 @@ def read_mask(spec: PathLike, segment: str | None = None) -> Mask:
     from axspa.io.volume import read_volume  # lazy: keeps `axspa agree scores` free of image I/O
 
     volume = read_volume(path)
+    if volume.meta.get("non_finite_voxels"):
+        raise InputError(f"{path}: {volume.meta['non_finite_voxels']} voxels are NaN or Inf; a mask holds 0 "
+                         f"(background) and non-zero labels only")
+    if volume.meta.get("spacing_known") is False:
+        raise InputError(f"{path}: voxel spacing unknown ({volume.meta.get('spacing_unknown_why')}); volumes (mL) "
+                         f"and HD95 (mm) need it: set the spacing in the file and try again")
     return Mask(np.asarray(volume.array) != 0, np.asarray(volume.ijk_to_ras, float), str(path))
 
 

@@ -41,6 +41,7 @@ def score_hip(volume: Volume, masks: Mapping[str, np.ndarray], config: Optional[
               source: str = "") -> dict:
     """The ``axspa.hip/1`` document for a volume and its segmentation (from a model or a reader)."""
     config = config or HipScoreConfig()
+    require_spacing(volume)
     check_masks(volume, masks, source)
     sides = hip_scores(volume.array, masks, volume.ijk_to_ras, config)
     return {"schema": "axspa.hip/1",
@@ -51,6 +52,15 @@ def score_hip(volume: Volume, masks: Mapping[str, np.ndarray], config: Optional[
             "note": "HIMRISS-style slice sums computed from segmentations; not the official HIMRISS "
                     "reader protocol.",
             "warnings": list(volume.warnings)}
+
+
+def require_spacing(volume: Volume) -> None:
+    """InputError when the volume's file states no voxel spacing (io.volume.checked_volume): the scores'
+    areas (mm²) and volumes (mL) would be made up."""
+    if volume.meta.get("spacing_known") is False:
+        raise InputError(f"{volume.path}: voxel spacing unknown ({volume.meta.get('spacing_unknown_why')}); "
+                         f"HIMRISS-style areas (mm²) and lesion volumes (mL) need it: set the spacing in the file "
+                         f"(e.g. Volumes module in Slicer, then save) and try again")
 
 
 def check_masks(volume: Volume, masks: Mapping[str, np.ndarray], source: str = "") -> None:
@@ -111,6 +121,7 @@ def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: O
 
     model = None if seg else load_models()  # a missing model stops before any reading
     volume = read_volume(series, series_uid=series_uid)
+    require_spacing(volume)
     stem, doc_name = outputs.output_names(series, out, series_uid)
     if seg:
         masks, seg_ijk_to_ras = read_seg_nrrd(seg)

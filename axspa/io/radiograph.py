@@ -54,6 +54,21 @@ def read_radiograph(path: str | Path) -> Radiograph:
         rad = _read_other(path, head)
     rad.path = str(path)
     rad.sha256 = sha256_file(path)
+    return _mask_non_finite(rad)
+
+
+def _mask_non_finite(rad: Radiograph) -> Radiograph:
+    """Pixels stored as NaN or Inf (float NRRD or TIFF) are left out of the scaling (_minmax) and shown
+    black, with a warning naming how many; an image with no finite pixel is refused."""
+    bad = ~np.isfinite(rad.pixels)
+    if not bad.any():
+        return rad
+    if bad.all():
+        raise InputError(f"{rad.path}: no pixel holds a finite number (all NaN or Inf)")
+    rad.pixels = np.where(bad, 0.0, rad.pixels).astype(np.float32)
+    rad.steps.append(f"{int(bad.sum())} non-finite pixels set to 0 (black)")
+    rad.warnings.append(f"{int(bad.sum())} pixels are not finite numbers (NaN or Inf) in the file; they were "
+                        f"left out of the intensity scaling and shown black")
     return rad
 
 
@@ -450,10 +465,15 @@ def _nrrd_axis_lengths(header: dict, ndim: int) -> list[float | None]:
 
 
 def _minmax(values: np.ndarray, steps: list[str], reason: str = "") -> np.ndarray:
+    """Scale the finite values' min..max to 0..1; non-finite values stay NaN (read_radiograph masks them)."""
     values = np.asarray(values, dtype=np.float64)
-    lo, hi = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    finite = np.isfinite(values)
+    lo, hi = (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0.0, 0.0)
     steps.append(f"{reason}scaled min..max ({number(lo, '.6g')}..{number(hi, '.6g')}) to 0..1")
-    return (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    with np.errstate(invalid="ignore"):
+        out = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    out[~finite] = np.nan
+    return out
 
 
 def _float(value: Any, default: float | None) -> float | None:

@@ -84,12 +84,12 @@ def read_volume(path: str | Path, series_uid: str | None = None) -> Volume:
     if not path.exists():
         raise InputError(f"{path}: file or folder not found")
     if path.is_dir():
-        return _read_dicom_series(path, _choose_series(path, series_uid))
+        return checked_volume(_read_dicom_series(path, _choose_series(path, series_uid)))
     name = path.name.lower()
     if name.endswith(_VOLUME_SUFFIXES):
-        return _read_sitk_file(path)
+        return checked_volume(_read_sitk_file(path))
     if _is_dicom(path):
-        return _read_dicom_file_series(path, series_uid)
+        return checked_volume(_read_dicom_file_series(path, series_uid))
     raise InputError(f"{path}: not a volume axspa can read (expected a DICOM folder or file, NRRD, NIfTI "
                      f"or MetaImage)")
 
@@ -144,6 +144,8 @@ def _read_dicom_series(folder: Path, info: SeriesInfo) -> Volume:
     meta, warn = _series_meta(files)
     meta.update(series_uid=info.uid, n_files=len(files), format="DICOM")
     volume.meta.update(meta)
+    if _lacks_pixel_spacing(files[0]):
+        volume.meta["spacing_unknown_why"] = "DICOM without PixelSpacing"
     volume.warnings.extend(warn + _spacing_warnings(files, volume))
     return volume
 
@@ -226,6 +228,101 @@ def _spacing_warnings(files: list[str], volume: Volume) -> list[str]:
         return [f"slices are not evenly spaced (steps {np.round(steps.min(), 3)}..{np.round(steps.max(), 3)} "
                 f"mm, read as {expected:.3g} mm): missing or duplicated slices?"]
     return []
+
+
+def checked_volume(volume: Volume) -> Volume:
+    """What every volume reader returns goes through here, so that nothing doubtful passes silently:
+
+    - voxels that are not finite numbers (NaN, Inf) are set to 0 with a warning naming how many and
+      on which slices; a volume with no finite voxel is refused;
+    - a spacing the file does not state (NIfTI pixdim 0, NRRD without spacing, DICOM without
+      PixelSpacing), which ITK reads as 1 mm, is recorded as unknown: ``meta["spacing_known"]`` False,
+      ``meta["spacing_unknown_why"]`` and a warning. Measures in mm, mm² or mL refuse such a volume
+      (axspa.hip.pipeline.score_hip) or are left out (axspa.evaluation.overlap)."""
+    array = volume.array
+    bad = ~np.isfinite(array)
+    if bad.any():
+        if bad.all():
+            raise InputError(f"{volume.path}: no voxel holds a finite number (all NaN or Inf)")
+        slices = sorted({int(k) for k in np.nonzero(bad.any(axis=(1, 2)))[0]})
+        shown = ", ".join(map(str, slices[:8])) + (" ..." if len(slices) > 8 else "")
+        volume.array = np.where(bad, 0, array).astype(array.dtype, copy=False)
+        volume.meta["non_finite_voxels"] = int(bad.sum())
+        volume.warnings.append(f"{int(bad.sum())} voxels are not finite numbers (NaN or Inf) on slice(s) "
+                               f"{shown} (k, 0-based); they were set to 0")
+    why = volume.meta.get("spacing_unknown_why") or _unknown_spacing(Path(volume.path))
+    volume.meta["spacing_known"] = why is None
+    if why is not None:
+        volume.meta["spacing_unknown_why"] = why
+        volume.warnings.append(f"voxel spacing unknown ({why}); mm, mm² and mL values cannot be computed")
+    return volume
+
+
+def _unknown_spacing(path: Path) -> str | None:
+    """Why the file states no usable voxel spacing, or None when it does (or the format is not checked)."""
+    name = path.name.lower()
+    try:
+        if name.endswith((".nii", ".nii.gz")):
+            return _nifti_spacing_problem(path)
+        if name.endswith((".nrrd", ".nhdr")):
+            return _nrrd_spacing_problem(path)
+        if path.is_dir() or _is_dicom(path):
+            return None  # DICOM: checked per file by _dicom_spacing_problem when the series is read
+    except (OSError, ValueError) as e:
+        return f"header cannot be read: {e}"
+    return None
+
+
+def _lacks_pixel_spacing(file: str) -> bool:
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(file, stop_before_pixels=True, specific_tags=["PixelSpacing"])
+        values = [float(v) for v in ds.PixelSpacing]
+    except Exception:  # noqa: BLE001 (absent, empty or not numbers: the same for us)
+        return True
+    return not (len(values) == 2 and all(np.isfinite(v) and v > 0 for v in values))
+
+
+def _nifti_spacing_problem(path: Path) -> str | None:
+    import gzip
+    import struct
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        head = f.read(348)
+    if len(head) < 348:
+        return None
+    for order in ("<", ">"):
+        if struct.unpack(order + "i", head[:4])[0] == 348:  # NIfTI-1
+            pixdim = struct.unpack(order + "8f", head[76:108])
+            ndim = struct.unpack(order + "h", head[40:42])[0]
+            used = pixdim[1:1 + max(1, min(3, ndim))]
+            if not all(np.isfinite(v) and v > 0 for v in used):
+                return "NIfTI pixdim " + " ".join(f"{v:g}" for v in used)
+            return None
+    return None
+
+
+def _nrrd_spacing_problem(path: Path) -> str | None:
+    import nrrd
+
+    header = nrrd.read_header(str(path))
+    dirs = header.get("space directions")
+    if dirs is not None:
+        lengths = []
+        for row in np.asarray(dirs, dtype=object):
+            try:
+                lengths.append(float(np.linalg.norm(np.asarray(row, dtype=float))))
+            except (TypeError, ValueError):
+                continue  # a non-spatial axis ("none")
+        if lengths and all(np.isfinite(v) and v > 0 for v in lengths):
+            return None
+        return "NRRD space directions without a length"
+    spacings = header.get("spacings")
+    if spacings is not None and all(np.isfinite(float(v)) and float(v) > 0 for v in spacings):
+        return None
+    return "NRRD header has no space directions or spacings"
 
 
 def _first_line(e: Exception) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from axspa.commands import SEED, integer
 from axspa.image import InputError
 
 
@@ -24,8 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("tables", nargs="+", metavar="READER.csv", help="two or more reader tables")
     s.add_argument("--json", action="store_true", help="print the full result as JSON")
     s.add_argument("--plot", metavar="DIR", help="write bland_altman.png and agreement.json into DIR")
-    s.add_argument("--bootstrap", type=int, default=2000, metavar="N", help="bootstrap resamples (2000)")
-    s.add_argument("--seed", type=int, default=0, help="bootstrap seed (0); same seed, same intervals")
+    s.add_argument("--bootstrap", type=integer(100, 1_000_000), default=2000, metavar="N",
+                   help="bootstrap resamples (2000; 100 to 1000000)")
+    s.add_argument("--seed", type=SEED, default=0, help="bootstrap seed (0); same seed, same intervals")
     s.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
     s.set_defaults(agree_func=run_scores)
     m = sub.add_parser(

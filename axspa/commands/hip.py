@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from axspa.commands import integer, number
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hip", help="hip inflammation on coronal STIR MRI",
@@ -18,9 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--series-uid", help="SeriesInstanceUID when the folder holds several series")
     p.add_argument("--seg", type=Path, help="score this segmentation (.seg.nrrd) instead of running the model")
-    p.add_argument("--half-width", type=int, default=7,
+    p.add_argument("--half-width", type=integer(0, 1000), default=7,
                    help="scoring slices on each side of the largest femoral-head slice (default 7)")
-    p.add_argument("--min-area", type=float, default=5.0,
+    p.add_argument("--min-area", type=number(0.0), default=5.0,
                    help="smallest lesion area in mm² that counts in the HIMRISS-style sums (default 5)")
     p.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
     p.set_defaults(func=run)

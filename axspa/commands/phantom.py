@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from axspa.commands import PROBABILITY, SEED, integer
 from axspa.image import InputError
 
 
@@ -17,9 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Write synthetic cases with their truth: lateral spine radiographs "
                                    "(mSASSS), AP pelvis radiographs (sacroiliitis), coronal hip STIR MRI.")
     p.add_argument("kind", choices=("spine", "pelvis", "hip"))
-    p.add_argument("--n", type=int, default=10, help="number of cases (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--start", type=int, default=0, help="index of the first case (to extend a set)")
+    p.add_argument("--n", type=integer(1, 1_000_000), default=10, help="number of cases (default 10)")
+    p.add_argument("--seed", type=SEED, default=0, help="random seed (default 0; 0 to 2**32-1)")
+    p.add_argument("--start", type=integer(0, 10**9), default=0, help="index of the first case (to extend a set)")
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--montage", type=Path, help="also write a contact sheet PNG with the truth drawn on it")
     p.add_argument("--overwrite", action="store_true", help="replace cases and files that differ from the new ones")
@@ -28,9 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--region", choices=("cervical", "lumbar", "mixed"), default="mixed", help="spine only")
     p.add_argument("--prevalence", action="append", default=[], metavar="FINDING=P",
                    help="spine: expected fraction of sites with FINDING (repeatable), e.g. bridging=0.2")
-    p.add_argument("--normal-fraction", type=float, help="spine: fraction of patients without AS lesions")
+    p.add_argument("--normal-fraction", type=PROBABILITY, help="spine: fraction of patients without AS lesions")
     p.add_argument("--grade-probs", help="pelvis: five comma-separated probabilities of grades 0-4 per side")
-    p.add_argument("--photo-fraction", type=float, help="pelvis: fraction of smartphone photos of a screen")
+    p.add_argument("--photo-fraction", type=PROBABILITY, help="pelvis: fraction of smartphone photos of a screen")
     p.set_defaults(func=run)
 
 

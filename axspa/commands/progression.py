@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from axspa.commands import number
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -16,7 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "cumulative_probability.png.")
     p.add_argument("manifest", metavar="MANIFEST.csv")
     p.add_argument("--out", metavar="DIR", help="folder for the cohort CSV, JSON and the figure")
-    p.add_argument("--threshold", type=float, default=2.0, help="progression threshold in units over 2 years (2)")
+    p.add_argument("--threshold", type=number(0.0, 72.0), default=2.0,
+                   help="progression threshold in units over 2 years (2; 0 to 72)")
+    p.add_argument("--min-interval", type=number(0.0, 100.0), default=0.5, metavar="YEARS",
+                   help="shortest interval extrapolated to a rate per 2 years (0.5); shorter ones are reported "
+                        "without a rate or progressor flag")
     p.add_argument("--json", action="store_true", help="print the full result as JSON")
     p.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
     p.set_defaults(func=run)
@@ -27,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from axspa.spine.progression import analyse
     from axspa.spine.texts import progression_text
 
-    doc = analyse(args.manifest, threshold=args.threshold)
+    doc = analyse(args.manifest, threshold=args.threshold, min_years=args.min_interval)
     if args.out:
         write_progression(doc, args.out, args.overwrite)
     print(json.dumps(doc, indent=1) if args.json else progression_text(doc))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from axspa.commands import PROBABILITY
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("spine", help="mSASSS on lateral cervical/lumbar spine radiographs",
@@ -14,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--study", action="store_true",
                    help="the images are one cervical and one lumbar view of one visit: also write study.json")
-    p.add_argument("--threshold", type=float, default=0.5, help="probability above which a finding counts")
+    p.add_argument("--threshold", type=PROBABILITY, default=0.5,
+                   help="probability above which a finding counts (0.5; 0 to 1)")
     p.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
     p.add_argument("--model-dir", type=Path,
                    help="folder with your own spine-landmarks/ and spine-corners/ bundles (instead of the installed)")

@@ -6,6 +6,9 @@ axspa.spine/1; site grades from "sites"[].grade) or a grades table (``site,grade
 rows (a cervical and a lumbar result); their grades are merged. Paths are relative to the manifest's folder.
 
 Change over 2 years = change / interval in years × 2 (linear, as trials report mSASSS progression per 2 years).
+Below a minimum interval (``MIN_INTERVAL_YEARS``, configurable) the change is not extrapolated: the rate,
+the change over 2 years and the progressor flag are left empty, with a warning (a change over a day is no
+yearly rate).
 A progressor changes by >= 2 units over 2 years (the smallest detectable change used in the literature);
 with visits 2 years apart this is the engine's rule (change >= 2) exactly.
 """
@@ -26,6 +29,7 @@ from axspa.spine.sites import ALL_SITES
 
 DAYS_PER_YEAR = 365.25
 PROGRESSION_THRESHOLD = 2.0
+MIN_INTERVAL_YEARS = 0.5
 
 
 @dataclass
@@ -116,9 +120,17 @@ def load_grades(path: Path) -> dict[str, int | None]:
             site = entry.get("id") if isinstance(entry, dict) else None
             if site not in ALL_SITES:
                 raise InputError(f"{path}: unknown site id {site!r} in \"sites\"")
-            grades[site] = entry.get("grade")
+            grades[site] = _grade(path, site, entry.get("grade"))
         return grades
     return read_reading_table(path)
+
+
+def _grade(path: Path, site: str, grade: object) -> int | None:
+    """A site's grade from a result document (maybe edited by hand), as the axspa.spine/1 schema allows it:
+    an integer 0-3 or null (unscorable); anything else is an InputError naming the file and the site."""
+    if grade is None or (isinstance(grade, int) and not isinstance(grade, bool) and 0 <= grade <= 3):
+        return grade
+    raise InputError(f"{path}: site {site} has grade {json.dumps(grade)}; a grade is 0, 1, 2, 3 or null")
 
 
 def years_between(start: date, end: date) -> float:
@@ -137,8 +149,10 @@ def _anniversary(day: date, year: int) -> date:
         return day.replace(year=year, day=28)
 
 
-def intervals(visits: list[Visit], threshold: float = PROGRESSION_THRESHOLD) -> list[Interval]:
-    """One row per pair of consecutive visits of each patient."""
+def intervals(visits: list[Visit], threshold: float = PROGRESSION_THRESHOLD,
+              min_years: float = MIN_INTERVAL_YEARS, warnings: list[str] | None = None) -> list[Interval]:
+    """One row per pair of consecutive visits of each patient; an interval shorter than ``min_years`` is
+    not extrapolated to a yearly rate (rate, 2-year change and progressor empty; a line in ``warnings``)."""
     out = []
     by_patient: dict[str, list[Visit]] = {}
     for v in visits:
@@ -150,7 +164,11 @@ def intervals(visits: list[Visit], threshold: float = PROGRESSION_THRESHOLD) -> 
                 raise InputError(f"patient {patient}: two visits on {after.visit_date}; merge them into one "
                                  f"visit (same date) or fix the date")
             p = progression(before.grades, after.grades, sdc=threshold)
-            per_year = p.change / years if p.change is not None else None
+            per_year = p.change / years if p.change is not None and years >= min_years else None
+            if years < min_years and warnings is not None:
+                warnings.append(f"patient {patient}: visits {before.visit_date} and {after.visit_date} are "
+                                f"{years:.2g} years apart, less than {min_years:g}; the change is not "
+                                f"extrapolated to a rate or a progressor")
             change_2y = per_year * 2.0 if per_year is not None else None
             out.append(Interval(patient, before.visit_date.isoformat(), after.visit_date.isoformat(), round(years, 4),
                                 p.baseline_total, p.followup_total, p.change, per_year, change_2y,
@@ -159,7 +177,8 @@ def intervals(visits: list[Visit], threshold: float = PROGRESSION_THRESHOLD) -> 
     return out
 
 
-def patient_summary(visits: list[Visit], threshold: float = PROGRESSION_THRESHOLD) -> list[dict]:
+def patient_summary(visits: list[Visit], threshold: float = PROGRESSION_THRESHOLD,
+                    min_years: float = MIN_INTERVAL_YEARS) -> list[dict]:
     """First to last visit per patient: the change score a cumulative probability plot shows."""
     rows = []
     by_patient: dict[str, list[Visit]] = {}
@@ -170,7 +189,7 @@ def patient_summary(visits: list[Visit], threshold: float = PROGRESSION_THRESHOL
             rows.append({"patient": patient, "visits": 1, "change": None, "years": None, "change_2y": None,
                          "progressor": None})
             continue
-        first, last = intervals([seq[0], seq[-1]], threshold)[0], seq[-1]
+        first, last = intervals([seq[0], seq[-1]], threshold, min_years)[0], seq[-1]
         rows.append({"patient": patient, "visits": len(seq), "first_visit": first.baseline_date,
                      "last_visit": last.visit_date.isoformat(), "years": first.years, "change": first.change,
                      "change_2y": first.change_2y, "progressor": first.progressor,
@@ -178,14 +197,17 @@ def patient_summary(visits: list[Visit], threshold: float = PROGRESSION_THRESHOL
     return rows
 
 
-def analyse(manifest: PathLike, threshold: float = PROGRESSION_THRESHOLD) -> dict:
+def analyse(manifest: PathLike, threshold: float = PROGRESSION_THRESHOLD,
+            min_years: float = MIN_INTERVAL_YEARS) -> dict:
     """The `axspa progression` result: intervals, per-patient summaries and cohort figures."""
     visits = read_manifest(manifest)
-    rows = intervals(visits, threshold)
-    patients = patient_summary(visits, threshold)
+    warnings: list[str] = []
+    rows = intervals(visits, threshold, min_years, warnings)
+    patients = patient_summary(visits, threshold, min_years)
     scored = [p for p in patients if p["progressor"] is not None]
     return {"schema": "axspa.progression/1", "manifest": str(manifest), "threshold": threshold,
             "n_patients": len(patients), "n_visits": len(visits),
             "n_progressors": sum(1 for p in scored if p["progressor"]),
             "n_with_change": len(scored),
+            "min_interval_years": min_years, "warnings": warnings,
             "intervals": [r.to_dict() for r in rows], "patients": patients}

@@ -107,4 +107,5 @@ def progression_text(doc: dict) -> str:
                      f"{' '.join(r['new_syndesmophytes']) or '-'} / {' '.join(r['new_bridges']) or '-'}")
     lines.append(f"{doc['n_patients']} patients, {doc['n_visits']} visits; progressors (first to last visit, "
                  f">= {doc['threshold']:g} units per 2 years): {doc['n_progressors']} of {doc['n_with_change']}")
+    lines += [f"warning: {w}" for w in doc.get("warnings", [])]
     return "\n".join(lines)

@@ -32,6 +32,15 @@ def ybr_to_rgb(arr: np.ndarray, photometric: str) -> np.ndarray:
     return convert_color_space(arr, photometric, "RGB")
 
 
+def apply_modality_lut(arr: np.ndarray, ds: Any) -> np.ndarray:
+    """Modality LUT (Sequence or rescale): ``pydicom.pixels`` in pydicom 3, ``pixel_data_handlers.util`` in 2."""
+    if PYDICOM_MAJOR >= 3:
+        from pydicom.pixels import apply_modality_lut as apply
+    else:
+        from pydicom.pixel_data_handlers.util import apply_modality_lut as apply
+    return apply(arr, ds)
+
+
 def apply_color_lut(arr: np.ndarray, ds: Any) -> np.ndarray:
     if PYDICOM_MAJOR >= 3:
         from pydicom.pixels import apply_color_lut as apply

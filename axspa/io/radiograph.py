@@ -179,7 +179,7 @@ def _dicom_colour_to_grey(ds: Any, arr: np.ndarray, photometric: str, steps: lis
 
 def _modality_lut(ds: Any, arr: np.ndarray, steps: list[str], warn: list[str]) -> np.ndarray:
     if "ModalityLUTSequence" in ds and len(ds.ModalityLUTSequence):
-        from pydicom.pixels import apply_modality_lut
+        from axspa.io.dicom_compat import apply_modality_lut
 
         item = ds.ModalityLUTSequence[0]
         out = apply_modality_lut(arr, ds).astype(np.float64)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from axspa.commands import SEED, integer
+from axspa.cli import SEED, integer
 from axspa.image import InputError
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from axspa.commands import integer, number
+from axspa.cli import integer, number
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from axspa.commands import PROBABILITY, SEED, integer
+from axspa.cli import PROBABILITY, SEED, integer
 from axspa.image import InputError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from axspa.commands import number
+from axspa.cli import number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

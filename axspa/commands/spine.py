@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from axspa.commands import PROBABILITY
+from axspa.cli import PROBABILITY
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from axspa.mrml.segmentations import (
     oriented_image_from_mask,
     segmentation_to_masks,
 )
-from axspa.mrml.volumes import array_to_volume
+from axspa.mrml.volumes import array_to_volume, ijk_to_ras_of
 
 slicer = pytest.importorskip("slicer")
 slicerio = pytest.importorskip("slicerio")
@@ -164,3 +166,49 @@ def _matrix(volume_node):
     m = vtk.vtkMatrix4x4()
     volume_node.GetIJKToRASMatrix(m)
     return [[m.GetElement(r, c) for c in range(4)] for r in range(4)]
+
+
+SAMPLE_SEG = Path(__file__).resolve().parents[2] / "Resources" / "SampleData" / "AxSpA-HipSTIR.seg.nrrd"
+
+
+def _load(scene, path, name="loaded"):
+    node = scene.AddNewNodeByClass("vtkMRMLSegmentationNode", name)
+    storage = scene.AddNewNodeByClass("vtkMRMLSegmentationStorageNode")
+    storage.SetFileName(str(path))
+    assert storage.ReadData(node) == 1
+    return node
+
+
+def test_model_masks_into_the_shipped_sample_match_its_segments_by_name(scene):
+    """The shipped .seg.nrrd has generated IDs (Segment_1 ...): writing model masks into it must find
+    the reference segments by name (they are the user's: kept), never add a second 'Right femoral head',
+    and scoring must then read the reference, not the model's mask (issue 8, item 12)."""
+    from axspa.io.volume import read_volume
+
+    stir = read_volume(SAMPLE_SEG.parent / "AxSpA-HipSTIR.nrrd")
+    reference = array_to_volume(scene, stir.array, stir.ijk_to_ras, "STIR")
+    node = _load(scene, SAMPLE_SEG)
+    segmentation = node.GetSegmentation()
+    ids = [segmentation.GetNthSegmentID(i) for i in range(segmentation.GetNumberOfSegments())]
+    assert "Right femoral head" not in ids  # generated IDs, not names
+    before = segmentation_to_masks(node, reference)
+    model = {name: np.zeros_like(mask) for name, mask in before.items() if name in SEGMENT_BY_NAME}
+    model["Right femoral head"][stir.array.shape[0] // 2, :3, :3] = True
+    masks_to_segmentation(scene, model, reference, node=node, segments=HIP_SEGMENTS)
+    assert segmentation.GetNumberOfSegments() == len(ids)
+    assert sorted(kept_segments(node)) == sorted(model)
+    after = segmentation_to_masks(node, reference)
+    for name in before:
+        np.testing.assert_array_equal(after[name], before[name], err_msg=name)
+
+
+def test_two_segments_with_one_name_are_refused(scene, reference):
+    from axspa.image import InputError
+
+    node = masks_to_segmentation(scene, _masks(), reference, segments=HIP_SEGMENTS)
+    labelmap = oriented_image_from_mask(_masks()["Left femoral head"], ijk_to_ras_of(reference))
+    node.AddSegmentFromBinaryLabelmapRepresentation(labelmap, "right femoral head", [1, 0, 0], "Segment_9")
+    with pytest.raises(InputError, match="two segments named"):
+        segmentation_to_masks(node, reference)
+    with pytest.raises(InputError, match="two segments named"):
+        masks_to_segmentation(scene, _masks(), reference, node=node, segments=HIP_SEGMENTS)

@@ -1,9 +1,11 @@
 """Boolean masks on a volume's grid <-> a segmentation node (one segment per hip region or lesion).
 
 Each mask becomes its own binary-labelmap layer, so masks may overlap (a BME segment lies inside its
-bone). Segment ID = segment name; colour from the segment list the caller passes (e.g. the hip family's
-``HIP_SEGMENTS``). The segmentation's reference image geometry is the input volume, so Slicer's Segment
-Editor works on the same grid.
+bone). Segments are found by name, ignoring case, in reading and writing alike: Segment Editor and
+``.seg.nrrd`` files give segments generated IDs (``Segment_1`` ...), so an ID is never taken to be a name;
+two segments with one name are refused with a message. A new segment gets its name as ID; colour from
+the segment list the caller passes (e.g. the hip family's ``HIP_SEGMENTS``). The segmentation's reference
+image geometry is the input volume, so Slicer's Segment Editor works on the same grid.
 
 Rescoring into the same node keeps the user's work: each segment carries the tag
 ``AxSpA.WrittenHash`` (hash of the mask the engine wrote); a segment whose current voxels no longer
@@ -42,10 +44,12 @@ def masks_to_segmentation(scene: Any, masks: dict[str, np.ndarray], reference_vo
                                        name or f"{reference_volume_node.GetName()} segmentation")
         node.CreateDefaultDisplayNodes()
     node.SetReferenceImageGeometryParameterFromVolumeNode(reference_volume_node)
+    existing = segment_ids_by_name(node)  # refuses duplicate names before anything is written
     kept: list[str] = []
     for segment_name, mask in masks.items():
+        found = existing.get(name_key(segment_name))
         if not _write_segment(node, defs[segment_name], np.asarray(mask, dtype=bool), ijk_to_ras,
-                              reference_volume_node):
+                              reference_volume_node, found[1] if found else None):
             kept.append(segment_name)
     set_json_attribute(node, KEPT_SEGMENTS, kept)
     return node
@@ -59,13 +63,31 @@ def kept_segments(node: Any) -> list[str]:
 def segmentation_to_masks(seg_node: Any, reference_volume_node: Any) -> dict[str, np.ndarray]:
     """Every segment as a [k, j, i] bool mask on the reference volume's grid, by segment name
     (resampled with nearest neighbour when the segment lies on another grid)."""
-    segmentation = seg_node.GetSegmentation()
     masks: dict[str, np.ndarray] = {}
+    for name, segment_id in segment_ids_by_name(seg_node).values():
+        masks[name] = _segment_mask(seg_node, segment_id, reference_volume_node)
+    return masks
+
+
+def name_key(name: str) -> str:
+    """How segment names compare: ignoring case and runs of spaces ('right  Femoral head')."""
+    return " ".join(str(name).lower().split())
+
+
+def segment_ids_by_name(seg_node: Any) -> dict[str, tuple[str, str]]:
+    """``{name_key(name): (name, segment ID)}`` of every segment; InputError when two segments share a
+    name (ignoring case): which one the scores should read could only be guessed."""
+    segmentation = seg_node.GetSegmentation()
+    found: dict[str, tuple[str, str]] = {}
     for index in range(segmentation.GetNumberOfSegments()):
         segment_id = segmentation.GetNthSegmentID(index)
-        masks[segmentation.GetSegment(segment_id).GetName()] = _segment_mask(
-            seg_node, segment_id, reference_volume_node)
-    return masks
+        name = segmentation.GetSegment(segment_id).GetName()
+        key = name_key(name)
+        if key in found:
+            raise InputError(f"segmentation '{seg_node.GetName()}' has two segments named '{name}' (IDs "
+                             f"{found[key][1]!r} and {segment_id!r}); rename or delete one in Segment Editor")
+        found[key] = (name, segment_id)
+    return found
 
 
 def mask_hash(mask: np.ndarray) -> str:
@@ -94,13 +116,13 @@ def _check_mask(segment_name: str, mask: np.ndarray, shape: tuple[int, int, int]
 
 
 def _write_segment(node: Any, definition: Any, mask: np.ndarray, ijk_to_ras: np.ndarray,
-                   reference_volume_node: Any) -> bool:
-    """Write one mask into its segment; False when the segment is the user's and was left alone."""
+                   reference_volume_node: Any, segment_id: Optional[str]) -> bool:
+    """Write one mask into its segment (``segment_id``: the existing segment of that name, or None);
+    False when the segment is the user's and was left alone."""
     import slicer
 
     segmentation = node.GetSegmentation()
-    segment_id = definition.name
-    segment = segmentation.GetSegment(segment_id)
+    segment = segmentation.GetSegment(segment_id) if segment_id else None
     labelmap = oriented_image_from_mask(mask, ijk_to_ras)
     if segment is None:
         segment_id = node.AddSegmentFromBinaryLabelmapRepresentation(

@@ -63,8 +63,9 @@ def _panel(slicer_calls: list):
     def try_with_error_display(message, waitCursor=False):
         try:
             yield
-        except Exception as exc:  # Slicer shows the error and swallows it
+        except Exception as exc:  # Slicer shows the error and re-raises it (slicer/util.py)
             slicer_calls.append(("error", message, str(exc)))
+            raise
 
     slicer = SimpleNamespace(
         util=SimpleNamespace(tryWithErrorDisplay=try_with_error_display,
@@ -108,6 +109,22 @@ def test_panel_job_cancel_and_missing_model_are_calm():
     assert warning[1] == "Hip Inflammation" and "hip-segmenter" in warning[2] and "Draw a segmentation" in warning[2]
     assert job.run(lambda: 1) == 1 and not job.cancel.is_set  # a new run starts with the flag cleared
     assert job.run(lambda: 1 / 0) is None and calls[-1][0] == "error" and busy[-1] is False
+
+
+def test_a_failed_panel_job_ends_calmly_with_the_reason_in_the_status_line():
+    """Slicer's tryWithErrorDisplay re-raises: the failure is shown once, then the panel lives on with the
+    status saying why and the progress bar reset (issue 8, items 11 and 15)."""
+    calls: list = []
+    job, ui, busy = _panel(calls)
+
+    def odd_image():
+        job.progress(0.6, "segmenting")
+        raise RuntimeError("predictor: odd image")
+
+    assert job.run(odd_image) is None
+    assert ui.statusLabel.text == "Failed: predictor: odd image" and ui.progressBar.value == 0
+    assert busy[-1] is False and not job.running and [c[0] for c in calls].count("error") == 1
+    assert job.run(lambda: 2) == 2  # and the next job runs
 
 
 # ---------------------------------------------------------------------------------------- CLI batches

@@ -131,8 +131,11 @@ class PanelJob:
         self.ui.statusLabel.text = self.tr("Cancelling...")
 
     def run(self, job: Callable[[], Any]) -> Any:
-        """Run ``job()``; its result, or None when it was cancelled, no model could run, or it failed
-        (the error is displayed)."""
+        """Run ``job()``; its result, or None when it was cancelled, no model could run, or it failed.
+
+        A failure (a predictor raising on an odd image, any error) is displayed by Slicer's
+        ``tryWithErrorDisplay``, which re-raises it; here it ends: the status line says the job failed and
+        why, the progress bar is reset, the buttons come back. Never a dead panel."""
         outcome = JobOutcome()  # stays empty if the job fails
         self.cancel.reset()
         self._set_running(True)
@@ -140,6 +143,10 @@ class PanelJob:
         try:
             with self.slicer.util.tryWithErrorDisplay(self.tr("Failed to compute results."), waitCursor=True):
                 outcome = run_model_job(job)
+        except Exception as exc:  # noqa: BLE001 (shown by tryWithErrorDisplay; the panel lives on)
+            self.ui.progressBar.value = 0
+            self.ui.statusLabel.text = self.tr("Failed:") + " " + (" ".join(str(exc).split()) or type(exc).__name__)
+            return None
         finally:
             self._set_running(False)
         if outcome.cancelled:

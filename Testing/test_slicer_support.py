@@ -124,20 +124,59 @@ def test_declined_installation_installs_nothing():
 
 def test_accepted_installation_installs_only_what_is_missing():
     installed = []
-    done = ss.ensure_packages(["monai>=1.3", "numpy"], confirm=lambda q: True, install=installed.append,
-                              version_of=_versions(numpy="2.0"))
+    have = {"numpy": "2.0"}
+
+    def install(what):
+        installed.append(what)
+        have["monai"] = "1.4.0"
+
+    done = ss.ensure_packages(["monai>=1.3", "numpy"], confirm=lambda q: True, install=install,
+                              version_of=lambda name: _versions(**have)(name))
     assert done == ["monai>=1.3"] and installed == ["monai>=1.3"]
+
+
+@pytest.mark.parametrize("through", ["pip_ensure", "pip_install"])
+def test_an_installation_that_installed_nothing_is_not_reported_as_success(through):
+    """Slicer 5.12's pip_ensure returns without installing in testing mode (issue 8, item 15)."""
+    pytest.importorskip("packaging")
+    quiet = {"pip_ensure": dict(confirm=None, install=None, pip_ensure=lambda requirements, requester=None: None),
+             "pip_install": dict(confirm=lambda q: True, install=lambda what: None)}[through]
+    with pytest.raises(DependencyError, match="still not installed"):
+        ss.ensure_packages(["monai>=1.3"], version_of=_versions(), **quiet)
+
+
+def test_sample_registration_uses_load_file_types_where_slicer_takes_it(tmp_path):
+    (tmp_path / "h.nrrd").write_bytes(b"h")
+    (tmp_path / "manifest.json").write_text(json.dumps({"samples": [{"name": "H", "file": "h.nrrd"}]}))
+    [source] = ss.read_sample_manifest(tmp_path)
+
+    def newer(category="Custom", sampleName=None, uris=None, fileNames=None, nodeNames=None,  # noqa: N803
+              customDownloader=None, thumbnailFileName=None, loadFileTypes=None, loadFiles=None,  # noqa: N803
+              loadFileProperties=None, checksums=None, loadFileType=None):  # noqa: N803
+        pass
+
+    def older(category="Custom", sampleName=None, uris=None, fileNames=None, nodeNames=None,  # noqa: N803
+              customDownloader=None, thumbnailFileName=None, loadFileType="VolumeFile", loadFiles=None,  # noqa: N803
+              loadFileProperties=None, checksums=None):  # noqa: N803
+        pass
+
+    assert source.register_kwargs(newer)["loadFileTypes"] == "VolumeFile"
+    assert "loadFileType" not in source.register_kwargs(newer)
+    assert source.register_kwargs(older)["loadFileType"] == "VolumeFile"
 
 
 def test_slicer_pip_ensure_is_preferred_and_its_refusal_reported():
     pytest.importorskip("packaging")
     calls = []
 
+    have: dict = {}
+
     def pip_ensure(requirements, requester=None):
         calls.append(([str(r) for r in requirements], requester))
+        have["monai"] = "1.4.0"
 
     ss.ensure_packages(["monai>=1.3"], confirm=None, install=None, pip_ensure=pip_ensure,
-                       requester="Hip Inflammation", version_of=_versions())
+                       requester="Hip Inflammation", version_of=lambda name: _versions(**have)(name))
     assert calls == [(["monai>=1.3"], "Hip Inflammation")]
 
     def refuse(requirements, requester=None):

@@ -57,14 +57,35 @@ class SampleSource:
     thumbnail: Optional[str] = None
     properties: dict = field(default_factory=dict)
 
-    def register_kwargs(self) -> dict:
-        """Keyword arguments for SampleData.SampleDataLogic.registerCustomSampleDataSource."""
+    def register_kwargs(self, register: Optional[Callable] = None) -> dict:
+        """Keyword arguments for SampleData.SampleDataLogic.registerCustomSampleDataSource (``register``;
+        by default the one of the running Slicer): ``loadFileTypes`` where it takes it (``loadFileType`` is
+        deprecated there), ``loadFileType`` in the Slicer releases that know only that."""
         kwargs = {"category": self.category, "sampleName": self.sample_name, "uris": self.uri,
                   "fileNames": self.file_name, "nodeNames": self.node_name, "checksums": self.checksum,
-                  "loadFileType": self.load_file_type, "thumbnailFileName": self.thumbnail}
+                  load_file_types_keyword(register): self.load_file_type, "thumbnailFileName": self.thumbnail}
         if self.properties:
             kwargs["loadFileProperties"] = dict(self.properties)
         return kwargs
+
+
+def load_file_types_keyword(register: Optional[Callable] = None) -> str:
+    """``loadFileTypes`` when ``register`` (default: Slicer's registerCustomSampleDataSource) takes it,
+    else ``loadFileType``."""
+    import inspect
+
+    if register is None:
+        try:
+            import SampleData  # only inside Slicer
+
+            register = SampleData.SampleDataLogic.registerCustomSampleDataSource
+        except (ImportError, AttributeError):
+            return "loadFileType"
+    try:
+        parameters = inspect.signature(register).parameters
+    except (TypeError, ValueError):
+        return "loadFileType"
+    return "loadFileTypes" if "loadFileTypes" in parameters else "loadFileType"
 
 
 def find_resources_dir(module_file: str | Path, sub: str) -> Optional[Path]:
@@ -209,12 +230,20 @@ def ensure_packages(requirements: Sequence[str], *, confirm: Callable[[str], boo
             pip_ensure([Requirement(r) for r in missing], requester=requester)
         except RuntimeError as exc:  # pip_ensure raises RuntimeError when the user declines
             raise DependencyError(f"{requester} needs {', '.join(missing)}: {exc}") from exc
-        return missing
-    question = (f"{requester} needs these Python packages, which are not installed:\n\n"
-                f"{chr(10).join(missing)}\n\nInstall them now? This may take a few minutes.")
-    if not confirm(question):
-        raise DependencyError(f"{requester} needs {', '.join(missing)}; installation was declined")
-    install(" ".join(missing))
+    else:
+        question = (f"{requester} needs these Python packages, which are not installed:\n\n"
+                    f"{chr(10).join(missing)}\n\nInstall them now? This may take a few minutes.")
+        if not confirm(question):
+            raise DependencyError(f"{requester} needs {', '.join(missing)}; installation was declined")
+        install(" ".join(missing))
+    # Success is what is installed now, not what the installer said: Slicer's pip_ensure returns without
+    # installing anything in testing mode (Slicer 5.12), and an install can fail quietly.
+    importlib.invalidate_caches()
+    still = missing_requirements(missing, version_of)
+    if still:
+        raise DependencyError(f"{requester} needs {', '.join(still)}, which is still not installed after the "
+                              f"installation step (Slicer in testing mode skips installs); install it from "
+                              f"Slicer's Python console with slicer.util.pip_install")
     return missing
 
 

@@ -54,7 +54,9 @@ of the hips, and scores them per patient side: the UNet-score (Zheng et al. 2023
 proportion summed over up to 15 coronal slices around the largest femoral head), its area-fraction
 variant, lesion volumes and HIMRISS-style slice sums (not the official HIMRISS reader protocol).
 "Score existing segmentation" scores a segmentation you drew or corrected, without any model.
-The bundled model is trained on synthetic phantoms and is not validated on real patients.
+No trained segmentation model is shipped yet: "Segment with model" needs a hip-segmenter bundle installed
+(see the documentation). Models trained with this extension learn from synthetic phantoms
+and are not validated on real patients.
 See the <a href="https://github.com/SlicerAxSpA/SlicerAxSpA#readme">documentation</a>.
 """)
         self.parent.acknowledgementText = _("""
@@ -247,10 +249,12 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def onScoreButton(self) -> None:
         """Score the selected segmentation (drawn or corrected by the user); needs no model."""
         p = self._parameterNode
-        with slicer.util.tryWithErrorDisplay(_("Failed to compute results."), waitCursor=True):
-            result = self.logic.scoreSegmentation(p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth,
-                                                  minLesionAreaMm2=p.minLesionAreaMm2,
-                                                  resultsTable=p.resultsTable)
+        # Through the panel's job runner as Apply is: an error is shown once, then the status line says why
+        # and the panel stays usable (tryWithErrorDisplay alone re-raises into the console).
+        result = self._job.run(lambda: self.logic.scoreSegmentation(
+            p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth, minLesionAreaMm2=p.minLesionAreaMm2,
+            resultsTable=p.resultsTable))
+        if result is not None:
             self._showResult(result)
 
     def _showResult(self, result: dict) -> None:

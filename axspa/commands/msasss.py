@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,10 +20,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from axspa.spine.readings import read_reading_table
+    from axspa.spine.readings import missing_rows_warning, read_reading_table
     from axspa.spine.rules import total_score
     from axspa.spine.texts import summary
 
-    score = total_score(read_reading_table(args.table, study=args.study))
+    grades = read_reading_table(args.table, study=args.study)
+    warning = missing_rows_warning(args.table, grades)
+    if warning:
+        print(f"axspa msasss: warning: {warning}", file=sys.stderr)
+    score = total_score(grades)
     print(json.dumps(score.to_dict()) if args.json else summary(score))
     return 0

@@ -164,7 +164,7 @@ def read_pairs(path: PathLike) -> list[dict]:
         row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         if not row.get("a") or not row.get("b"):
             raise InputError(f"{path}, line {n}: both a and b are needed")
-        rows.append({"id": row.get("id") or f"pair{len(rows) + 1}",
+        rows.append({"id": row.get("id") or f"pair{len(rows) + 1}", "line": n,
                      "a": _resolve(path.parent, row["a"]), "b": _resolve(path.parent, row["b"])})
     if not rows:
         raise InputError(f"{path}: no pairs")
@@ -204,8 +204,11 @@ def overlap_document(masks: Sequence[str] = (), pairs: Optional[PathLike] = None
     if pairs:
         results = []
         for row in read_pairs(pairs):
-            result = compare_masks(read_mask(row["a"], _segment(row["a"], segment)),
-                                   read_mask(row["b"], _segment(row["b"], segment)))
+            try:
+                result = compare_masks(read_mask(row["a"], _segment(row["a"], segment)),
+                                       read_mask(row["b"], _segment(row["b"], segment)))
+            except InputError as exc:  # name the row of the table, then the file and the problem
+                raise InputError(f"{pairs}, line {row['line']} (pair {row['id']}): {exc}") from exc
             results.append({"id": row["id"], "a": row["a"], "b": row["b"], **result.to_dict()})
         return {"schema": "axspa.overlap/1", "pairs": results, "summary": summarize(results)}
     if len(masks) != 2:

@@ -138,6 +138,9 @@ def _check_image_object(path: Path, ds: Any) -> None:
     kind = next((name for prefix, name in _NON_IMAGE_SOP_PREFIXES.items()
                  if sop == prefix or sop.startswith(prefix + ".")), None)
     has_pixels = any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData"))
+    if not kind and not has_pixels and "Rows" in ds and "Columns" in ds:
+        raise InputError(f"{path}: DICOM image header without its pixel data: the file ends early "
+                         f"(truncated? {path.stat().st_size} bytes)")
     if kind or not has_pixels:
         what = kind or f"{ds.get('Modality', 'unknown modality')} object"
         raise InputError(f"{path}: DICOM {what} without image pixel data; not a radiograph")

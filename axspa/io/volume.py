@@ -30,6 +30,8 @@ class SeriesInfo:
     columns: int | None
     series_number: int | None = None
     files: list[Path] = field(default_factory=list, repr=False)
+    # DICOM files beside the series' files that cannot be read (a slice cut short): (path, reason)
+    damaged: list[tuple[Path, str]] = field(default_factory=list, repr=False)
 
     def describe(self) -> str:
         size = f"{self.rows}x{self.columns}" if self.rows else "no image"
@@ -47,13 +49,17 @@ def _is_dicom(path: Path) -> bool:
 
 
 def list_series(folder: str | Path) -> list[SeriesInfo]:
-    """DICOM series under ``folder`` (recursively), largest first; non-DICOM files are skipped."""
+    """DICOM series under ``folder`` (recursively), largest first; non-DICOM files are skipped. DICOM files
+    that cannot be read are listed in the ``damaged`` of each series with files in the same folder."""
     import pydicom
 
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
     by_uid: dict[str, SeriesInfo] = {}
+    damaged: list[tuple[Path, str]] = []
+    incomplete: list[tuple[Path, str]] = []
+    sop_classes: dict[str, set] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if not _is_dicom(path):
             continue
@@ -61,10 +67,14 @@ def list_series(folder: str | Path) -> list[SeriesInfo]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=_HEADER_TAGS)
-        except Exception:  # a damaged file is not a series; it is reported if it is all there is
+        except Exception as e:  # a damaged file is not a series; the series beside it must not pass silently
+            damaged.append((path, " ".join(str(e).split()) or type(e).__name__))
             continue
         uid = str(ds.get("SeriesInstanceUID", ""))
-        if not uid or ds.get("Rows") is None:  # DICOMDIR, SR, presentation states...
+        if not uid or ds.get("Rows") is None:  # DICOMDIR, SR, presentation states... or a slice cut short
+            media_sop = str(getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", "") or "")
+            if media_sop and "SOPClassUID" not in ds:  # its file meta names a class, its header stops early
+                incomplete.append((path, media_sop))
             continue
         info = by_uid.get(uid)
         if info is None:
@@ -75,6 +85,12 @@ def list_series(folder: str | Path) -> list[SeriesInfo]:
                 series_number=_int(ds.get("SeriesNumber")))
         info.n_files += 1
         info.files.append(path)
+        sop_classes.setdefault(uid, set()).add(str(ds.get("SOPClassUID", "")))
+    for info in by_uid.values():
+        folders = {p.parent for p in info.files}
+        info.damaged = [(p, why) for p, why in damaged if p.parent in folders]
+        info.damaged += [(p, "its header stops before the image attributes: file cut short?")
+                         for p, sop in incomplete if p.parent in folders and sop in sop_classes.get(info.uid, ())]
     return sorted(by_uid.values(), key=lambda s: (-s.n_files, s.series_number or 0, s.uid))
 
 
@@ -106,7 +122,7 @@ def _choose_series(folder: Path, series_uid: str | None) -> SeriesInfo:
                          + "\n".join("  " + s.describe() for s in series))
     if len(series) > 1:
         raise InputError(f"{folder}: holds {len(series)} DICOM series; choose one with series_uid "
-                         f"(command line: --series UID):\n" + "\n".join("  " + s.describe() for s in series))
+                         f"(command line: --series-uid UID):\n" + "\n".join("  " + s.describe() for s in series))
     return series[0]
 
 
@@ -123,11 +139,22 @@ def _read_dicom_file_series(path: Path, series_uid: str | None) -> Volume:
         raise InputError(f"{path}: belongs to series {uid}, not {series_uid}")
     if ds.get("Rows") is None:
         raise InputError(f"{path}: DICOM {ds.get('Modality', '')} object without image pixel data")
-    return _read_dicom_series(path.parent, _choose_series(path.parent, uid))
+    try:
+        volume = _read_dicom_series(path.parent, _choose_series(path.parent, uid))
+    except InputError as e:  # the user gave this file: name it, then what went wrong in its folder
+        raise InputError(f"{path}: the series of this file cannot be read: {e}") from e
+    volume.path = str(path)
+    return volume
 
 
 def _read_dicom_series(folder: Path, info: SeriesInfo) -> Volume:
     import SimpleITK as sitk  # noqa: N813 (the name SimpleITK documents)
+
+    if info.damaged:
+        path, why = info.damaged[0]
+        more = f" (and {len(info.damaged) - 1} more)" if len(info.damaged) > 1 else ""
+        raise InputError(f"{folder}: slice file {path}{more} is a damaged DICOM file ({why}); the series would "
+                         f"be read without it: restore or remove it")
 
     # GDCM sorts the files along the slice normal by ImagePositionPatient: the order Slicer uses too.
     files = list(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), info.uid, False, True))
@@ -139,7 +166,9 @@ def _read_dicom_series(folder: Path, info: SeriesInfo) -> Volume:
     try:
         image = reader.Execute()
     except RuntimeError as e:
-        raise InputError(f"{folder}: series {info.uid} cannot be read: {_first_line(e)}") from e
+        bad = _first_unreadable_slice(files)
+        where = f"; slice file {bad[0]}: {bad[1]}" if bad else ""
+        raise InputError(f"{folder}: series {info.uid} cannot be read: {_first_line(e)}{where}") from e
     volume = _volume_from_image(image, folder)
     meta, warn = _series_meta(files)
     meta.update(series_uid=info.uid, n_files=len(files), format="DICOM")
@@ -323,6 +352,18 @@ def _nrrd_spacing_problem(path: Path) -> str | None:
     if spacings is not None and all(np.isfinite(float(v)) and float(v) > 0 for v in spacings):
         return None
     return "NRRD header has no space directions or spacings"
+
+
+def _first_unreadable_slice(files: list[str]) -> tuple[str, str] | None:
+    """The first file of a series that cannot be read on its own, and why (only asked after a failure)."""
+    import SimpleITK as sitk  # noqa: N813 (the name SimpleITK documents)
+
+    for f in files:
+        try:
+            sitk.ReadImage(f)
+        except RuntimeError as e:
+            return f, _first_line(e)
+    return None
 
 
 def _first_line(e: Exception) -> str:

@@ -19,6 +19,18 @@ from axspa.spine.rules import grade_sites
 from axspa.spine.sites import ALL_SITES, FINDINGS, canonical_site
 
 
+def missing_rows_warning(path: PathLike, grades: Mapping[str, Optional[int]]) -> Optional[str]:
+    """What to tell the user when a reading table has no row for some sites of a segment it reads: they
+    count as unscorable (imputed, or the segment missing), like a row with an empty grade."""
+    from axspa.spine.sites import REGIONS
+
+    absent = [s for sites in REGIONS.values() if any(s in grades for s in sites) for s in sites if s not in grades]
+    if not absent:
+        return None
+    return (f"{path}: no row for site(s) {' '.join(absent)}; counted as unscorable "
+            f"(imputed from the segment's other sites, or the segment missing)")
+
+
 def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()

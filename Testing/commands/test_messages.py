@@ -1,0 +1,67 @@
+"""Messages name the file (and row or slice) and the problem (issue 8, item 10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from axspa.cli import main
+from axspa.image import InputError
+from axspa.io.dicom_write import write_radiograph_dicom, write_series_dicom
+from axspa.io.radiograph import read_radiograph
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "Resources" / "SampleData"
+SEG = SAMPLE / "AxSpA-HipSTIR.seg.nrrd"
+
+
+def _series(folder: Path, seed: str) -> list[Path]:
+    array = (np.arange(5 * 16 * 12) % 300).reshape(5, 16, 12).astype(np.int16)
+    return write_series_dicom(folder, array, np.diag([-0.8, -0.8, 4.0, 1.0]), seed_uid_from=seed)
+
+
+def test_a_truncated_dicom_says_it_ends_early(tmp_path):
+    path = tmp_path / "cut.dcm"
+    write_radiograph_dicom(path, np.zeros((40, 30), np.uint16), spacing_mm=(0.2, 0.2),
+                           photometric="MONOCHROME2", seed_uid_from="cut")
+    raw = path.read_bytes()
+    path.write_bytes(raw[:raw.rindex(b"\xe0\x7f\x10\x00")])  # cut just before the PixelData element
+    with pytest.raises(InputError, match="ends early") as err:
+        read_radiograph(path)
+    assert str(path) in str(err.value)
+
+
+def test_two_series_message_names_the_real_option(tmp_path, capsys):
+    _series(tmp_path / "dicom" / "a", "one")
+    _series(tmp_path / "dicom" / "b", "two")
+    assert main(["hip", str(tmp_path / "dicom"), "--seg", str(SEG), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "--series-uid UID" in err and "--series UID" not in err
+
+
+def test_a_single_file_names_itself_and_the_bad_slice(tmp_path, capsys):
+    files = _series(tmp_path / "dicom", "one")
+    files[3].write_bytes(files[3].read_bytes()[:400])  # one slice cut short
+    assert main(["hip", str(files[0]), "--seg", str(SEG), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"axspa hip: {files[0]}:") and str(files[3]) in err
+
+
+def test_rows_missing_from_a_reading_table_are_named(tmp_path, capsys):
+    rows = (SAMPLE / "sample-reading.csv").read_text().splitlines()
+    table = tmp_path / "reading.csv"
+    table.write_text("\n".join(r for r in rows if not r.startswith(("C7s", "L2i"))) + "\n")
+    assert main(["msasss", str(table)]) == 0
+    err = capsys.readouterr().err
+    assert str(table) in err and "C7s" in err and "L2i" in err and "no row" in err
+
+
+def test_a_missing_file_in_a_pairs_table_names_the_row(tmp_path, capsys):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(f"id,a,b\nok,{SEG}#Right femoral head,{SEG}#Left femoral head\n"
+                     f"gone,{SEG}#Right femoral head,absent.nii.gz\n")
+    assert main(["agree", "masks", "--pairs", str(pairs)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "line 3" in err and "pair gone" in err and "absent.nii.gz" in err

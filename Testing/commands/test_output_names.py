@@ -106,3 +106,24 @@ def test_hip_into_a_folder_holding_another_case_keeps_both(tmp_path, capsys):
         assert main(["hip", str(case), "--seg", str(seg), "--out", str(out), "--min-area", "0"]) == 0
     assert "kept" not in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == names
+
+
+def test_a_second_study_in_a_folder_gets_its_own_study_file(tmp_path, monkeypatch, capsys):
+    models = tmp_path / "models"
+    install_bundle(models, "spine-landmarks", "FixedLandmarks", {"region_by_rows": {"130": "lumbar"}})
+    install_bundle(models, "spine-corners", "FixedCorners", {"findings": {}})
+    monkeypatch.setenv("AXSPA_MODELS", str(models))
+    out = tmp_path / "out"
+    pairs = []
+    for n, visit in enumerate(("a", "b")):
+        neck = _film(tmp_path / visit / "c.dcm", 10 * n + 1)
+        low = tmp_path / visit / "l.dcm"
+        pixels = ((np.arange(130 * 100) + n) % 4096).reshape(130, 100).astype(np.uint16)
+        write_radiograph_dicom(low, pixels, spacing_mm=(0.15, 0.15), photometric="MONOCHROME2",
+                               seed_uid_from=f"l{n}")
+        pairs.append((neck, low))
+        assert main(["spine", str(neck), str(low), "--study", "--out", str(out)]) == 0
+    assert "kept" not in capsys.readouterr().out
+    first = json.loads((out / "study.json").read_text())
+    second = json.loads((out / "b_c_b_l.study.json").read_text())
+    assert first["inputs"] == [str(p) for p in pairs[0]] and second["inputs"] == [str(p) for p in pairs[1]]

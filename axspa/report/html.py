@@ -40,7 +40,7 @@ th{background:#f4f4f4}.num{text-align:right}.study{display:inline-block;vertical
 
 def find_results(folder: Path) -> dict[str, list[Path]]:
     """Result files by kind under ``folder`` (sorted, so the report is the same on every run)."""
-    kinds = {"spine": ("*.spine.json",), "study": ("study.json",), "sij": ("*.sij.json",),
+    kinds = {"spine": ("*.spine.json",), "study": ("study.json", "*.study.json"), "sij": ("*.sij.json",),
              "hip": ("hip.json", "*.hip.json"), "agreement": ("agreement.json",), "overlap": ("overlap.json",),
              "progression": ("progression.json",), "failures": ("failures.csv",)}
     # Hidden files are skipped: a writer's temporary file left by a killed process is no result.

@@ -66,9 +66,20 @@ def write_spine_outputs(doc: dict, radiograph: Radiograph, out: Path, overwrite:
     return messages
 
 
-def write_study(study: dict, out: Path, overwrite: bool = False) -> Optional[str]:
-    """``study.json`` (pipeline.study_document) in ``out``; returns the message when a different file was kept."""
+def study_name(study: dict, out: Path, stems: Sequence[str]) -> str:
+    """``study.json``, or ``<stem>_<stem>.study.json`` (the images' output stems) when ``out`` already holds
+    the study of other images: never one study's total under another's name."""
     path = out / "study.json"
+    if not path.exists() or not holds_other_input(
+            path, [], lambda doc: sorted(map(str, doc.get("inputs") or [])) == sorted(study["inputs"])):
+        return path.name
+    return "_".join(stems) + ".study.json"
+
+
+def write_study(study: dict, out: Path, overwrite: bool = False, name: str = "study.json") -> Optional[str]:
+    """``study.json`` (pipeline.study_document; ``name`` from study_name) in ``out``; returns the message
+    when a different file was kept."""
+    path = out / name
     if not write_text_safely(path, dumps(study), overwrite):
         print(report_kept(path))
         return report_kept(path)

@@ -173,6 +173,6 @@ def score_batch(images: Sequence[str], out: Path, region: str = "auto", threshol
     status = run_batch(images, out, work, "spine")
     if study and status == 0:
         document = study_document(docs)
-        outputs.write_study(document, out, overwrite)
+        outputs.write_study(document, out, overwrite, outputs.study_name(document, out, [stems[p] for p in images]))
         print(texts.study_line(document))
     return status

@@ -69,7 +69,7 @@ spine-models: $(STAMP)
 	$(VENV)/bin/axspa train spine-landmarks --data $(SPINE_DATA)/spine-train --val $(SPINE_DATA)/spine-val \
 		--out $(MODELS_OUT)/spine-landmarks --steps 1800 --seed 0
 	$(VENV)/bin/axspa train spine-corners --data $(SPINE_DATA)/spine-train --val $(SPINE_DATA)/spine-val \
-		--out $(MODELS_OUT)/spine-corners --steps 2000 --seed 0
+		--out $(MODELS_OUT)/spine-corners --steps 2500 --seed 0
 
 clean:
 	rm -rf $(VENV) $(VENV39) out

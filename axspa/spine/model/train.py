@@ -224,7 +224,7 @@ def train_spine(kind: str, data: Sequence[str | Path], out: Path, val: Sequence[
     elif kind == "spine-corners":
         cls = {"multilabel": "CornerNet", "per-lesion": "PerLesionCornerNet"}[design]
         model, arch = getattr(net, cls)(), {"_target_": f"axspa.spine.model.network.{cls}"}
-        step, steps = corner_step(arrays), steps or 2000
+        step, steps = corner_step(arrays), steps or 2500
         validate = validate_corners(val_cases, read_radiograph) if val_cases else None
     else:
         raise ValueError(f"unknown spine bundle {kind!r}")
@@ -280,7 +280,7 @@ DESIGN = {
         "corner twice in a full-resolution patch of 0.75 vertebral pitch, so the design needs no pixel spacing."),
     "spine-corners": (
         "One multi-label MONAI ResNet (basic blocks, 16-128 channels, stride-1 3x3 stem) on a 96-px crop "
-        "(0.9 x 1.4 vertebral pitch) centred on a disc level and rotated so the column runs down the crop (endplates "
+        "of 0.9 vertebral pitch centred on a disc level and rotated so the column runs down the crop (endplates "
         "horizontal, as Koo et al.); it gives the eight findings of the upper and of the lower corner, "
         "averaged with its mirror image. Grades come from the engine's rules, never from the network."),
 }

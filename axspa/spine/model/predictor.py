@@ -21,8 +21,9 @@ from axspa.spine.model.geometry import letterbox, normalise, patch_to_film, samp
 from axspa.spine.sites import FINDINGS, REGIONS, VERTEBRAE, disc_levels
 
 ANCHOR_FOUND = 0.15  # anchor heatmap peak above which C2 / S1 is taken as found
+FEW_SITES = 6  # fewer corners than this of the region's 12: not a lateral film of that region
 NOT_A_SPINE = ("the film does not look like a lateral {what} spine radiograph (anchor vertebra found with "
-               "confidence {conf:.2f}, {n} vertebrae); check the image and the region")
+               "confidence {conf:.2f}, {n} vertebrae, {sites} of 12 corners); check the image and the region")
 
 
 def _load(folder: Path, info: dict) -> torch.nn.Module:
@@ -141,9 +142,9 @@ def _result(region: str, region_conf: float, chain: list, corners: dict, to_film
         vertebrae.append(entry)
     warnings = []
     n_found = sum(c is not None for c in chain)
-    if anchor_value < ANCHOR_FOUND or n_found < 4:
-        what = region
-        warnings.append(NOT_A_SPINE.format(what=what, conf=anchor_value, n=n_found))
+    n_sites = sum(p is not None for p in sites.values())
+    if anchor_value < ANCHOR_FOUND or n_found < 4 or n_sites < FEW_SITES:
+        warnings.append(NOT_A_SPINE.format(what=region, conf=anchor_value, n=n_found, sites=n_sites))
     return {"region": region, "region_confidence": round(float(region_conf), 4), "vertebrae": vertebrae,
             "sites": {s: sites.get(s) for s in REGIONS[region]}, "point_confidence": confidence,
             "warnings": warnings}

@@ -29,7 +29,11 @@ def radiograph(tmp_path):
     (["hip", "series", "--out", "o"], "hip-segmenter"),
 ])
 def test_missing_bundle_is_one_line_naming_bundle_and_places(argv, bundle, tmp_path, monkeypatch, capsys):
+    import axspa.bundles
+
     monkeypatch.setenv("AXSPA_MODELS", str(tmp_path / "nowhere"))
+    # As an install without the shipped spine bundles would be.
+    monkeypatch.setattr(axspa.bundles, "shipped_models_dir", lambda: tmp_path / "no-shipped-models")
     assert main(argv) == 3
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1

@@ -16,6 +16,7 @@ from typing import Optional
 import numpy as np
 
 from axspa.evaluation.stats import cohen_kappa, confusion_matrix, icc
+from axspa.texts import number
 
 GRADES = (0, 1, 2, 3)
 
@@ -123,7 +124,7 @@ def format_report(m: dict) -> str:
 
 
 def _f(x) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
+    return number(x, ".3f")
 
 
 def study_beside_truth(result_dir: Path, truth_paths: list) -> str:
@@ -147,4 +148,4 @@ def study_beside_truth(result_dir: Path, truth_paths: list) -> str:
 
 
 def _g(x) -> str:
-    return "missing" if x is None else f"{x:g}"
+    return number(x, missing="missing", whole=True)

@@ -35,11 +35,14 @@ def summary(score: TotalScore) -> str:
 def radiograph_line(path: str, doc: Mapping[str, Any]) -> str:
     """``axspa spine``: one line per scored radiograph."""
     score = doc["score"]
-    return f"{path}: {doc['region']} raw {score['raw']}, imputed {score['imputed']}"
+    imputed = number(score["imputed"], missing="missing (more than 3 sites unscorable)", whole=True)
+    review = sum(1 for s in doc["sites"] if s.get("review"))
+    return (f"{path}: {doc['region']} raw {score['raw']}, imputed {imputed}"
+            + (f"; {review} site(s) flagged for review" if review else ""))
 
 
 def study_line(study: Mapping[str, Any]) -> str:
-    return f"study total (0-72): {study['total']}"
+    return f"study total (0-72): {number(study['total'], missing='missing', whole=True)}"
 
 
 def grade_description(grade: Optional[int]) -> str:

@@ -16,11 +16,17 @@ PYDICOM_MAJOR = int(pydicom.__version__.split(".")[0])
 
 
 def save_part10(ds: Any, path: str | Path) -> None:
-    """Write a conformant Part-10 file (preamble, file meta) whatever the pydicom version."""
-    if PYDICOM_MAJOR >= 3:
-        ds.save_as(path, enforce_file_format=True)
-    else:
-        ds.save_as(path, write_like_original=False)
+    """Write a conformant Part-10 file (preamble, file meta) whatever the pydicom version; atomically
+    (temporary name, then rename), so a crash never leaves a slice cut short."""
+    from axspa.results import write_file_safely
+
+    def save(tmp: Path) -> None:
+        if PYDICOM_MAJOR >= 3:
+            ds.save_as(tmp, enforce_file_format=True)
+        else:
+            ds.save_as(str(tmp), write_like_original=False)
+
+    write_file_safely(path, save, overwrite=True)
 
 
 def ybr_to_rgb(arr: np.ndarray, photometric: str) -> np.ndarray:

@@ -40,9 +40,11 @@ def write_markups_json(path: Union[str, os.PathLike], points: Sequence[tuple[str
     stored negated in x and y. ``locked`` locks the markup and every point; ``descriptions`` maps a
     label to the text shown in Slicer's control-point table (e.g. the grade).
     """
+    from axspa.results import write_text_safely
+
     text = markups_json_text(points, name=name, locked=locked, descriptions=descriptions,
                              coordinate_system=coordinate_system)
-    Path(path).write_text(text, encoding="utf-8")
+    write_text_safely(path, text, overwrite=True)  # atomic; whether to replace is the caller's decision
 
 
 def markups_json_text(points: Sequence[tuple[str, Point]], *, name: str = "mSASSS sites",

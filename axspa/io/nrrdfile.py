@@ -73,7 +73,10 @@ def write_nrrd_file(path: str | Path, array: np.ndarray, header: dict) -> None:
     raw = buffer.getvalue()
     head_end = raw.index(b"\n\n") + 2  # header lines are never empty: the first blank line ends it
     head = re.sub(rb"# on [^\n]*\(GMT\)\.\n", b"", raw[:head_end], count=1)
-    Path(path).write_bytes(head + raw[head_end:])
+    from axspa.results import write_file_safely
+
+    # atomic (temporary name, then rename); whether to replace is the caller's decision
+    write_file_safely(path, lambda tmp: Path(tmp).write_bytes(head + raw[head_end:]), overwrite=True)
 
 
 def write_nrrd(path: str | Path, array: np.ndarray, ijk_to_ras: np.ndarray, *, compress: bool = True) -> None:

@@ -71,6 +71,7 @@ def write_variants(src: Path, out: Path, names=VARIANTS) -> dict:
 
     from axspa.io.dicom_write import write_radiograph_dicom
     from axspa.io.radiograph import read_radiograph
+    from axspa.results import write_file_safely, write_text_safely
 
     counts = {}
     for name in names:
@@ -84,7 +85,8 @@ def write_variants(src: Path, out: Path, names=VARIANTS) -> dict:
             px, moved, opts = make_variant(name, film, truth)
             if opts.get("jpeg"):
                 path = folder / f"{case}.jpg"
-                Image.fromarray((np.clip(px, 0, 1) * 255).round().astype(np.uint8)).save(path, quality=90)
+                image = Image.fromarray((np.clip(px, 0, 1) * 255).round().astype(np.uint8))
+                write_file_safely(path, lambda tmp, im=image: im.save(tmp, format="JPEG", quality=90), overwrite=True)
                 moved["input"]["photometric"] = "MONOCHROME2"
             else:
                 path = folder / f"{case}.dcm"
@@ -97,7 +99,7 @@ def write_variants(src: Path, out: Path, names=VARIANTS) -> dict:
                 moved["input"]["photometric"] = photometric
             rows, cols = px.shape
             moved["input"].update({"path": path.name, "sha256": sha256_file(path), "rows": rows, "columns": cols})
-            (folder / f"{case}.truth.json").write_text(json.dumps(moved, indent=2) + "\n")
+            write_text_safely(folder / f"{case}.truth.json", json.dumps(moved, indent=2) + "\n", overwrite=True)
             n += 1
         counts[name] = n
     return counts

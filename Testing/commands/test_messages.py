@@ -65,3 +65,14 @@ def test_a_missing_file_in_a_pairs_table_names_the_row(tmp_path, capsys):
     assert main(["agree", "masks", "--pairs", str(pairs)]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "line 3" in err and "pair gone" in err and "absent.nii.gz" in err
+
+
+def test_an_itk_error_keeps_its_reason(tmp_path):
+    from axspa.io.volume import read_volume
+
+    bad = tmp_path / "bad.nrrd"
+    bad.write_text("NRRD0004\ntype: float\ndimension: 3\nsizes: 10 10 10\nencoding: raw\n\nabc")
+    with pytest.raises(InputError) as err:
+        read_volume(bad)
+    text = str(err.value)
+    assert text.startswith(f"{bad}:") and "require endian info" in text and "0x" not in text

@@ -6,6 +6,7 @@ which is what Slicer's DICOM loader agrees with for plain series), converted to 
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -367,8 +368,18 @@ def _first_unreadable_slice(files: list[str]) -> tuple[str, str] | None:
 
 
 def _first_line(e: Exception) -> str:
-    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-    return next((ln for ln in lines if "Description" in ln or "ERROR" in ln.upper()), lines[-1] if lines else "")
+    """The reason of an ITK error in one line: its ERROR line without the source location and object
+    address, plus the innermost cause ITK's readers print below it (e.g. NRRD's header check)."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip() and not ln.startswith("Exception thrown")]
+    if not lines:
+        return type(e).__name__
+    index = next((i for i, ln in enumerate(lines) if "Description" in ln or "ERROR" in ln.upper()), None)
+    if index is None:
+        return lines[-1]
+    head = re.sub(r"^(itk|sitk)::ERROR:\s*(\w+\(0x[0-9a-f]+\):\s*)?", "", lines[index]).strip()
+    head = re.sub(r"^Description:\s*", "", head)
+    cause = re.sub(r"^\[\w+\]\s*\w+:\s*", "", lines[-1]).strip() if index < len(lines) - 1 else ""
+    return f"{head} {cause}".strip() if cause and cause not in head else head
 
 
 def _int(value: Any) -> int | None:

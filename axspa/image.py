@@ -75,6 +75,25 @@ class Volume:
         return float(np.prod(self.spacing)) / 1000.0
 
 
+def zero_non_finite(volume: Volume, source: str = "") -> int:
+    """Set voxels that are not finite numbers (NaN, Inf) to 0, with a warning naming how many and on which
+    slices; InputError when no voxel is finite. Returns how many were set (every volume reader and the
+    MRML adapter go through here: such voxels never change a score silently)."""
+    array = volume.array
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return 0
+    if bad.all():
+        raise InputError(f"{source or volume.path or 'volume'}: no voxel holds a finite number (all NaN or Inf)")
+    slices = sorted({int(k) for k in np.nonzero(bad.reshape(bad.shape[0], -1).any(axis=1))[0]})
+    shown = ", ".join(map(str, slices[:8])) + (" ..." if len(slices) > 8 else "")
+    volume.array = np.where(bad, 0, array).astype(array.dtype, copy=False)
+    volume.meta["non_finite_voxels"] = int(bad.sum())
+    volume.warnings.append(f"{int(bad.sum())} voxels are not finite numbers (NaN or Inf) on slice(s) "
+                           f"{shown} (k, 0-based); they were set to 0")
+    return int(bad.sum())
+
+
 def ijk_to_ras_matrix(spacing: tuple[float, float, float], origin_lps: tuple[float, float, float],
                       direction_lps: np.ndarray | tuple[float, ...]) -> np.ndarray:
     """Build IJK-to-RAS from ITK/DICOM-style geometry (origin and direction in LPS)."""

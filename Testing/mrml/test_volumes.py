@@ -103,3 +103,18 @@ def test_empty_volume_node_is_input_error(scene):
     node = scene.AddNewNodeByClass("vtkMRMLScalarVolumeNode", "empty")
     with pytest.raises(InputError, match="empty.*no voxels"):
         volume_to_array(node)
+
+
+def test_nan_voxels_of_a_volume_node_are_set_to_zero_with_a_warning(scene, oblique_ijk_to_ras):
+    """Scoring a node in Slicer follows the file readers: NaN/Inf never changes a score silently."""
+    array = np.ones((3, 6, 5), np.float32)
+    array[1, 2, 2] = np.nan
+    volume = volume_to_engine(array_to_volume(scene, array, oblique_ijk_to_ras, "stir"))
+    assert np.isfinite(volume.array).all() and volume.array[1, 2, 2] == 0
+    assert any("1 voxels are not finite" in w for w in volume.warnings)
+    flat = np.linspace(0, 1, 20, dtype=np.float32).reshape(1, 4, 5)
+    flat[0, 1, 1] = np.inf
+    radiograph = radiograph_from_volume_node(array_to_volume(scene, flat, np.eye(4), "film"))
+    assert np.isfinite(radiograph.pixels).all() and any("not finite" in w for w in radiograph.warnings)
+    with pytest.raises(InputError, match="no voxel holds a finite number"):
+        volume_to_engine(array_to_volume(scene, np.full((2, 2, 2), np.nan, np.float32), np.eye(4), "nan"))

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from axspa.image import InputError, Volume, ijk_to_ras_matrix
+from axspa.image import InputError, Volume, ijk_to_ras_matrix, zero_non_finite
 
 _VOLUME_SUFFIXES = (".nrrd", ".nhdr", ".nii", ".nii.gz", ".mha", ".mhd")
 _HEADER_TAGS = ["SeriesInstanceUID", "SeriesDescription", "SeriesNumber", "Modality", "Rows", "Columns",
@@ -269,17 +269,7 @@ def checked_volume(volume: Volume) -> Volume:
       PixelSpacing), which ITK reads as 1 mm, is recorded as unknown: ``meta["spacing_known"]`` False,
       ``meta["spacing_unknown_why"]`` and a warning. Measures in mm, mm² or mL refuse such a volume
       (axspa.hip.pipeline.score_hip) or are left out (axspa.evaluation.overlap)."""
-    array = volume.array
-    bad = ~np.isfinite(array)
-    if bad.any():
-        if bad.all():
-            raise InputError(f"{volume.path}: no voxel holds a finite number (all NaN or Inf)")
-        slices = sorted({int(k) for k in np.nonzero(bad.any(axis=(1, 2)))[0]})
-        shown = ", ".join(map(str, slices[:8])) + (" ..." if len(slices) > 8 else "")
-        volume.array = np.where(bad, 0, array).astype(array.dtype, copy=False)
-        volume.meta["non_finite_voxels"] = int(bad.sum())
-        volume.warnings.append(f"{int(bad.sum())} voxels are not finite numbers (NaN or Inf) on slice(s) "
-                               f"{shown} (k, 0-based); they were set to 0")
+    zero_non_finite(volume)
     why = volume.meta.get("spacing_unknown_why") or _unknown_spacing(Path(volume.path))
     volume.meta["spacing_known"] = why is None
     if why is not None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from axspa.image import InputError, Radiograph, Volume
+from axspa.image import InputError, Radiograph, Volume, zero_non_finite
 from axspa.mrml import array_from_vtk_matrix, vtk_matrix_from_array
 
 _SCALAR_CLASSES = ("vtkMRMLScalarVolumeNode", "vtkMRMLLabelMapVolumeNode")
@@ -61,6 +61,7 @@ def volume_to_engine(volume_node: Any) -> Volume:
                          f"got {array.shape[-1]} components per voxel")
     volume = Volume(array=array, ijk_to_ras=ijk_to_ras, path=_source_path(volume_node),
                     meta={"node_name": volume_node.GetName() or "", "node_id": volume_node.GetID() or ""})
+    zero_non_finite(volume, _node_label(volume_node))  # NaN/Inf voxels set to 0 with a warning, as file readers do
     _warn_if_transformed(volume_node, volume.warnings)
     return volume
 
@@ -90,10 +91,20 @@ def radiograph_from_volume_node(volume_node: Any) -> Radiograph:
         raise InputError(f"{_node_label(volume_node)}: a radiograph must be a single image, "
                          f"this volume has {array.shape[0]} slices")
     spacing = tuple(float(s) for s in volume_node.GetSpacing())
-    radiograph = Radiograph(pixels=np.ascontiguousarray(array[0], dtype=np.float32),
+    pixels = np.ascontiguousarray(array[0], dtype=np.float32)
+    bad = ~np.isfinite(pixels)
+    if bad.all():
+        raise InputError(f"{_node_label(volume_node)}: no pixel holds a finite number (all NaN or Inf)")
+    if bad.any():
+        pixels = np.where(bad, np.nanmin(np.where(bad, np.nan, pixels)), pixels).astype(np.float32)
+        steps.append(f"{int(bad.sum())} non-finite pixels set to the darkest value")
+    radiograph = Radiograph(pixels=pixels,
                             spacing_mm=(spacing[1], spacing[0]), path=_source_path(volume_node),
                             steps=steps, meta={"ijk_to_ras": ijk_to_ras,
                                                "node_name": volume_node.GetName() or ""})
+    if bad.any():
+        radiograph.warnings.append(f"{int(bad.sum())} pixels are not finite numbers (NaN or Inf); they were set "
+                                   f"to the darkest value")
     _warn_if_transformed(volume_node, radiograph.warnings)
     return radiograph
 

@@ -27,6 +27,8 @@ from axspa.cli import main
     ["progression", "m.csv", "--min-interval", "inf"],
     ["agree", "scores", "a.csv", "b.csv", "--seed", "-1"],
     ["agree", "scores", "a.csv", "b.csv", "--bootstrap", "10"],
+    ["train", "spine-corners", "--data", "d", "--out", "o", "--steps", "0"],
+    ["train", "spine-corners", "--data", "d", "--out", "o", "--seed", "-3"],
 ])
 def test_numeric_options_out_of_range_are_usage_errors(argv, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)

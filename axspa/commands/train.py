@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from axspa.cli import SEED, integer
+
 SPINE_BUNDLES = ("spine-landmarks", "spine-corners")
 
 
@@ -19,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--val", nargs="*", default=[], type=Path,
                    help="validation folders (hold out a whole generator setting, not only seeds)")
     p.add_argument("--out", required=True, type=Path, help="bundle folder to write")
-    p.add_argument("--steps", type=int, help="optimiser steps (default: the shipped model's)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=integer(1, 10_000_000), help="optimiser steps (default: the shipped model's)")
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--design", choices=["multilabel", "per-lesion"], default="multilabel",
                    help="spine-corners: one multi-label network (shipped) or one network per finding (Chen et al.)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing bundle folder")

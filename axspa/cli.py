@@ -105,6 +105,28 @@ def main(argv: list[str] | None = None) -> int:
         # --out is a file, not writable, a folder where a file goes, a full disk: one line, not a traceback.
         print(f"axspa {args.command}: {os_error_text(exc)}", file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 (a model raising on an odd input, a bug: one line, the case failed)
+        from axspa.jobs import failure_reason
+
+        reason, trace = failure_reason(exc)
+        log = _save_traceback(args.command, trace) if trace else None
+        where = f" (traceback in {log})" if log else ""
+        print(f"axspa {args.command}: failed: {reason.replace(' (traceback in failures.log)', '')}{where}",
+              file=sys.stderr)
+        return 1
+
+
+def _save_traceback(command: str, trace: str) -> str | None:
+    """The traceback of an unexpected error, kept in a log file for a bug report; its path, or None."""
+    import tempfile
+
+    try:
+        fd, path = tempfile.mkstemp(prefix=f"axspa-{command}-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(trace)
+        return path
+    except OSError:
+        return None
 
 
 def os_error_text(exc: OSError) -> str:

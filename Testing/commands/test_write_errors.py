@@ -106,3 +106,24 @@ def test_a_model_that_raises_on_one_case_fails_that_case_only(models, tmp_path, 
     # a clean re-run of the good cases leaves no stale failure list or log
     assert main(["spine", str(films[0]), "--region", "cervical", "--out", str(out)]) == 0
     assert not (out / "failures.csv").exists() and not (out / "failures.log").exists()
+
+
+class RaisingHip:
+    def __init__(self, folder, info) -> None:
+        pass
+
+    def predict(self, volume, progress=None, cancel=None):
+        raise RuntimeError("odd volume: the network got NaN")
+
+
+def test_a_single_case_command_whose_model_raises_says_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(fake_predictors, "RaisingHip", RaisingHip, raising=False)
+    install_bundle(tmp_path / "models", "hip-segmenter", "RaisingHip", {})
+    monkeypatch.setenv("AXSPA_MODELS", str(tmp_path / "models"))
+    stir = REPO / "Resources" / "SampleData" / "AxSpA-HipSTIR.nrrd"
+    assert main(["hip", str(stir), "--out", str(tmp_path / "out")]) == 1
+    line = _one_line(capsys.readouterr().err)
+    assert line.startswith("axspa hip: failed: RuntimeError: odd volume") and "traceback in " in line
+    log = Path(line.rsplit("traceback in ", 1)[1].rstrip(")"))
+    assert "Traceback" in log.read_text() and "in predict" in log.read_text()
+    log.unlink()

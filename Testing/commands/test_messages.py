@@ -76,3 +76,27 @@ def test_an_itk_error_keeps_its_reason(tmp_path):
         read_volume(bad)
     text = str(err.value)
     assert text.startswith(f"{bad}:") and "require endian info" in text and "0x" not in text
+
+
+def _renamed_seg(tmp_path: Path, old: bytes, new: bytes) -> Path:
+    raw = SEG.read_bytes()
+    end = raw.index(b"\n\n")
+    path = tmp_path / "renamed.seg.nrrd"
+    path.write_bytes(raw[:end].replace(b"_Name:=" + old + b"\n", b"_Name:=" + new + b"\n") + raw[end:])
+    return path
+
+
+def test_seg_file_names_match_ignoring_case_and_duplicates_are_refused(tmp_path, capsys):
+    """As in Slicer (item 12): a reader's 'right  femoral head' is the Right femoral head; two segments of
+    one name are refused naming the file, never one of them picked silently."""
+    stir = SAMPLE / "AxSpA-HipSTIR.nrrd"
+    assert main(["hip", str(stir), "--seg", str(SEG), "--out", str(tmp_path / "ref")]) == 0
+    lower = _renamed_seg(tmp_path, b"Right femoral head", b"right  femoral head")
+    assert main(["hip", str(stir), "--seg", str(lower), "--out", str(tmp_path / "low")]) == 0
+    reference = (tmp_path / "ref" / "hip.json").read_text().replace(str(SEG), "SEG")
+    assert (tmp_path / "low" / "hip.json").read_text().replace(str(lower), "SEG") == reference
+    capsys.readouterr()
+    twice = _renamed_seg(tmp_path, b"Left femoral head", b"right femoral head")
+    assert main(["hip", str(stir), "--seg", str(twice), "--out", str(tmp_path / "dup")]) == 2
+    err = capsys.readouterr().err
+    assert str(twice) in err and "two segments named" in err

@@ -15,7 +15,7 @@ import numpy as np
 
 from axspa.bundles import load_predictor
 from axspa.hip.scores import HipScoreConfig, hip_scores
-from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME
+from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME, match_hip_segments
 from axspa.image import InputError, Volume
 from axspa.jobs import Cancel, Progress, report
 from axspa.results import validate
@@ -125,6 +125,8 @@ def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: O
     stem, doc_name = outputs.output_names(series, out, series_uid)
     if seg:
         masks, seg_ijk_to_ras = read_seg_nrrd(seg)
+        matched, others = match_hip_segments(masks)  # 'right femoral head' is the Right femoral head
+        masks = {**matched, **{name: masks[name] for name in others}}  # other names: refused by check_masks
         masks = masks_on_grid(masks, seg_ijk_to_ras, volume, str(seg))
         source = str(seg)
     else:

@@ -159,13 +159,20 @@ def read_seg_nrrd(path: str | Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
     if not segments:
         raise InputError(f"{path}: no Segment<N>_ keys in the header; not a Slicer segmentation file")
     masks = {}
+    seen: dict[str, str] = {}
     for fields in segments:
         layer = int(fields.get("Layer", 0))
         label = int(fields.get("LabelValue", 1))
         if layer >= layered.shape[-1]:
             raise InputError(f"{path}: segment {fields.get('Name')!r} is on layer {layer}, file has "
                              f"{layered.shape[-1]}")
-        masks[fields.get("Name", fields.get("ID", f"Segment_{label}"))] = layered[..., layer] == label
+        name = fields.get("Name", fields.get("ID", f"Segment_{label}"))
+        key = " ".join(name.lower().split())  # names compare ignoring case and spaces, as in Slicer (mrml)
+        if key in seen:
+            raise InputError(f"{path}: two segments named '{name}' ('{seen[key]}' too); rename or delete one "
+                             f"in Segment Editor")
+        seen[key] = name
+        masks[name] = layered[..., layer] == label
     n_space = 3
     return masks, ijk_to_ras_from_header(_space_only(header), n_space)
 

@@ -40,3 +40,11 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     # The test doubles of Testing/fake_predictors.py are predictors the user trusts (as a lab would
     # list its own package); every other module outside axspa is refused (test_training_and_bundle).
     monkeypatch.setenv("AXSPA_TRUSTED_PREDICTORS", "fake_predictors")
+
+
+@pytest.fixture
+def no_shipped_models(tmp_path, monkeypatch):
+    """As an install without the bundles of Resources/Models (the spine bundles ship there)."""
+    import axspa.bundles
+
+    monkeypatch.setattr(axspa.bundles, "shipped_models_dir", lambda: tmp_path / "no-shipped-models")

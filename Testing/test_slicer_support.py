@@ -243,7 +243,7 @@ def test_model_dependencies_checked_bundle_first_then_asked_for(tmp_path, monkey
     assert asked == []
 
 
-def test_model_dependencies_look_in_the_chosen_model_folder(tmp_path, monkeypatch):
+def test_model_dependencies_look_in_the_chosen_model_folder(tmp_path, monkeypatch, no_shipped_models):
     from axspa.bundles import ModelMissingError
 
     monkeypatch.setenv("AXSPA_MODELS", str(tmp_path / "installed"))

@@ -268,7 +268,7 @@ def test_process_updates_its_nodes_and_never_overwrites_edits(scoring, models, m
     assert replaced["score"]["cervical"]["raw"] == 0
 
 
-def test_process_with_a_model_folder(scoring, models, tmp_path, monkeypatch):
+def test_process_with_a_model_folder(scoring, models, tmp_path, monkeypatch, no_shipped_models):
     logic = scoring.AxSpAScoringLogic()
     checked = []
     monkeypatch.setattr(logic, "ensureModelDependencies", lambda bundles, modelDir=None: checked.append(modelDir))

@@ -52,7 +52,8 @@ class AxSpAScoring(ScriptedLoadableModule):
 Scores axial spondyloarthritis radiographs for research: the mSASSS (24 anterior vertebral corners of
 lateral cervical and lumbar radiographs, 0-72) and the modified New York grade of both sacroiliac
 joints on an AP pelvic radiograph. Grades can be edited in the output table and re-scored without any
-model. The bundled models are trained on synthetic phantoms and are not validated on real patients.
+model. The bundled spine models (landmarks and corner findings) are trained on synthetic phantoms and
+are not validated on real patients; no sacroiliac model is bundled yet (choose your own model folder).
 See the <a href="https://github.com/SlicerAxSpA/SlicerAxSpA#readme">documentation</a>.
 """)
         self.parent.acknowledgementText = _("""

@@ -68,3 +68,25 @@ def application_stubs(connections: list) -> dict[str, types.ModuleType]:
     i18n.tr = lambda text: text
     i18n.translate = lambda context, text: text
     return {"slicer.ScriptedLoadableModule": slm, "slicer.parameterNodeWrapper": pnw, "slicer.i18n": i18n}
+
+
+def imported_module(monkeypatch, module_dir, name: str):
+    """Import a module file (e.g. AxSpAScoring) against a fresh scene, its application parts stubbed;
+    a generator for a fixture (``yield from``): the module and its Lib are forgotten afterwards."""
+    import importlib
+    import sys
+
+    for stub_name, stub in application_stubs([]).items():
+        monkeypatch.setitem(sys.modules, stub_name, stub)
+    monkeypatch.setattr(slicer, "mrmlScene", slicer.vtkMRMLScene(), raising=False)
+    monkeypatch.setattr(slicer, "app", types.SimpleNamespace(connect=lambda signal, slot: None), raising=False)
+    monkeypatch.syspath_prepend(str(module_dir))
+
+    def cached():
+        return [m for m in sys.modules if m == name or m.startswith(name + "Lib")]
+
+    for m in cached():
+        monkeypatch.delitem(sys.modules, m)
+    yield importlib.import_module(name)
+    for m in cached():
+        sys.modules.pop(m, None)

@@ -10,13 +10,10 @@ disagreements (anatomical order): C4s 1 vs 3 (-2), C6i 2 vs 1 (+1), L1s unscorab
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
 from pathlib import Path
 
 import pytest
-from slicer_app_stubs import application_stubs
+from slicer_app_stubs import imported_module
 
 REPO = Path(__file__).resolve().parents[2]
 slicer = pytest.importorskip("slicer")
@@ -34,17 +31,7 @@ READER = {**{s: 1 for s in CERVICAL_SITES}, "C4s": 3, **{s: 1 for s in LUMBAR_SI
 @pytest.fixture
 def scoring(monkeypatch):
     """The AxSpAScoring module file imported against a fresh scene (application parts stubbed)."""
-    for name, stub in application_stubs([]).items():
-        monkeypatch.setitem(sys.modules, name, stub)
-    monkeypatch.setattr(slicer, "mrmlScene", slicer.vtkMRMLScene(), raising=False)
-    monkeypatch.setattr(slicer, "app", types.SimpleNamespace(connect=lambda signal, slot: None), raising=False)
-    monkeypatch.syspath_prepend(str(REPO / "AxSpAScoring"))
-    for cached in [m for m in sys.modules if m == "AxSpAScoring" or m.startswith("AxSpAScoringLib")]:
-        monkeypatch.delitem(sys.modules, cached)
-    module = importlib.import_module("AxSpAScoring")
-    yield module
-    for cached in [m for m in sys.modules if m == "AxSpAScoring" or m.startswith("AxSpAScoringLib")]:
-        sys.modules.pop(cached, None)
+    yield from imported_module(monkeypatch, REPO / "AxSpAScoring", "AxSpAScoring")
 
 
 def result_table(grades: dict, name: str = "mSASSS sites"):

@@ -11,15 +11,12 @@ disc partner.
 from __future__ import annotations
 
 import csv
-import importlib
 import json
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
-from slicer_app_stubs import application_stubs
+from slicer_app_stubs import imported_module
 
 REPO = Path(__file__).resolve().parents[2]
 slicer = pytest.importorskip("slicer")
@@ -35,17 +32,7 @@ from axspa.spine.sites import CERVICAL_SITES, FINDINGS, LUMBAR_SITES  # noqa: E4
 @pytest.fixture
 def scoring(monkeypatch):
     """The AxSpAScoring module file imported against a fresh scene (application parts stubbed)."""
-    for name, stub in application_stubs([]).items():
-        monkeypatch.setitem(sys.modules, name, stub)
-    monkeypatch.setattr(slicer, "mrmlScene", slicer.vtkMRMLScene(), raising=False)
-    monkeypatch.setattr(slicer, "app", types.SimpleNamespace(connect=lambda signal, slot: None), raising=False)
-    monkeypatch.syspath_prepend(str(REPO / "AxSpAScoring"))
-    for cached in [m for m in sys.modules if m == "AxSpAScoring" or m.startswith("AxSpAScoringLib")]:
-        monkeypatch.delitem(sys.modules, cached)
-    module = importlib.import_module("AxSpAScoring")
-    yield module
-    for cached in [m for m in sys.modules if m == "AxSpAScoring" or m.startswith("AxSpAScoringLib")]:
-        sys.modules.pop(cached, None)
+    yield from imported_module(monkeypatch, REPO / "AxSpAScoring", "AxSpAScoring")
 
 
 @pytest.fixture

@@ -53,13 +53,14 @@ if __name__ == "__main__":
     table = metrics_table(eval_dir)
     for name in ("spine-landmarks", "spine-corners"):
         card = (bundles / name / "docs" / "README.md").read_text()
-        card = card.split("## Held-out metrics")[0].rstrip() + "\n\n"
+        # What training wrote stays; what this script appended before (Reproduce onwards) is replaced.
+        card = card.split("## Reproduce")[0].split("## Held-out metrics")[0].rstrip() + "\n\n"
         card += "## Reproduce\n" + times[name] + "\n\n"
         card += ("## Held-out metrics\n"
                  "Both spine bundles together, on 100 phantom films of seed 303 (never used in training or "
-                 "validation; `axspa phantom spine --n 100 --seed 303`) and on acquisition variants of its first "
-                 "40 films (`python Utilities/make_spine_variants.py`; `original40` is those 40 as they are), "
-                 "measured with\n"
+                 "validation; `axspa phantom spine --n 100 --seed 303 --out TEST`) and on acquisition variants of "
+                 "its first 40 films (`python Utilities/make_spine_variants.py TEST VAR 40`; `original40` is "
+                 "`VAR/original`, those 40 as they are), measured with\n"
                  "`axspa spine FILMS --model-dir BUNDLES --out PRED` and `axspa evaluate spine --truth FILMS "
                  "--pred PRED --json`. Grade accuracy counts 0-3 and unscorable as five categories, a site "
                  "not located as wrong; a variant's change from the same original films is in brackets.\n\n"

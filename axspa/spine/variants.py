@@ -11,7 +11,7 @@ import copy
 import json
 import math
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 from scipy import ndimage
@@ -65,20 +65,31 @@ def make_variant(name: str, film: Radiograph, truth: dict) -> tuple[np.ndarray, 
     raise ValueError(f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
 
 
-def write_variants(src: Path, out: Path, names=VARIANTS) -> dict:
-    """Write ``out/<variant>/<id>.(dcm|jpg)`` + ``<id>.truth.json`` for every film of ``src``."""
+def write_variants(src: Path, out: Path, names=VARIANTS, first: Optional[int] = None) -> dict:
+    """Write ``out/<variant>/<id>.(dcm|jpg)`` + ``<id>.truth.json`` for every film of ``src`` (or its
+    ``first`` films in name order), and ``out/original/`` with those films as they are, so that every
+    variant is compared with the same films."""
+    import shutil
+
     from PIL import Image
 
     from axspa.io.dicom_write import write_radiograph_dicom
     from axspa.io.radiograph import read_radiograph
     from axspa.results import write_file_safely, write_text_safely
 
-    counts = {}
+    truths = sorted(Path(src).glob("*.truth.json"))[:first]
+    original = out / "original"
+    original.mkdir(parents=True, exist_ok=True)
+    for truth_path in truths:
+        case = truth_path.name[: -len(".truth.json")]
+        for path in (truth_path, truth_path.with_name(case + ".dcm")):
+            shutil.copyfile(path, original / path.name)
+    counts = {"original": len(truths)}
     for name in names:
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)
         n = 0
-        for truth_path in sorted(Path(src).glob("*.truth.json")):
+        for truth_path in truths:
             truth = json.loads(truth_path.read_text())
             case = truth_path.name[: -len(".truth.json")]
             film = read_radiograph(truth_path.with_name(case + ".dcm"))

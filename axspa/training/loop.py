@@ -33,7 +33,8 @@ def run_training(model: torch.nn.Module, step_fn: StepFn, steps: int, work_dir: 
     """Train ``model`` for ``steps`` optimiser steps; resume from ``work_dir/checkpoint.pt`` if present.
 
     ``step_fn(model, rng)`` returns a dict with a scalar tensor ``loss`` (plus floats to show).
-    Returns the validation history (also written to ``work_dir/history.json``)."""
+    Returns the validation history (also written to ``work_dir/history.json``); its "minutes" count the
+    training time of every run that led to this one, not only the last (resumed) run."""
     from tqdm import tqdm
 
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -47,13 +48,14 @@ def run_training(model: torch.nn.Module, step_fn: StepFn, steps: int, work_dir: 
         return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, steps - warm)))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
-    start, history = 0, []
+    start, history, spent = 0, [], 0.0
     if ckpt_path.is_file():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         start = int(state["step"])
+        spent = float(state.get("seconds", 0.0))  # training time of the earlier, interrupted runs
         history = json.loads(hist_path.read_text()) if hist_path.is_file() else []
     bar = tqdm(total=steps, initial=start, desc=desc, unit="step", disable=not show_progress, dynamic_ncols=True)
     running = None
@@ -75,13 +77,15 @@ def run_training(model: torch.nn.Module, step_fn: StepFn, steps: int, work_dir: 
         if validate and ((validate_every and done % validate_every == 0) or last):
             model.eval()
             with torch.no_grad():
-                metrics = {"step": done, "loss": round(running, 5), "minutes": round((time.time() - t0) / 60, 2),
+                metrics = {"step": done, "loss": round(running, 5),
+                           "minutes": round((spent + time.time() - t0) / 60, 2),
                            **validate(model)}
             history.append(metrics)
             bar.write(f"{desc} step {done}: " + ", ".join(f"{k}={v}" for k, v in metrics.items() if k != "step"))
         if done % checkpoint_every == 0 or last:
             save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                         "scheduler": sched.state_dict(), "step": done}, ckpt_path)
+                         "scheduler": sched.state_dict(), "step": done, "seconds": spent + time.time() - t0},
+                        ckpt_path)
             hist_path.write_text(json.dumps(history, indent=1))
     bar.close()
     return history

@@ -56,7 +56,10 @@ def test_predictors_report_every_site_of_the_region(bundles, tiny_spine_films):
     probs = corners.predict(film.pixels, film.spacing_mm, truth_points)
     assert set(probs) == set(truth_points)
     assert all(set(p) == set(FINDINGS) and all(0 <= v <= 1 for v in p.values()) for p in probs.values())
-    assert isinstance(points, dict)
+    # Every located corner lies on the film and has a confidence; a missing one has neither.
+    h, w = film.pixels.shape
+    assert set(located["point_confidence"]) == set(points)
+    assert all(-0.5 <= x <= w - 0.5 and -0.5 <= y <= h - 0.5 for x, y in points.values())
 
 
 def test_training_resumes_from_its_checkpoint(tiny_spine_films, tmp_path):

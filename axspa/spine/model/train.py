@@ -230,7 +230,10 @@ def train_spine(kind: str, data: Sequence[str | Path], out: Path, val: Sequence[
         raise ValueError(f"unknown spine bundle {kind!r}")
     history = run_training(model, step, steps, work, seed, validate=validate,
                            validate_every=max(steps // 5, 1), desc=kind, show_progress=show_progress)
+    # Over resumed runs too: this run's preparation plus the loop's total training time.
     minutes = (time.time() - t0) / 60
+    if history and "minutes" in history[-1]:
+        minutes = max(minutes, float(history[-1]["minutes"]))
     n_films = len(arrays.coarse)
     card = model_card(kind, data, val, steps, seed, n_films, minutes, history)
     predictor = ("axspa.spine.model.predictor:LandmarkPredictor" if kind == "spine-landmarks"
@@ -296,7 +299,8 @@ def model_card(kind: str, data, val, steps: int, seed: int, n_films: int, minute
              f"- validation (held-out generator setting): {', '.join(map(str, val)) or 'none'}",
              f"- command: `axspa train {kind} --data {' '.join(map(str, data))}"
              + (f" --val {' '.join(map(str, val))}" if val else "") + f" --steps {steps} --seed {seed}`",
-             f"- {steps} steps, seed {seed}, {minutes:.1f} min wall time on the training machine",
+             f"- {steps} steps, seed {seed}, {minutes:.1f} min wall time on the training machine "
+             "(training steps of every resumed run, and this run's data preparation)",
              f"- last validation: {json.dumps(last)}", "",
              "## Held-out metrics",
              "Measure them with `axspa spine FILMS --model-dir BUNDLES --out PRED` and "

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import slicer
 import vtk
-from slicer import vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
+from slicer import vtkMRMLPlotChartNode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 from slicer.i18n import tr as _
 from slicer.i18n import translate
 from slicer.parameterNodeWrapper import WithinRange, parameterNodeWrapper
@@ -53,10 +53,16 @@ Segments femoral heads, acetabula, bone marrow edema (BME) and effusion-synoviti
 of the hips, and scores them per patient side: the UNet-score (Zheng et al. 2023: lesion gray-value
 proportion summed over up to 15 coronal slices around the largest femoral head), its area-fraction
 variant, lesion volumes and HIMRISS-style slice sums (not the official HIMRISS reader protocol).
-"Score existing segmentation" scores a segmentation you drew or corrected, without any model.
-No trained segmentation model is shipped yet: "Segment with model" needs a hip-segmenter bundle installed
-(see the documentation). Models trained with this extension learn from synthetic phantoms
-and are not validated on real patients.
+"Segment with model" runs the hip-segmenter model shipped with the extension, or a bundle folder you
+choose, into the ten segments the scores read (patient sides; a segmentation of your own needs these
+names, matched ignoring case): Right femoral head, Left femoral head, Right acetabulum, Left acetabulum,
+Right femoral BME, Left femoral BME, Right acetabular BME, Left acetabular BME, Right effusion-synovitis,
+Left effusion-synovitis. Segments you edited are never overwritten. A per-slice table and a plot of the lesion
+proportion per slice go with the scores. "Score existing segmentation" (named "Recompute scores" once
+scored) scores the selected segmentation as it is now, e.g. after editing it in Segment Editor, without
+running any model; it is disabled until a STIR volume and a segmentation (Outputs) are selected.
+"Export..." writes hip.json, the per-slice CSV and the .seg.nrrd into a folder you choose.
+Models trained with this extension learn from synthetic phantoms and are not validated on real patients.
 See the <a href="https://github.com/SlicerAxSpA/SlicerAxSpA#readme">documentation</a>.
 """)
         self.parent.acknowledgementText = _("""
@@ -98,8 +104,10 @@ class HipInflammationParameterNode:
     The parameters needed by the module.
 
     inputVolume - coronal STIR MRI.
-    outputSegmentation - hip segments (created when empty; edited segments are kept).
+    outputSegmentation - hip segments (created when empty; segments the user edited are kept).
     resultsTable - per side scores (created when empty).
+    slicesTable - per-slice values of both sides (created when empty).
+    plotChart - lesion proportion per slice (created when empty; no GUI).
     halfWidth - slices scored on each side of the slice with the largest femoral head.
     minLesionAreaMm2 - smallest lesion area on a slice counted in the HIMRISS-style sums.
     """
@@ -107,8 +115,15 @@ class HipInflammationParameterNode:
     inputVolume: vtkMRMLScalarVolumeNode
     outputSegmentation: vtkMRMLSegmentationNode
     resultsTable: vtkMRMLTableNode
+    slicesTable: vtkMRMLTableNode
+    plotChart: vtkMRMLPlotChartNode
     halfWidth: Annotated[int, WithinRange(0, 30)] = 7
     minLesionAreaMm2: Annotated[float, WithinRange(0.0, 500.0)] = 5.0
+
+
+OUTPUT_PARAMETERS = (("outputSegmentation", "vtkMRMLSegmentationNode", "segmentation"),
+                     ("resultsTable", "vtkMRMLTableNode", "scores"), ("slicesTable", "vtkMRMLTableNode", "slices"),
+                     ("plotChart", "vtkMRMLPlotChartNode", "plot"))
 
 
 #
@@ -128,7 +143,9 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.logic = None
         self._parameterNode = None
         self._parameterNodeGuiTag = None
-        self._job = None  # the model job runner (progress bar, Cancel button), made in setup()
+        self._job = None  # the job runner (progress bar, status line), made in setup()
+        self._modelRunning = False  # while the model runs, Apply is the Cancel button
+        self._lastInput = None  # outputs follow the input volume when it changes
 
     def setup(self) -> None:
         """Called when the user opens the module the first time and the widget is initialized."""
@@ -156,10 +173,12 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         # Buttons
         self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
         self.ui.scoreButton.connect("clicked(bool)", self.onScoreButton)
-        self.ui.cancelButton.connect("clicked(bool)", self.onCancelButton)
+        self.ui.exportButton.connect("clicked(bool)", self.onExportButton)
+        self.ui.modelDirPathLineEdit.connect("currentPathChanged(QString)", self.onModelDirChanged)
 
         # Make sure parameter node is initialized (needed for module reload)
         self.initializeParameterNode()
+        self.onModelDirChanged()
 
     def cleanup(self) -> None:
         """Called when the application closes and the module widget is destroyed."""
@@ -212,61 +231,162 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self._checkCanApply()
 
     def _checkCanApply(self, caller=None, event=None) -> None:
+        from HipInflammationLib.nodes import OUTPUT_KIND
+
         p = self._parameterNode
-        running = bool(self._job and self._job.running)
-        idle = not running
+        if p is not None and p.inputVolume is not self._lastInput:
+            self._lastInput = p.inputVolume
+            self._selectOutputsOf(p)
+        idle = not (self._job and self._job.running)
         hasInput = bool(p and p.inputVolume)
-        self.ui.applyButton.enabled = idle and hasInput
-        self.ui.applyButton.toolTip = (_("Segment the hips with the installed model, then score them")
-                                       if hasInput else _("Select a STIR volume"))
-        self.ui.scoreButton.enabled = idle and hasInput and bool(p.outputSegmentation)
-        self.ui.cancelButton.enabled = running
+        hasSegmentation = hasInput and bool(p.outputSegmentation)
+        # While the model runs, Apply becomes Cancel (the same place the user just clicked).
+        if not hasattr(self, "_applyText"):
+            self._applyText = self.ui.applyButton.text
+        self.ui.applyButton.text = _("Cancel") if self._modelRunning else self._applyText
+        self.ui.applyButton.enabled = self._modelRunning or (idle and hasInput)
+        self.ui.applyButton.toolTip = (
+            _("Stop after the current step") if self._modelRunning else
+            _("Segment the hips with the model (installed, or the folder chosen above), then score them")
+            if hasInput else _("Select a STIR volume"))
+        scored = hasSegmentation and p.outputSegmentation.GetAttribute(OUTPUT_KIND) == "segmentation"
+        self.ui.scoreButton.text = _("Recompute scores") if scored else _("Score existing segmentation")
+        self.ui.scoreButton.enabled = idle and hasSegmentation
+        self.ui.scoreButton.toolTip = (
+            _("Score the segments as they are now (e.g. edited in Segment Editor), without running any model")
+            if hasSegmentation else _("Select a STIR volume and, under Outputs, the segmentation to score"))
+        self.ui.exportButton.enabled = idle and hasSegmentation
+        self.ui.progressBar.visible = not idle
         if p and p.resultsTable:
             self.ui.resultsTableView.setMRMLTableNode(p.resultsTable)
 
+    def _selectOutputsOf(self, p) -> None:
+        """A new input volume: outputs left empty or holding results of another volume become this volume's
+        (or none); outputs the user chose for no volume in particular stay."""
+        from HipInflammationLib.nodes import findOutputNode, linkedInput
+
+        for name, className, kind in OUTPUT_PARAMETERS:
+            node = getattr(p, name)
+            if node is None or linkedInput(node) not in (None, p.inputVolume):
+                setattr(p, name, findOutputNode(p.inputVolume, className, kind))
+
+    def _modelDir(self):
+        """The model folder chosen in the panel, or None for the installed bundle."""
+        return self.ui.modelDirPathLineEdit.currentPath or None
+
+    def onModelDirChanged(self, path=None) -> None:
+        """Say which model "Segment with model" will use, or why there is none."""
+        from axspa.bundles import ModelMissingError, find_bundle
+
+        try:
+            folder = find_bundle(self.logic.HIP_BUNDLES[0], _path(self._modelDir()))
+            self.ui.modelStatusLabel.text = _("Model: {folder}").format(folder=folder)
+        except ModelMissingError as exc:
+            self.ui.modelStatusLabel.text = str(exc)
+
     # -------------------------------------------------------------------------------- running a job
 
-    def onCancelButton(self) -> None:
-        self._job.request_cancel()
-
     def onApplyButton(self) -> None:
-        """Segment with the model, then score, when the user clicks "Segment with model"."""
+        """Segment with the model, then score, when the user clicks "Segment with model" (Cancel while running)."""
+        if self._modelRunning:
+            self._job.request_cancel()
+            return
         p = self._parameterNode
+        modelDir = self._modelDir()
 
         def job():
-            from axspa.slicer_support import ensure_model_dependencies
-
-            ensure_model_dependencies(slicer, self.logic.HIP_BUNDLES, "Hip Inflammation")
+            onEdited = self._askAboutEditedSegments(p.inputVolume, p.outputSegmentation)
+            self.logic.ensureModelDependencies(modelDir)
             return self.logic.segmentWithModel(
-                p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth,
-                minLesionAreaMm2=p.minLesionAreaMm2, resultsTable=p.resultsTable,
-                progress=self._job.progress, cancel=self._job.cancel)
+                p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth, minLesionAreaMm2=p.minLesionAreaMm2,
+                resultsTable=p.resultsTable, slicesTable=p.slicesTable, plotChart=p.plotChart, modelDir=modelDir,
+                onEdited=onEdited, progress=self._job.progress, cancel=self._job.cancel)
 
-        result = self._job.run(job)
-        if result is not None:
-            self._showResult(result)
+        self._modelRunning = True
+        try:
+            result = self._job.run(job)
+        finally:
+            self._modelRunning = False
+            self._checkCanApply()
+        if result is None:
+            return
+        if modelDir:
+            self.ui.modelDirPathLineEdit.addCurrentPathToHistory()
+        self._showResult(result, _("Segmented and scored."))
+
+    def _askAboutEditedSegments(self, volume, segmentation) -> str:
+        """"keep" or "new": what the model does with segments the user edited in the chosen segmentation."""
+        from axspa.jobs import CancelledError
+
+        edited = self.logic.editedSegments(volume, segmentation) if volume and segmentation else []
+        if not edited:
+            return "keep"
+        import qt
+
+        box = qt.QMessageBox(slicer.util.mainWindow())
+        box.setWindowTitle(_("Hip Inflammation"))
+        box.setText(_("These segments of '{name}' were edited or drawn by you: {segments}.").format(
+            name=segmentation.GetName(), segments=", ".join(edited)))
+        box.setInformativeText(_("Keep them (the model writes only the other segments), or write the model's "
+                                 "segmentation into a new node and leave this one as it is?"))
+        keep = box.addButton(_("Keep my edits"), qt.QMessageBox.AcceptRole)
+        new = box.addButton(_("New segmentation"), qt.QMessageBox.ActionRole)
+        box.addButton(qt.QMessageBox.Cancel)
+        box.exec_()
+        if box.clickedButton() == keep:
+            return "keep"
+        if box.clickedButton() == new:
+            return "new"
+        raise CancelledError("edited segments")
 
     def onScoreButton(self) -> None:
-        """Score the selected segmentation (drawn or corrected by the user); needs no model."""
+        """Score the selected segmentation as it is now (drawn, or edited in Segment Editor); needs no model."""
         p = self._parameterNode
-        # Through the panel's job runner as Apply is: an error is shown once, then the status line says why
-        # and the panel stays usable (tryWithErrorDisplay alone re-raises into the console).
         result = self._job.run(lambda: self.logic.scoreSegmentation(
             p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth, minLesionAreaMm2=p.minLesionAreaMm2,
-            resultsTable=p.resultsTable))
+            resultsTable=p.resultsTable, slicesTable=p.slicesTable, plotChart=p.plotChart))
         if result is not None:
-            self._showResult(result)
+            self._showResult(result, _("Scored the segments as they are now (no model run)."))
 
-    def _showResult(self, result: dict) -> None:
+    def onExportButton(self) -> None:
+        """Write hip.json, <stem>.slices.csv and <stem>.seg.nrrd of the segments as they are now."""
+        import qt
+
+        p = self._parameterNode
+        settings = qt.QSettings()
+        start = settings.value("HipInflammation/ExportFolder") or os.path.expanduser("~")
+        folder = qt.QFileDialog.getExistingDirectory(slicer.util.mainWindow(), _("Export the hip result to"), start)
+        if not folder:
+            return
+
+        def export(overwrite=False):
+            return self._job.run(lambda: self.logic.exportResults(
+                folder, p.inputVolume, p.outputSegmentation, overwrite=overwrite, halfWidth=p.halfWidth,
+                minLesionAreaMm2=p.minLesionAreaMm2, resultsTable=p.resultsTable, slicesTable=p.slicesTable,
+                plotChart=p.plotChart))
+
+        result = export()
+        if result is None:
+            return
+        settings.setValue("HipInflammation/ExportFolder", folder)
+        if result["kept"] and slicer.util.confirmYesNoDisplay(
+                _("These files differ from the result (edited?) and were kept:") + "\n\n" + "\n".join(result["kept"])
+                + "\n\n" + _("Replace them?"), windowTitle=_("Hip Inflammation")):
+            result = export(overwrite=True) or result
+        self._showResult(result, _("Exported to {folder}.").format(folder=folder))
+
+    def _showResult(self, result: dict, status: str) -> None:
         from axspa.hip.texts import hip_summary
 
         p = self._parameterNode
         p.outputSegmentation, p.resultsTable = result["segmentation"], result["table"]
+        p.slicesTable, p.plotChart = result["slices"], result["plot"]
         self.ui.summaryLabel.text = hip_summary(result["document"]["sides"])
         self.ui.warningsLabel.text = "\n".join(result["warnings"]) or _("none")
         self.ui.resultsTableView.setMRMLTableNode(result["table"])
-        self.ui.progressBar.value = 100
-        self.ui.statusLabel.text = _("Scored.")
+        self.ui.statusLabel.text = status
+        self._checkCanApply()
+        self.logic.showResults(p.inputVolume, result)
 
 
 #
@@ -278,8 +398,16 @@ class HipInflammationLogic(ScriptedLoadableModuleLogic):
     """Segmentation and scoring usable from the Python console without the GUI, e.g.
 
     logic = slicer.util.getModuleLogic("HipInflammation")
-    result = logic.scoreSegmentation(getNode("STIR"), getNode("Hip segments"))
-    result["document"]["sides"]["right"]["unet_score"]
+    doc = logic.process(getNode("STIR"))              # model -> segments, tables, plot; the axspa.hip/1 document
+    doc["sides"]["right"]["unet_score"]["gray_value"]
+    # ... edit the segments in Segment Editor, then, with no model run:
+    doc = logic.recompute(getNode("STIR"))
+    logic.exportResults("/path/to/folder", getNode("STIR"), logic.outputNodes(getNode("STIR"))["segmentation"])
+
+    process() and recompute() find the nodes an earlier run made for the same volume (node references) and
+    update them; segments the user edited are never overwritten (onEdited="keep" leaves them as they are,
+    "new" writes the model's segments into a new segmentation). modelDir is a folder of the user's own
+    bundle; a bundle that would run its own code is loaded only after the user agrees.
     """
 
     HIP_BUNDLES = ("hip-segmenter",)
@@ -287,60 +415,168 @@ class HipInflammationLogic(ScriptedLoadableModuleLogic):
     def __init__(self) -> None:
         """Called when the logic class is instantiated. Can be used for initializing member variables."""
         ScriptedLoadableModuleLogic.__init__(self)
+        self._trustedModelDirs = set()  # model folders whose bundle code the user agreed to run
 
     def getParameterNode(self):
         return HipInflammationParameterNode(super().getParameterNode())
 
-    def segmentWithModel(self, inputVolume, outputSegmentation=None, halfWidth: int = 7,
-                         minLesionAreaMm2: float = 5.0, resultsTable=None, progress=None,
-                         cancel=None) -> dict:
-        """Segment the hips with the model into ``outputSegmentation`` (segments the user edited there
-        are kept), then score the segmentation. Returns what scoreSegmentation returns."""
-        from HipInflammationLib.nodes import writeSegmentation
+    # ------------------------------------------------------------------------------------------ model
 
-        from axspa.hip.pipeline import segment_hip
-        from axspa.mrml.segmentations import kept_segments
-        from axspa.mrml.volumes import volume_to_engine
+    def ensureModelDependencies(self, modelDir=None) -> None:
+        """Check the bundle is there, then install torch (PyTorch extension) and MONAI after asking."""
+        from axspa.slicer_support import ensure_model_dependencies
+
+        ensure_model_dependencies(slicer, self.HIP_BUNDLES, "Hip Inflammation", _path(modelDir))
+
+    def loadModel(self, modelDir=None):
+        """The hip-segmenter predictor (installed, or in ``modelDir``), asking before running a bundle's own code."""
+        from axspa.bundles import load_predictor
+        from axspa.slicer_support import load_trusting
+
+        return load_trusting(lambda trust: load_predictor(self.HIP_BUNDLES[0], _path(modelDir), trust),
+                             self.confirmBundleCode, self._trustedModelDirs, str(modelDir or ""))
+
+    def confirmBundleCode(self, reason: str) -> bool:
+        """Ask the user whether a bundle may run its own code (BundleCodeError's reason)."""
+        return slicer.util.confirmYesNoDisplay(
+            reason + ".\n\n" + _("This model bundle brings its own Python code, which runs with your permissions "
+                                  "when it loads. Trust it only if you know who made it.") + "\n\n"
+            + _("Load it and run its code?"), windowTitle=_("Hip Inflammation"))
+
+    # ---------------------------------------------------------------------------------------- console
+
+    def process(self, volumeNode, segmentationNode=None, tableNode=None, modelDir=None, progress=None, cancel=None,
+                onEdited: str = "keep", halfWidth: int = 7, minLesionAreaMm2: float = 5.0) -> dict:
+        """Segment ``volumeNode`` with the model and score it; returns the axspa.hip/1 document. Output nodes
+        not given (``tableNode`` is the per-slice table) are the ones an earlier run made for this volume, or new."""
+        if volumeNode is None:
+            raise ValueError(_("Select a coronal STIR volume."))
+        self.ensureModelDependencies(modelDir)
+        nodes = self.outputNodes(volumeNode, segmentation=segmentationNode, slices=tableNode)
+        result = self.segmentWithModel(
+            volumeNode, nodes["segmentation"], halfWidth, minLesionAreaMm2, nodes["scores"], progress, cancel,
+            slicesTable=nodes["slices"], plotChart=nodes["plot"], modelDir=modelDir, onEdited=onEdited)
+        self._log(result)
+        self.showResults(volumeNode, result)
+        return result["document"]
+
+    def recompute(self, volumeNode, segmentationNode=None, tableNode=None, halfWidth: int = 7,
+                  minLesionAreaMm2: float = 5.0) -> dict:
+        """Score the segments as they are now (after edits; no model runs) into the nodes of this volume;
+        returns the axspa.hip/1 document."""
+        nodes = self.outputNodes(volumeNode, segmentation=segmentationNode, slices=tableNode)
+        result = self.scoreSegmentation(volumeNode, nodes["segmentation"], halfWidth, minLesionAreaMm2,
+                                        nodes["scores"], slicesTable=nodes["slices"], plotChart=nodes["plot"])
+        self._log(result)
+        self.showResults(volumeNode, result)
+        return result["document"]
+
+    def outputNodes(self, volumeNode, **given) -> dict:
+        """{"segmentation", "scores", "slices", "plot"}: the nodes given, else those holding results of the volume."""
+        from HipInflammationLib.nodes import findOutputNode
+
+        return {kind: given.get(kind) or findOutputNode(volumeNode, className, kind)
+                for _name, className, kind in OUTPUT_PARAMETERS}
+
+    # ------------------------------------------------------------------------------------------ panel
+
+    def segmentWithModel(self, inputVolume, outputSegmentation=None, halfWidth: int = 7,
+                         minLesionAreaMm2: float = 5.0, resultsTable=None, progress=None, cancel=None,
+                         slicesTable=None, plotChart=None, modelDir=None, onEdited: str = "keep", model=None) -> dict:
+        """Segment the hips with the model into ``outputSegmentation`` (or a new node under the input's study),
+        then score them. Segments the user edited there are kept (``onEdited="keep"``, named in the warnings)
+        or the model writes into a new node (``"new"``). Returns what scoreSegmentation returns."""
+        from HipInflammationLib.scoring import segmentNodes
+
+        from axspa.jobs import report
 
         if inputVolume is None:
             raise ValueError(_("Select a coronal STIR volume."))
-        masks = segment_hip(volume_to_engine(inputVolume), progress=progress, cancel=cancel)
-        segmentation = writeSegmentation(inputVolume, masks, outputSegmentation)
-        result = self.scoreSegmentation(inputVolume, segmentation, halfWidth, minLesionAreaMm2, resultsTable)
-        kept = kept_segments(segmentation)
+        if onEdited not in ("keep", "new"):
+            raise ValueError(f"onEdited must be 'keep' or 'new', not {onEdited!r}")
+        if outputSegmentation is not None and onEdited == "new" and self.editedSegments(inputVolume,
+                                                                                         outputSegmentation):
+            outputSegmentation = None
+        model = model or self.loadModel(modelDir)
+        segmentation, kept = segmentNodes(inputVolume, model, outputSegmentation, progress, cancel)
+        report(progress, 0.9, _("scoring"))
+        result = self.scoreSegmentation(inputVolume, segmentation, halfWidth, minLesionAreaMm2, resultsTable,
+                                        slicesTable=slicesTable, plotChart=plotChart)
         if kept:
-            result["warnings"].insert(0, _("Segments you edited were kept: ") + ", ".join(kept))
+            result["warnings"].insert(0, _("Segments you edited were kept (not replaced by the model's): ")
+                                      + ", ".join(kept))
+        report(progress, 1.0, _("done"))
         return result
 
     def scoreSegmentation(self, inputVolume, segmentationNode, halfWidth: int = 7,
-                          minLesionAreaMm2: float = 5.0, resultsTable=None) -> dict:
-        """Scores of a hip segmentation on the STIR volume (no model needed).
+                          minLesionAreaMm2: float = 5.0, resultsTable=None, slicesTable=None, plotChart=None) -> dict:
+        """Scores of a hip segmentation as it is now, on the STIR volume (no model needed).
 
-        Returns {"document": axspa.hip/1 dict, "segmentation": node, "table": results table node,
-        "warnings": [str]}. Segment names are matched to the hip segment names ignoring case.
+        Returns {"document": axspa.hip/1 dict, "segmentation", "table" (per side), "slices" (per slice),
+        "plot" (nodes), "warnings": [str], "masks"}. Segments are matched to the hip segment names ignoring case.
         """
-        from HipInflammationLib.nodes import writeResultsTable
+        from HipInflammationLib.scoring import scoreNodes
 
-        from axspa.hip.pipeline import score_hip
         from axspa.hip.scores import HipScoreConfig
-        from axspa.hip.segments import match_hip_segments
-        from axspa.hip.texts import HIP_TABLE_COLUMNS, hip_result_rows
-        from axspa.mrml.segmentations import segmentation_to_masks
-        from axspa.mrml.volumes import volume_to_engine
 
         if inputVolume is None or segmentationNode is None:
             raise ValueError(_("Select the STIR volume and the hip segmentation to score."))
-        volume = volume_to_engine(inputVolume)
-        masks, ignored = match_hip_segments(segmentation_to_masks(segmentationNode, inputVolume))
         config = HipScoreConfig(half_width=int(halfWidth), min_lesion_area_mm2=float(minLesionAreaMm2))
-        document = score_hip(volume, masks, config, source=segmentationNode.GetName())
-        table = writeResultsTable(inputVolume, HIP_TABLE_COLUMNS, hip_result_rows(document["sides"]),
-                                  resultsTable)
-        warnings = list(document.get("warnings", []))
-        if ignored:
-            warnings.append(_("Segments not used (not a hip segment name): ") + ", ".join(ignored))
-        warnings += [s["reason"] for s in document["sides"].values() if s.get("reason")]
-        return {"document": document, "segmentation": segmentationNode, "table": table, "warnings": warnings}
+        return scoreNodes(inputVolume, segmentationNode, config, resultsTable, slicesTable, plotChart)
+
+    def editedSegments(self, volumeNode, segmentationNode) -> list:
+        """Hip segments of the segmentation that the user edited or drew (never overwritten by the model)."""
+        from HipInflammationLib.nodes import editedSegments
+
+        return editedSegments(segmentationNode, volumeNode)
+
+    def exportResults(self, outputDir, volumeNode, segmentationNode=None, overwrite: bool = False, halfWidth: int = 7,
+                      minLesionAreaMm2: float = 5.0, resultsTable=None, slicesTable=None, plotChart=None) -> dict:
+        """Score the segments as they are now (updating the tables and plot) and write the files of
+        ``axspa hip`` into ``outputDir``: hip.json, <stem>.slices.csv and <stem>.seg.nrrd. A file there that
+        differs is kept unless ``overwrite``. Returns scoreSegmentation's dict plus "files" and "kept"."""
+        from HipInflammationLib.export import checkOutputFolder, exportFiles
+
+        checkOutputFolder(outputDir, self.installFolders())
+        nodes = self.outputNodes(volumeNode, segmentation=segmentationNode, scores=resultsTable, slices=slicesTable,
+                                 plot=plotChart)
+        result = self.scoreSegmentation(volumeNode, nodes["segmentation"], halfWidth, minLesionAreaMm2,
+                                        nodes["scores"], slicesTable=nodes["slices"], plotChart=nodes["plot"])
+        result.update(exportFiles(outputDir, volumeNode, result["document"], result["masks"], overwrite,
+                                  self.installFolders()))
+        return result
+
+    def installFolders(self) -> list:
+        """Folders results are never written into: this module's, the engine's and its resources, Slicer's."""
+        import axspa
+        from axspa.bundles import shipped_models_dir
+
+        folders = [os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(axspa.__file__)),
+                   str(shipped_models_dir().parent)]
+        app = getattr(slicer, "app", None)
+        for attribute in ("slicerHome", "extensionsInstallPath"):
+            value = getattr(app, attribute, None)
+            if isinstance(value, str) and value:
+                folders.append(value)
+        return folders
+
+    def showResults(self, volumeNode, result: dict) -> None:
+        """The volume in the slice views and the plot in the layout (inside the Slicer application only)."""
+        if not hasattr(getattr(slicer, "app", None), "layoutManager") or not hasattr(slicer, "modules"):
+            return
+        slicer.util.setSliceViewerLayers(background=volumeNode)
+        slicer.modules.plots.logic().ShowChartInLayout(result["plot"])
+
+    def _log(self, result: dict) -> None:
+        for warning in result["warnings"]:
+            logging.warning(f"Hip Inflammation: {warning}")
+
+
+def _path(folder):
+    """A model folder as the engine takes it: a Path, or None for the installed bundle."""
+    from pathlib import Path
+
+    return Path(folder) if folder else None
 
 
 #
@@ -363,6 +599,8 @@ class HipInflammationTest(ScriptedLoadableModuleTest):
         """Run as few or as many tests as needed here."""
         self.setUp()
         self.test_ScoreSegmentationFromMasks()
+        self.setUp()
+        self.test_RecomputeUsesEditedSegments()
 
     def test_ScoreSegmentationFromMasks(self):
         """Hip segments built from masks score as worked by hand."""
@@ -392,4 +630,38 @@ class HipInflammationTest(ScriptedLoadableModuleTest):
         self.assertAlmostEqual(right["lesion_volume_ml"]["Right femoral BME"], 0.020, places=6)
         self.assertEqual(right["himriss"]["femoral_bme"], 2)
         self.assertEqual(result["table"].GetNumberOfRows(), 11)  # hip_result_rows: 4 + 3 volumes + 4 sums
+        self.delayDisplay("Test passed")
+
+    def test_RecomputeUsesEditedSegments(self):
+        """Clearing a BME segment (as Segment Editor would) changes the recomputed scores; no model runs."""
+        import numpy as np
+
+        from axspa.hip.segments import HIP_SEGMENTS
+        from axspa.mrml.segmentations import masks_to_segmentation, oriented_image_from_mask
+        from axspa.mrml.volumes import ijk_to_ras_of
+
+        self.delayDisplay("Recomputing the scores of an edited segmentation")
+        stir = np.full((8, 40, 40), 100, dtype=np.int16)
+        head = np.zeros(stir.shape, dtype=bool)
+        head[0:4, 10:15, 10:20] = True
+        bme = np.zeros(stir.shape, dtype=bool)
+        bme[0:2, 11:13, 10:15] = True
+        stir[bme] = 300
+        volume = slicer.util.addVolumeFromArray(stir, name="STIR")
+        seg = masks_to_segmentation(slicer.mrmlScene, {"Right femoral head": head, "Right femoral BME": bme},
+                                    volume, segments=HIP_SEGMENTS)
+        logic = HipInflammationLogic()
+        first = logic.scoreSegmentation(volume, seg)
+        self.assertEqual(first["document"]["sides"]["right"]["himriss"]["femoral_bme"], 2)
+        self.assertEqual(logic.editedSegments(volume, seg), [])
+        segmentId = seg.GetSegmentation().GetSegmentIdBySegmentName("Right femoral BME")
+        slicer.vtkSlicerSegmentationsModuleLogic.SetBinaryLabelmapToSegment(
+            oriented_image_from_mask(np.zeros(stir.shape, bool), ijk_to_ras_of(volume)), seg, segmentId,
+            slicer.vtkSlicerSegmentationsModuleLogic.MODE_REPLACE)
+        self.assertEqual(logic.editedSegments(volume, seg), ["Right femoral BME"])
+        doc = logic.recompute(volume, seg, first["slices"])
+        self.assertEqual(doc["sides"]["right"]["himriss"]["femoral_bme"], 0)
+        self.assertAlmostEqual(doc["sides"]["right"]["unet_score"]["gray_value"], 0.0)
+        self.assertIs(logic.outputNodes(volume)["slices"], first["slices"])
+        self.assertEqual(first["slices"].GetNumberOfRows(), 15)  # right side only: slices 10 +- 7
         self.delayDisplay("Test passed")

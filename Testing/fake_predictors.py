@@ -70,6 +70,53 @@ class FixedSij:
                 "heatmap": np.linspace(0, 1, pixels.size, dtype=np.float32).reshape(pixels.shape)}
 
 
+class BoxHips:
+    """Hip segments as boxes on the volume's [k, j, i] grid: config ``{"boxes": {segment name: [[k0, k1],
+    [j0, j1], [i0, i1]]}}`` (half-open ranges); every hip segment of axspa/hip/segments.py not listed comes
+    back empty. Each call's volume shape is kept in ``CALLS`` (re-scoring must not run the model)."""
+
+    CALLS: list = []
+
+    def __init__(self, folder: Path, info: dict) -> None:
+        self.boxes = info.get("config", {}).get("boxes", {})
+
+    def predict(self, volume, progress=None, cancel=None) -> dict:
+        from axspa.hip.segments import HIP_SEGMENTS
+        from axspa.jobs import report
+
+        BoxHips.CALLS.append(volume.array.shape)
+        report(progress, 0.5, "fake hip segmentation", cancel)
+        masks = {s.name: np.zeros(volume.array.shape, bool) for s in HIP_SEGMENTS}
+        for name, ((k0, k1), (j0, j1), (i0, i1)) in self.boxes.items():
+            masks[name][k0:k1, j0:j1, i0:i1] = True
+        return masks
+
+
+class ReferenceHips:
+    """The segments of a reference ``.seg.nrrd`` (config ``{"seg": path}``) placed on the volume's grid, as a
+    perfect model would return them."""
+
+    def __init__(self, folder: Path, info: dict) -> None:
+        self.seg = info.get("config", {})["seg"]
+
+    def predict(self, volume, progress=None, cancel=None) -> dict:
+        from axspa.hip.pipeline import masks_on_grid
+        from axspa.io.segfile import read_seg_nrrd
+
+        masks, ijk_to_ras = read_seg_nrrd(self.seg)
+        return masks_on_grid(masks, ijk_to_ras, volume, self.seg)
+
+
+class FailingHips:
+    """A hip model that raises on every volume (config ``{"message": ...}``)."""
+
+    def __init__(self, folder: Path, info: dict) -> None:
+        self.message = info.get("config", {}).get("message", "odd volume: the network got NaN")
+
+    def predict(self, volume, progress=None, cancel=None) -> dict:
+        raise RuntimeError(self.message)
+
+
 def install_bundle(models_dir: Path, name: str, predictor: str, config: dict | None = None) -> Path:
     """Write a bundle folder (with a dummy weight file and its sha256) for a test double."""
     folder = models_dir / name

@@ -212,3 +212,20 @@ def test_two_segments_with_one_name_are_refused(scene, reference):
         segmentation_to_masks(node, reference)
     with pytest.raises(InputError, match="two segments named"):
         masks_to_segmentation(scene, _masks(), reference, node=node, segments=HIP_SEGMENTS)
+
+
+def test_a_new_segment_never_takes_the_id_of_a_renamed_one(scene, reference):
+    """A user renamed the segment whose ID is 'Right femoral head': the engine's 'Right femoral head' is a new
+    segment beside it (its name as ID was taken), and the user's segment is left as it is."""
+    masks = _masks()
+    node = masks_to_segmentation(scene, {"Right femoral head": masks["Right femoral head"]}, reference,
+                                 segments=HIP_SEGMENTS)
+    node.GetSegmentation().GetSegment("Right femoral head").SetName("My notes")
+    masks_to_segmentation(scene, {"Right femoral head": masks["Left femoral head"]}, reference, node,
+                          segments=HIP_SEGMENTS)
+    segmentation = node.GetSegmentation()
+    ids = [segmentation.GetNthSegmentID(i) for i in range(segmentation.GetNumberOfSegments())]
+    assert len(ids) == len(set(ids)) == 2
+    back = segmentation_to_masks(node, reference)
+    np.testing.assert_array_equal(back["My notes"], masks["Right femoral head"])
+    np.testing.assert_array_equal(back["Right femoral head"], masks["Left femoral head"])

@@ -128,6 +128,11 @@ def test_in_slicer_test_hip_segments(modules):
     _run_slicer_test(hip.HipInflammationTest, "test_ScoreSegmentationFromMasks")
 
 
+def test_in_slicer_test_hip_recompute(modules):
+    _, hip, _ = modules
+    _run_slicer_test(hip.HipInflammationTest, "test_RecomputeUsesEditedSegments")
+
+
 def test_score_a_study_with_plugged_in_models(modules, tmp_path, monkeypatch):
     """Cervical + lumbar radiographs through the real pipeline (test-double predictors): markups per
     image under the input's study, one table with 24 sites, and the study total from the table."""

@@ -3,9 +3,10 @@
 Each mask becomes its own binary-labelmap layer, so masks may overlap (a BME segment lies inside its
 bone). Segments are found by name, ignoring case, in reading and writing alike: Segment Editor and
 ``.seg.nrrd`` files give segments generated IDs (``Segment_1`` ...), so an ID is never taken to be a name;
-two segments with one name are refused with a message. A new segment gets its name as ID; colour from
-the segment list the caller passes (e.g. the hip family's ``HIP_SEGMENTS``). The segmentation's reference
-image geometry is the input volume, so Slicer's Segment Editor works on the same grid.
+two segments with one name are refused with a message. A new segment gets its name as ID (when no segment
+has that ID already); colour from the segment list the caller passes (e.g. the hip family's ``HIP_SEGMENTS``).
+The segmentation's reference image geometry is the input volume, so Slicer's Segment Editor works on the
+same grid.
 
 Rescoring into the same node keeps the user's work: each segment carries the tag
 ``AxSpA.WrittenHash`` (hash of the mask the engine wrote); a segment whose current voxels no longer
@@ -125,8 +126,9 @@ def _write_segment(node: Any, definition: Any, mask: np.ndarray, ijk_to_ras: np.
     segment = segmentation.GetSegment(segment_id) if segment_id else None
     labelmap = oriented_image_from_mask(mask, ijk_to_ras)
     if segment is None:
+        # Its name as ID unless another segment (renamed by the user) already has that ID.
         segment_id = node.AddSegmentFromBinaryLabelmapRepresentation(
-            labelmap, definition.name, list(definition.color), definition.name)
+            labelmap, definition.name, list(definition.color), segmentation.GenerateUniqueSegmentID(definition.name))
         segment = segmentation.GetSegment(segment_id)
     else:
         current = _segment_mask(node, segment_id, reference_volume_node)

@@ -24,6 +24,6 @@ class HipInflammationInstallTest(unittest.TestCase):
 
     def test_PanelLoads(self):
         widget = slicer.modules.hipinflammation.widgetRepresentation().self()
-        for name in "applyButton scoreButton cancelButton progressBar resultsTableView".split():
+        for name in "applyButton scoreButton exportButton modelDirPathLineEdit progressBar resultsTableView".split():
             self.assertTrue(hasattr(widget.ui, name), name)
         self.assertIsNotNone(widget.logic)

@@ -1,4 +1,4 @@
-"""``axspa evaluate spine --truth DIR --pred DIR [--json]``: the held-out metrics model cards quote."""
+"""``axspa evaluate spine|hip --truth DIR --pred DIR [--json]``: the held-out metrics model cards quote."""
 
 from __future__ import annotations
 
@@ -9,21 +9,29 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="compare model outputs with truth (held-out metrics)",
-                       description="Compare predictions (axspa spine outputs) with truth documents "
-                                   "(axspa phantom truth or a reference reading with points).")
-    p.add_argument("family", choices=["spine"])
-    p.add_argument("--truth", required=True, type=Path, help="folder of truth documents")
-    p.add_argument("--pred", required=True, type=Path, help="folder of the model's outputs")
+                       description="Compare predictions with truth. spine: axspa spine outputs against truth "
+                                   "documents (axspa phantom truth or a reference reading with points). hip: "
+                                   "PRED/<case>/ as 'axspa hip TRUTH/<case>/dicom --out PRED/<case>' writes it "
+                                   "against an axspa phantom hip folder (Dice, HD95, volume error, UNet-score "
+                                   "Spearman and ICC, HIMRISS-style exact agreement). Exit code 1 when a case "
+                                   "has no prediction.")
+    p.add_argument("family", choices=["spine", "hip"])
+    p.add_argument("--truth", required=True, type=Path, help="folder of truth documents (hip: of phantom cases)")
+    p.add_argument("--pred", required=True, type=Path, help="folder of the model's outputs (hip: one folder per case)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from axspa.spine.evaluate import evaluate_spine, format_report
-
     for folder in (args.truth, args.pred):
         if not folder.is_dir():
             raise FileNotFoundError(f"{folder}: folder not found")
-    metrics = evaluate_spine(args.truth, args.pred)
+    if args.family == "hip":
+        from axspa.hip.evaluate import evaluate_hip as evaluate
+        from axspa.hip.evaluate import format_report
+    else:
+        from axspa.spine.evaluate import evaluate_spine as evaluate
+        from axspa.spine.evaluate import format_report
+    metrics = evaluate(args.truth, args.pred)
     print(json.dumps(metrics, indent=2) if args.json else format_report(metrics))
-    return 0
+    return 1 if metrics.get("missing") else 0

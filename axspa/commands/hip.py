@@ -7,6 +7,7 @@ edited in Slicer) instead of the model's.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from axspa.cli import integer, number
@@ -16,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hip", help="hip inflammation on coronal STIR MRI",
                        description="Segment femoral heads, acetabula, bone marrow edema and effusion-synovitis; "
                                    "compute the UNet-score and HIMRISS-style slice sums per side.")
-    p.add_argument("series", help="DICOM folder or volume file (NRRD, NIfTI)")
+    p.add_argument("series", help="DICOM folder or volume file (NRRD, NIfTI); of a folder holding several series "
+                                   "the one coronal STIR series is scored")
     p.add_argument("--out", required=True, type=Path)
     p.add_argument("--series-uid", help="SeriesInstanceUID when the folder holds several series")
     p.add_argument("--seg", type=Path, help="score this segmentation (.seg.nrrd) instead of running the model")
@@ -37,4 +39,6 @@ def run(args: argparse.Namespace) -> int:
     doc = score_case(args.series, args.out, seg=args.seg, series_uid=args.series_uid, config=config,
                      overwrite=args.overwrite)
     print(side_lines(doc))
+    for warning in doc.get("warnings", []):
+        print(f"axspa hip: warning: {warning}", file=sys.stderr)
     return 0

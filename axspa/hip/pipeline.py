@@ -14,8 +14,10 @@ from typing import Any, Mapping, Optional
 import numpy as np
 
 from axspa.bundles import load_predictor
+from axspa.hip.inputs import check_hip_volume, hip_series
 from axspa.hip.scores import HipScoreConfig, hip_scores
 from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME, match_hip_segments
+from axspa.hip.sequence import sequence_warnings
 from axspa.image import InputError, Volume
 from axspa.jobs import Cancel, Progress, report
 from axspa.results import validate
@@ -30,6 +32,7 @@ def load_models() -> Any:
 def segment_hip(volume: Volume, model: Optional[Any] = None, progress: Progress = None,
                 cancel: Cancel = None) -> dict[str, np.ndarray]:
     """Masks of every hip segment for a STIR volume."""
+    check_hip_volume(volume)  # the model assumes a 3-D coronal volume of >= 2 slices
     model = model or load_models()
     report(progress, 0.0, "segmenting hips", cancel)
     masks = model.predict(volume, progress, cancel)
@@ -51,7 +54,7 @@ def score_hip(volume: Volume, masks: Mapping[str, np.ndarray], config: Optional[
             "settings": {"half_width": config.half_width, "min_lesion_area_mm2": config.min_lesion_area_mm2},
             "note": "HIMRISS-style slice sums computed from segmentations; not the official HIMRISS "
                     "reader protocol.",
-            "warnings": list(volume.warnings)}
+            "warnings": list(volume.warnings) + sequence_warnings(volume, masks)}
 
 
 def require_spacing(volume: Volume) -> None:
@@ -120,7 +123,9 @@ def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: O
     from axspa.io.volume import read_volume
 
     model = None if seg else load_models()  # a missing model stops before any reading
+    series_uid, notes = hip_series(series, series_uid)  # size, geometry, several series: the coronal STIR one
     volume = read_volume(series, series_uid=series_uid)
+    volume.warnings += notes + check_hip_volume(volume, refuse=not seg)  # --seg: other planes with a warning
     require_spacing(volume)
     stem, doc_name = outputs.output_names(series, out, series_uid)
     if seg:

@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-area", type=number(0.0), default=5.0,
                    help="smallest lesion area in mm² that counts in the HIMRISS-style sums (default 5)")
     p.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
+    p.add_argument("--model-dir", type=Path,
+                   help="a hip-segmenter bundle folder (yours, or another version) instead of the installed one")
+    p.add_argument("--trust-bundle-code", action="store_true",
+                   help="allow the bundle to run its own code (predictor and network outside axspa/MONAI); "
+                        "only for bundles from people you trust")
     p.set_defaults(func=run)
 
 
@@ -37,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = HipScoreConfig(half_width=args.half_width, min_lesion_area_mm2=args.min_area)
     doc = score_case(args.series, args.out, seg=args.seg, series_uid=args.series_uid, config=config,
-                     overwrite=args.overwrite)
+                     overwrite=args.overwrite, model_dir=args.model_dir, trust_code=args.trust_bundle_code)
     print(side_lines(doc))
     for warning in doc.get("warnings", []):
         print(f"axspa hip: warning: {warning}", file=sys.stderr)

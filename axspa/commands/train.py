@@ -8,6 +8,7 @@ from pathlib import Path
 from axspa.cli import SEED, integer
 
 SPINE_BUNDLES = ("spine-landmarks", "spine-corners")
+HIP_BUNDLES = ("hip-segmenter",)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,12 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "continues from the last checkpoint in BUNDLE_DIR.work/. Training data: "
                                    "folders of images with axspa.spine/1 documents (<id>.truth.json from "
                                    "`axspa phantom spine`, or your own readings with points).")
-    p.add_argument("bundle", choices=SPINE_BUNDLES, help="which model to train")
+    p.add_argument("bundle", choices=SPINE_BUNDLES + HIP_BUNDLES, help="which model to train")
     p.add_argument("--data", nargs="+", required=True, type=Path, help="training folders")
     p.add_argument("--val", nargs="*", default=[], type=Path,
                    help="validation folders (hold out a whole generator setting, not only seeds)")
     p.add_argument("--out", required=True, type=Path, help="bundle folder to write")
     p.add_argument("--steps", type=integer(1, 10_000_000), help="optimiser steps (default: the shipped model's)")
+    p.add_argument("--locator-steps", type=integer(1, 10_000_000),
+                   help="hip-segmenter: steps of the femoral-head locator (default: the shipped model's)")
     p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--design", choices=["multilabel", "per-lesion"], default="multilabel",
                    help="spine-corners: one multi-label network (shipped) or one network per finding (Chen et al.)")
@@ -30,12 +33,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from axspa.spine.model.train import train_spine
+    if args.bundle in HIP_BUNDLES:
+        from axspa.hip.model.train import train_hip
 
-    if args.steps is not None and args.steps < 1:
-        raise ValueError("--steps must be at least 1")
-    result = train_spine(args.bundle, args.data, args.out, val=args.val, steps=args.steps, seed=args.seed,
-                         overwrite=args.overwrite, design=args.design)
+        result = train_hip(args.data, args.out, val=args.val, steps=args.steps, locator_steps=args.locator_steps,
+                           seed=args.seed, overwrite=args.overwrite)
+    else:
+        from axspa.spine.model.train import train_spine
+
+        result = train_spine(args.bundle, args.data, args.out, val=args.val, steps=args.steps, seed=args.seed,
+                             overwrite=args.overwrite, design=args.design)
     last = result["history"][-1] if result["history"] else {}
     print(f"axspa train: wrote {result['out']} in {result['minutes']:.1f} min"
           + (f"; last validation {last}" if last else ""))

@@ -25,8 +25,9 @@ from axspa.results import validate
 HIP_BUNDLE = "hip-segmenter"
 
 
-def load_models() -> Any:
-    return load_predictor(HIP_BUNDLE)
+def load_models(model_dir: Optional[Path] = None, trust_code: bool = False) -> Any:
+    """The hip-segmenter predictor: installed, or the bundle folder ``model_dir`` (see bundles.read_bundle)."""
+    return load_predictor(HIP_BUNDLE, model_dir, trust_code)
 
 
 def segment_hip(volume: Volume, model: Optional[Any] = None, progress: Progress = None,
@@ -113,7 +114,8 @@ def _overlap(src_shape: tuple[int, ...], dst_shape: tuple[int, ...],
 
 
 def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: Optional[str] = None,
-               config: Optional[HipScoreConfig] = None, overwrite: bool = False) -> dict:
+               config: Optional[HipScoreConfig] = None, overwrite: bool = False,
+               model_dir: Optional[Path] = None, trust_code: bool = False, model: Optional[Any] = None) -> dict:
     """``axspa hip``: read the series, segment it with the model (written as ``<stem>.seg.nrrd``) or place
     the segmentation ``seg`` on its grid, score, and write ``hip.json`` and ``<stem>.slices.csv`` into
     ``out`` (names from outputs.output_names: never one case's result under another's name). Returns the
@@ -122,7 +124,10 @@ def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: O
     from axspa.io.segfile import read_seg_nrrd
     from axspa.io.volume import read_volume
 
-    model = None if seg else load_models()  # a missing model stops before any reading
+    if seg:
+        model = None
+    elif model is None:
+        model = load_models(model_dir, trust_code)  # a missing model stops before any reading
     series_uid, notes = hip_series(series, series_uid)  # size, geometry, several series: the coronal STIR one
     volume = read_volume(series, series_uid=series_uid)
     volume.warnings += notes + check_hip_volume(volume, refuse=not seg)  # --seg: other planes with a warning
@@ -140,6 +145,8 @@ def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: O
         outputs.write_segmentation(out / f"{stem}.seg.nrrd", masks, volume.ijk_to_ras, overwrite)
     doc = score_hip(volume, masks, config, source)
     doc["segmentation"] = source
+    if model is not None:
+        doc["model"] = {"segmenter": getattr(model, "bundle_id", HIP_BUNDLE)}
     if series_uid is not None:
         doc["input"]["series_uid"] = series_uid
     validate(doc, "hip")

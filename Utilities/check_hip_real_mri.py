@@ -38,8 +38,8 @@ def main(argv=None) -> int:
             f"({r['voxels']} vox)" for side, r in result.items()))
     sides = [r for res in rows.values() for r in res.values()]
     ok = all(r["found"] and r["side_correct"] and (r["inside_femur"] or 0) >= 0.9 for r in sides)
-    print(f"{len(rows)} patients: both heads found {sum(all(r['found'] for r in res.values()) for res in rows.values())}"
-          f"/{len(rows)}, sides right {sum(r['side_correct'] for r in sides)}/{len(sides)}, "
+    both = sum(all(r["found"] for r in res.values()) for res in rows.values())
+    print(f"{len(rows)} patients: both heads found {both}/{len(rows)}, sides right {sum(r['side_correct'] for r in sides)}/{len(sides)}, "
           f"inside femur >= 0.9 on {sum((r['inside_femur'] or 0) >= 0.9 for r in sides)}/{len(sides)} heads")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

@@ -39,8 +39,10 @@ def main(argv=None) -> int:
     sides = [r for res in rows.values() for r in res.values()]
     ok = all(r["found"] and r["side_correct"] and (r["inside_femur"] or 0) >= 0.9 for r in sides)
     both = sum(all(r["found"] for r in res.values()) for res in rows.values())
-    print(f"{len(rows)} patients: both heads found {both}/{len(rows)}, sides right {sum(r['side_correct'] for r in sides)}/{len(sides)}, "
-          f"inside femur >= 0.9 on {sum((r['inside_femur'] or 0) >= 0.9 for r in sides)}/{len(sides)} heads")
+    sides_ok = sum(r["side_correct"] for r in sides)
+    inside = sum((r["inside_femur"] or 0) >= 0.9 for r in sides)
+    print(f"{len(rows)} patients: both heads found {both}/{len(rows)}, sides right {sides_ok}/{len(sides)}, "
+          f"inside femur >= 0.9 on {inside}/{len(sides)} heads")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
     return 0 if ok else 1

@@ -10,6 +10,9 @@ import numpy as np
 
 MIN_HEAD_ML = 4.0  # a femoral head is 30-90 mL; blobs smaller than this are noise
 HEAD_LEVEL = 0.5
+# Centre-to-centre distance of the femoral heads, left-right: 150-215 mm on the phantoms and on the
+# real series here; the range leaves room for small and large patients.
+HEAD_DISTANCE_MM = (110.0, 280.0)
 
 
 @dataclass
@@ -23,7 +26,8 @@ class FoundHead:
 def find_heads(prob: np.ndarray, to_view: Callable[[np.ndarray], np.ndarray], voxel_ml: float,
                ras_x: Callable[[np.ndarray], float], midline_x: float) -> list[FoundHead]:
     """``prob`` (slices, rows, cols) on the locator canvas; ``to_view`` maps canvas (slice, row, col) to
-    native view indices, ``ras_x`` native view indices to RAS x; ``midline_x`` is the body's midline."""
+    native view indices, ``ras_x`` native view indices to RAS x; ``midline_x`` is the body's midline
+    (used only when no pair of blobs lies as far apart as two femoral heads)."""
     from scipy import ndimage
 
     labels, n = ndimage.label(prob >= HEAD_LEVEL)
@@ -36,11 +40,37 @@ def find_heads(prob: np.ndarray, to_view: Callable[[np.ndarray], np.ndarray], vo
         weights = prob[labels == k]
         centre = to_view((idx * weights[:, None]).sum(axis=0) / weights.sum())
         blobs.append(FoundHead("", centre, float(weights.mean()), vol))
-    best: dict[str, FoundHead] = {}
     for blob in blobs:
         blob.side = "right" if ras_x(blob.centre) > midline_x else "left"
+    return _pick_pair(blobs, ras_x) or _best_per_side(blobs)
+
+
+def _strength(blob: FoundHead) -> float:
+    return blob.volume_ml * blob.confidence
+
+
+def _pick_pair(blobs: list[FoundHead], ras_x: Callable[[np.ndarray], float]) -> list[FoundHead]:
+    """The strongest two blobs as far apart as two femoral heads are (HEAD_DISTANCE_MM); the one further
+    to the patient's right (larger RAS x) is the right head. [] when no pair fits."""
+    best, pair = 0.0, []
+    for n, a in enumerate(blobs):
+        for b in blobs[n + 1:]:
+            xa, xb = ras_x(a.centre), ras_x(b.centre)
+            if HEAD_DISTANCE_MM[0] <= abs(xa - xb) <= HEAD_DISTANCE_MM[1] and _strength(a) + _strength(b) > best:
+                best = _strength(a) + _strength(b)
+                pair = [a, b] if xa > xb else [b, a]
+    if pair:
+        pair[0].side, pair[1].side = "right", "left"
+    return pair
+
+
+def _best_per_side(blobs: list[FoundHead]) -> list[FoundHead]:
+    """Without a pair (one hip in the field of view, or one head not found): the strongest blob of each
+    side of the body's midline."""
+    best: dict[str, FoundHead] = {}
+    for blob in blobs:
         held = best.get(blob.side)
-        if held is None or blob.volume_ml * blob.confidence > held.volume_ml * held.confidence:
+        if held is None or _strength(blob) > _strength(held):
             best[blob.side] = blob
     return [best[s] for s in ("right", "left") if s in best]
 

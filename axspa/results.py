@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Optional, Sequence, Union
 # A path as every function of the engine takes it.
 PathLike = Union[str, os.PathLike]
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-KINDS = ("spine", "sij", "hip")
+KINDS = ("spine", "sij", "hip", "run")  # run: what axspa demo did, step by step (run.json)
 
 
 class InvalidDocumentError(ValueError):

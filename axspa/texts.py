@@ -29,3 +29,8 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return number(value, ".4g" if isinstance(value, float) else "", missing="")
+
+
+def outputs_line(folder: Any, names: Sequence[str] = ()) -> str:
+    """The last line of a command that wrote files: where they are (and which, when it is a fixed set)."""
+    return f"outputs in {folder}" + (f": {', '.join(names)}" if names else "")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from axspa.cli import SEED, integer
 from axspa.image import InputError
@@ -19,8 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s = sub.add_parser(
         "scores", help="agreement of mSASSS reader tables (columns study, site, grade)",
         description="Per site (reader 1 vs reader 2): exact agreement, confusion matrix, Cohen's kappa "
-                    "linear- and quadratic-weighted with seeded bootstrap 95%% CIs. On the totals (engine "
-                    "rules, imputation included) for all readers: ICC(2,1) with 95%% CI, ICC(3,1), ICC(1,1), "
+                    "linear- and quadratic-weighted with seeded bootstrap 95% CIs. On the totals (engine "
+                    "rules, imputation included) for all readers: ICC(2,1) with 95% CI, ICC(3,1), ICC(1,1), "
                     "Bland-Altman bias and limits of agreement, SEM and smallest detectable change.")
     s.add_argument("tables", nargs="+", metavar="READER.csv", help="two or more reader tables")
     s.add_argument("--json", action="store_true", help="print the full result as JSON")
@@ -65,6 +66,8 @@ def run_scores(args: argparse.Namespace) -> int:
     if args.plot:
         write_agreement(doc, args.plot, args.overwrite)
     print(json.dumps(doc, indent=1) if args.json else agreement_text(doc))
+    if args.plot:
+        _say_outputs(args.plot, ["agreement.json"] + (["bland_altman.png"] if doc.get("figures") else []), args.json)
     return 0
 
 
@@ -75,4 +78,13 @@ def run_masks(args: argparse.Namespace) -> int:
     if args.out:
         write_overlap(doc, args.out, args.overwrite)
     print(json.dumps(doc, indent=1) if args.json else overlap_text(doc))
+    if args.out:
+        _say_outputs(args.out, ["overlap.json"] + (["overlap.csv"] if "pairs" in doc else []), args.json)
     return 0
+
+
+def _say_outputs(folder: str, names: list[str], json_mode: bool) -> None:
+    """Where the files went: the last line, on stderr when stdout is JSON (so it stays parseable)."""
+    from axspa.texts import outputs_line
+
+    print(outputs_line(folder, names), file=sys.stderr if json_mode else sys.stdout)

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "against an axspa phantom hip folder (Dice, HD95, volume error, UNet-score "
                                    "Spearman and ICC, HIMRISS-style exact agreement). Exit code 1 when a case "
                                    "has no prediction.")
-    p.add_argument("family", choices=["spine", "hip"])
+    p.add_argument("family", choices=["spine", "hip"], help="which outputs to compare: spine or hip")
     p.add_argument("--truth", required=True, type=Path, help="folder of truth documents (hip: of phantom cases)")
     p.add_argument("--pred", required=True, type=Path, help="folder of the model's outputs (hip: one folder per case)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")

@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "compute the UNet-score and HIMRISS-style slice sums per side.")
     p.add_argument("series", help="DICOM folder or volume file (NRRD, NIfTI); of a folder holding several series "
                                    "the one coronal STIR series is scored")
-    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path,
+                   help="output folder: hip.json, <stem>.slices.csv and (from the model) <stem>.seg.nrrd")
     p.add_argument("--series-uid", help="SeriesInstanceUID when the folder holds several series")
     p.add_argument("--seg", type=Path, help="score this segmentation (.seg.nrrd) instead of running the model")
     p.add_argument("--half-width", type=integer(0, 1000), default=7,
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from axspa.hip.pipeline import score_case
     from axspa.hip.scores import HipScoreConfig
     from axspa.hip.texts import side_lines
+    from axspa.texts import outputs_line
 
     config = HipScoreConfig(half_width=args.half_width, min_lesion_area_mm2=args.min_area)
     doc = score_case(args.series, args.out, seg=args.seg, series_uid=args.series_uid, config=config,
@@ -46,4 +48,5 @@ def run(args: argparse.Namespace) -> int:
     print(side_lines(doc))
     for warning in doc.get("warnings", []):
         print(f"axspa hip: warning: {warning}", file=sys.stderr)
+    print(outputs_line(args.out))
     return 0

@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("phantom", help="synthetic radiographs and MRI with exact ground truth",
                        description="Write synthetic cases with their truth: lateral spine radiographs "
                                    "(mSASSS), AP pelvis radiographs (sacroiliitis), coronal hip STIR MRI.")
-    p.add_argument("kind", choices=("spine", "pelvis", "hip"))
+    p.add_argument("kind", choices=("spine", "pelvis", "hip"),
+                   help="spine: lateral radiographs; pelvis: AP radiographs; hip: coronal STIR series")
     p.add_argument("--n", type=integer(1, 1_000_000), default=10, help="number of cases (default 10)")
     p.add_argument("--seed", type=SEED, default=0, help="random seed (default 0; 0 to 2**32-1)")
     p.add_argument("--start", type=integer(0, 10**9), default=0, help="index of the first case (to extend a set)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from axspa.cli import number
 
@@ -16,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "consecutive visits, per year and over 2 years, progressor (>= 2 units over 2 years), new "
                     "syndesmophytes and bridges. --out writes progression.csv, progression.json and "
                     "cumulative_probability.png.")
-    p.add_argument("manifest", metavar="MANIFEST.csv")
+    p.add_argument("manifest", metavar="MANIFEST.csv",
+                   help="table of visits: patient, visit_date, result (paths relative to the manifest's folder)")
     p.add_argument("--out", metavar="DIR", help="folder for the cohort CSV, JSON and the figure")
     p.add_argument("--threshold", type=number(0.0, 72.0), default=2.0,
                    help="progression threshold in units over 2 years (2; 0 to 72)")
@@ -32,9 +34,13 @@ def run(args: argparse.Namespace) -> int:
     from axspa.spine.outputs import write_progression
     from axspa.spine.progression import analyse
     from axspa.spine.texts import progression_text
+    from axspa.texts import outputs_line
 
     doc = analyse(args.manifest, threshold=args.threshold, min_years=args.min_interval)
     if args.out:
         write_progression(doc, args.out, args.overwrite)
     print(json.dumps(doc, indent=1) if args.json else progression_text(doc))
+    if args.out:
+        print(outputs_line(args.out, ["progression.csv", "progression.json", "cumulative_probability.png"]),
+              file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -11,12 +11,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Grade each sacroiliac joint (modified New York 0-4), decide definite "
                                    "radiographic sacroiliitis and write a heat map of what the model used.")
     p.add_argument("images", nargs="+", help="radiographs: DICOM, PNG, JPEG, TIFF or NRRD")
-    p.add_argument("--out", required=True, type=Path)
+    p.add_argument("--out", required=True, type=Path,
+                   help="output folder: <stem>.sij.json and <stem>.heatmap.nrrd per radiograph")
     p.add_argument("--overwrite", action="store_true", help="replace outputs that differ from the new result")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from axspa.sij.pipeline import score_batch
+    from axspa.texts import outputs_line
 
-    return score_batch(args.images, args.out, overwrite=args.overwrite)
+    status = score_batch(args.images, args.out, overwrite=args.overwrite)
+    print(outputs_line(args.out))
+    return status

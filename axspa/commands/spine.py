@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("spine", help="mSASSS on lateral cervical/lumbar spine radiographs",
                        description="Locate the 24 anterior vertebral corners, grade each mSASSS site, sum the score.")
     p.add_argument("images", nargs="+", help="radiographs: DICOM, PNG, JPEG, TIFF or NRRD")
-    p.add_argument("--region", choices=["cervical", "lumbar", "auto"], default="auto")
+    p.add_argument("--region", choices=["cervical", "lumbar", "auto"], default="auto",
+                   help="spine segment on the films; auto lets the landmark model decide (default auto)")
     p.add_argument("--out", required=True, type=Path, help="output folder")
     p.add_argument("--study", action="store_true",
                    help="the images are one cervical and one lumbar view of one visit: also write study.json")
@@ -29,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from axspa.spine.pipeline import score_batch
+    from axspa.texts import outputs_line
 
-    return score_batch(args.images, args.out, region=args.region, threshold=args.threshold, study=args.study,
-                       overwrite=args.overwrite, model_dir=args.model_dir, trust_code=args.trust_bundle_code)
+    status = score_batch(args.images, args.out, region=args.region, threshold=args.threshold, study=args.study,
+                         overwrite=args.overwrite, model_dir=args.model_dir, trust_code=args.trust_bundle_code)
+    print(outputs_line(args.out))
+    return status

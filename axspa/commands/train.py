@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=integer(1, 10_000_000), help="optimiser steps (default: the shipped model's)")
     p.add_argument("--locator-steps", type=integer(1, 10_000_000),
                    help="hip-segmenter: steps of the femoral-head locator (default: the shipped model's)")
-    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--seed", type=SEED, default=0, help="random seed (default 0); same seed, same bundle")
     p.add_argument("--design", choices=["multilabel", "per-lesion"], default="multilabel",
                    help="spine-corners: one multi-label network (shipped) or one network per finding (Chen et al.)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing bundle folder")

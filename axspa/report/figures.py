@@ -1,9 +1,9 @@
-"""Figures of the HTML report: site thumbnails coloured by grade and cohort histograms."""
+"""Figures of the HTML report: site thumbnails coloured by grade (labelled) and cohort histograms."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -27,29 +27,47 @@ def histogram(values: Sequence[float], path: PathLike, title: str, xlabel: str, 
     return save(fig, path)
 
 
-def site_thumbnail(pixels: np.ndarray | None, sites: Sequence[dict], path: PathLike, title: str = "",
-                   size_px: int = 320) -> Path:
-    """A small view of the radiograph (when given) with each located site as a dot coloured by grade.
-    ``sites`` are spine.json site entries: {"id", "point": [x, y] or None, "grade"}."""
+def site_thumbnail(pixels: Optional[np.ndarray], sites: Sequence[dict], path: PathLike, title: str = "",
+                   size_px: int = 560, missing_text: str = "image could not be opened") -> Path:
+    """The radiograph (when given) with each located site as a dot coloured by grade and its id written
+    beside it. ``sites`` are spine.json site entries: {"id", "point": [x, y] or None, "grade"}. Without
+    pixels the dots stand on a grey background that says ``missing_text``, never on a bare black square."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(size_px / 100, size_px / 100))
+    points = [s["point"] for s in sites if s.get("point")]
+    if pixels is not None:
+        rows, cols = pixels.shape[:2]
+    elif points:
+        xs, ys = zip(*points)
+        cols, rows = max(xs) - min(xs) + 200, max(ys) - min(ys) + 200
+    else:
+        rows = cols = 1
+    aspect = rows / cols if cols else 1.0
+    width = size_px / 100
+    height = min(max(width * aspect, 2.5), 2.2 * width)
+    fig, ax = plt.subplots(figsize=(width, height))
     if pixels is not None:
         lo, hi = np.percentile(pixels, [1, 99])
         ax.imshow(pixels, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1)
     else:
-        ax.set_facecolor("black")
-        points = [s["point"] for s in sites if s.get("point")]
+        ax.set_facecolor("#5a5a5a")
         if points:
-            xs, ys = zip(*points)
-            ax.set_xlim(min(xs) - 50, max(xs) + 50)
-            ax.set_ylim(max(ys) + 50, min(ys) - 50)
+            ax.set_xlim(min(xs) - 100, max(xs) + 100)
+            ax.set_ylim(max(ys) + 100, min(ys) - 100)
+        ax.text(0.5, 0.98, missing_text, transform=ax.transAxes, ha="center", va="top", color="white",
+                fontsize=10, bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 4})
+    span = (ax.get_xlim()[1] - ax.get_xlim()[0]) if pixels is None else cols
     for site in sites:
         if site.get("point"):
             x, y = site["point"]
-            ax.scatter([x], [y], s=22, color=GRADE_COLORS.get(site.get("grade"), "#9e9e9e"),
-                       edgecolors="white", linewidths=0.5)
+            color = GRADE_COLORS.get(site.get("grade"), "#9e9e9e")
+            ax.scatter([x], [y], s=40, color=color, edgecolors="white", linewidths=0.8, zorder=3)
+            grade = "–" if site.get("grade") is None else str(site["grade"])
+            # The label sits to the right of the dot (anterior corners face the right on these films).
+            ax.annotate(f"{site['id']} {grade}", (x, y), xytext=(x + 0.025 * abs(span), y), fontsize=8,
+                        color="black", va="center", zorder=4,
+                        bbox={"facecolor": color, "edgecolor": "none", "alpha": 0.85, "pad": 1.2})
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=8)
+        ax.set_title(title, fontsize=9)
     fig.tight_layout(pad=0.2)
     return save(fig, path)

@@ -176,6 +176,12 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.exportButton.connect("clicked(bool)", self.onExportButton)
         self.ui.modelDirPathLineEdit.connect("currentPathChanged(QString)", self.onModelDirChanged)
 
+        # The segment names a segmentation needs, from the engine (the .ui holds the same text).
+        from axspa.hip.segments import HIP_SEGMENTS
+
+        self.ui.segmentNamesLabel.text = _("Scored segments (names matched ignoring case): {names}.").format(
+            names=", ".join(segment.name for segment in HIP_SEGMENTS))
+
         # Make sure parameter node is initialized (needed for module reload)
         self.initializeParameterNode()
         self.onModelDirChanged()
@@ -256,9 +262,33 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             _("Score the segments as they are now (e.g. edited in Segment Editor), without running any model")
             if hasSegmentation else _("Select a STIR volume and, under Outputs, the segmentation to score"))
         self.ui.exportButton.enabled = idle and hasSegmentation
+        self.ui.scoreHintLabel.text = self._scoreHint(idle, hasInput, hasSegmentation, scored)
         self.ui.progressBar.visible = not idle
         if p and p.resultsTable:
-            self.ui.resultsTableView.setMRMLTableNode(p.resultsTable)
+            self._showResultsTable(p.resultsTable)
+
+    @staticmethod
+    def _scoreHint(idle: bool, hasInput: bool, hasSegmentation: bool, scored: bool) -> str:
+        """Why "Score existing segmentation" is disabled, or what it will do."""
+        if not idle:
+            return _("Busy: the buttons come back when the current job ends (or press Cancel).")
+        if not hasInput:
+            return _('"Score existing segmentation" needs a STIR volume (Inputs) and a segmentation (Outputs).')
+        if not hasSegmentation:
+            return _('"Score existing segmentation" is off until you select, under Outputs, the segmentation to '
+                     'score (yours, or one you corrected), with the segment names listed there.')
+        if scored:
+            return _('"Recompute scores" scores the segments as they are now, e.g. after editing them in Segment '
+                     'Editor; no model runs.')
+        return _('"Score existing segmentation" scores the selected segmentation by its segment names; no model '
+                 'runs.')
+
+    def _showResultsTable(self, table) -> None:
+        """The per-side table, its columns as wide as their texts so it fits the panel (about 400 px)."""
+        view = self.ui.resultsTableView
+        view.setMRMLTableNode(table)
+        if hasattr(view, "resizeColumnsToContents"):
+            view.resizeColumnsToContents()
 
     def _selectOutputsOf(self, p) -> None:
         """A new input volume: outputs left empty or holding results of another volume become this volume's
@@ -383,7 +413,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         p.slicesTable, p.plotChart = result["slices"], result["plot"]
         self.ui.summaryLabel.text = hip_summary(result["document"]["sides"])
         self.ui.warningsLabel.text = "\n".join(result["warnings"]) or _("none")
-        self.ui.resultsTableView.setMRMLTableNode(result["table"])
+        self._showResultsTable(result["table"])
         self.ui.statusLabel.text = status
         self._checkCanApply()
         self.logic.showResults(p.inputVolume, result)

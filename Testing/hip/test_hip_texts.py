@@ -24,13 +24,15 @@ def test_hip_rows_from_engine_scores():
     rows = {r[0]: r[1:] for r in texts.hip_result_rows(sides)}
     assert rows["Femoral head found"] == ["yes", "no"]
     # Per lesion slice: 10*300 / (30*100 + 10*300) = 0.5 gray value, 10/40 area; two slices.
-    assert rows["UNet-score (gray value)"] == ["1.000", "0.000"]
-    assert rows["UNet-score (area fraction)"] == ["0.500", "0.000"]
-    assert rows["Femoral BME volume (mL)"] == ["0.02", "0.00"]
-    assert rows["HIMRISS-style slices, femoral BME"] == ["2", "0"]
-    assert rows["HIMRISS-style slices, total"] == ["2", "0"]
+    assert rows["UNet-score, gray value"] == ["1.000", "0.000"]
+    assert rows["UNet-score, area fraction"] == ["0.500", "0.000"]
+    assert rows["Femoral BME (mL)"] == ["0.02", "0.00"]
+    assert rows["HIMRISS-style femoral BME"] == ["2", "0"]
+    assert rows["HIMRISS-style total"] == ["2", "0"]
     assert rows["Scoring slices"][1] == "none"
     assert len(texts.hip_result_rows(sides)) == 11
+    # Short enough for the panel's results table at 400 px (Utilities/render_panels.py measures it).
+    assert max(len(r[0]) for r in texts.hip_result_rows(sides)) <= 28
     summary = texts.hip_summary(sides)
     assert "Right: UNet-score 1.000, HIMRISS-style total 2" in summary and "Left: not scored" in summary
 

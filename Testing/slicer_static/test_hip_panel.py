@@ -323,6 +323,9 @@ class Widget(types.SimpleNamespace):
     def setMRMLTableNode(self, node):
         self.table = node
 
+    def resizeColumnsToContents(self):
+        self.fitted = True
+
     def addCurrentPathToHistory(self):
         pass
 
@@ -349,7 +352,7 @@ def panel(hip, logic, volume, errors):
     widget.ui = types.SimpleNamespace(**{name: Widget(text="", enabled=True, toolTip="", visible=True, value=0)
                                          for name in ("applyButton", "scoreButton", "exportButton", "progressBar",
                                                       "statusLabel", "summaryLabel", "warningsLabel",
-                                                      "resultsTableView", "modelStatusLabel")})
+                                                      "resultsTableView", "modelStatusLabel", "scoreHintLabel")})
     widget.ui.applyButton.text = "Segment with model"
     widget.ui.modelDirPathLineEdit = Widget(currentPath="")
     widget.logic = logic
@@ -368,7 +371,10 @@ def test_a_failing_model_leaves_the_panel_usable(hip, logic, tmp_path):
     widget = panel(hip, logic, volume, errors)
     ui = widget.ui
     assert ui.applyButton.enabled and not ui.progressBar.visible and not ui.scoreButton.enabled
-    assert "Select a STIR volume" in ui.scoreButton.toolTip  # why it is disabled
+    assert "Select a STIR volume" in ui.scoreButton.toolTip  # why it is disabled, on hover and in the panel
+    assert ui.scoreHintLabel.text == ('"Score existing segmentation" is off until you select, under Outputs, the '
+                                      'segmentation to score (yours, or one you corrected), with the segment names '
+                                      'listed there.')
 
     failing = tmp_path / "failing"
     fake.install_bundle(failing, "hip-segmenter", "FailingHips")
@@ -386,6 +392,8 @@ def test_a_failing_model_leaves_the_panel_usable(hip, logic, tmp_path):
     assert p.outputSegmentation is not None and p.slicesTable is not None and p.plotChart is not None
     assert ui.resultsTableView.table is p.resultsTable and "Right: UNet-score 1.000" in ui.summaryLabel.text
     assert ui.scoreButton.enabled and ui.scoreButton.text == "Recompute scores" and ui.exportButton.enabled
+    assert ui.scoreHintLabel.text.startswith('"Recompute scores" scores the segments as they are now')
+    assert ui.resultsTableView.fitted  # columns as wide as their texts: the table fits the panel
     again = logic.scoreSegmentation(volume, p.outputSegmentation, resultsTable=p.resultsTable,
                                     slicesTable=p.slicesTable, plotChart=p.plotChart)
     assert set(again["document"]["warnings"]) <= set(again["warnings"])  # e.g. "does not look like STIR"

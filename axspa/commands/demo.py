@@ -89,7 +89,6 @@ def run(args: argparse.Namespace) -> int:
     record = {"schema": "axspa.run/1", "command": f"axspa demo --out {_shown(out)}", "axspa_version": __version__,
               "steps": [s.record for s in steps]}
     validate(record, "run")
-    out.mkdir(parents=True, exist_ok=True)
     write_text_output(out / "run.json", json.dumps(record, indent=1) + "\n", overwrite=True)  # this run's own
     print(f"\n== {n}/{n} HTML report\n$ axspa report {_shown(out)} --overwrite", flush=True)
     report_ok = cli_main(["report", str(out), "--overwrite"]) == 0

@@ -29,17 +29,18 @@ def hip_result_rows(sides: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
     def both(get: Callable[[Mapping[str, Any]], Any], fmt: str = ".3f") -> tuple[str, str]:
         return tuple(number(get(s), fmt, missing="-") for s in (right, left))
 
+    # Labels of at most 28 characters: with the two value columns the table fits a 400 px module panel.
     rows = [["Femoral head found", *both(lambda s: "yes" if s["femoral_head_found"] else "no", "")],
             ["Scoring slices", *both(lambda s: _slice_range(s["scoring_slices"]), "")],
-            ["UNet-score (gray value)", *both(lambda s: s["unet_score"]["gray_value"])],
-            ["UNet-score (area fraction)", *both(lambda s: s["unet_score"]["area_fraction"])]]
+            ["UNet-score, gray value", *both(lambda s: s["unet_score"]["gray_value"])],
+            ["UNet-score, area fraction", *both(lambda s: s["unet_score"]["area_fraction"])]]
     for region, label in (("femoral BME", "Femoral BME"), ("acetabular BME", "Acetabular BME"),
                           ("effusion-synovitis", "Effusion-synovitis")):
-        rows.append([f"{label} volume (mL)",
+        rows.append([f"{label} (mL)",
                      *both(lambda s, r=region: _lesion_volume(s["lesion_volume_ml"], r), ".2f")])
     for key, label in (("femoral_bme", "femoral BME"), ("acetabular_bme", "acetabular BME"),
-                       ("effusion", "effusion-synovitis"), ("total", "total")):
-        rows.append([f"HIMRISS-style slices, {label}", *both(lambda s, k=key: s["himriss"][k], "")])
+                       ("effusion", "effusion"), ("total", "total")):
+        rows.append([f"HIMRISS-style {label}", *both(lambda s, k=key: s["himriss"][k], "")])
     return rows
 
 

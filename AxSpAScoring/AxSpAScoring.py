@@ -5,6 +5,7 @@ from typing import Annotated, Optional
 
 import slicer
 import vtk
+from AxSpAScoringLib.logic import ModelLogic, ReadingLogic
 from slicer import vtkMRMLMarkupsFiducialNode, vtkMRMLScalarVolumeNode, vtkMRMLTableNode
 from slicer.i18n import tr as _
 from slicer.i18n import translate
@@ -31,7 +32,6 @@ def _addEngineToPath() -> None:
 
 _addEngineToPath()
 
-
 #
 # AxSpAScoring
 #
@@ -51,9 +51,10 @@ class AxSpAScoring(ScriptedLoadableModule):
         self.parent.helpText = _("""
 Scores axial spondyloarthritis radiographs for research: the mSASSS (24 anterior vertebral corners of
 lateral cervical and lumbar radiographs, 0-72) and the modified New York grade of both sacroiliac
-joints on an AP pelvic radiograph. Grades can be edited in the output table and re-scored without any
-model. The bundled spine models (landmarks and corner findings) are trained on synthetic phantoms and
-are not validated on real patients; no sacroiliac model is bundled yet (choose your own model folder).
+joints on an AP pelvic radiograph. A film can be read by hand without any model ("New reading": choose a
+grade or tick the findings per site, click the corners in order, "Save reading"). The bundled spine
+models (landmarks and corner findings) are trained on synthetic phantoms and are not validated on real
+patients; no sacroiliac model is bundled yet (choose your own model folder).
 See the <a href="https://github.com/SlicerAxSpA/SlicerAxSpA#readme">documentation</a>.
 """)
         self.parent.acknowledgementText = _("""
@@ -105,6 +106,8 @@ class AxSpAScoringParameterNode:
     heatmapVolume - where the sacroiliitis heat map goes (created when empty; no GUI).
     readerTable - a reader's grades (site, grade) loaded as a table, to compare with outputTable.
     disagreementTable - where the comparison with the reader goes (created when empty; no GUI).
+    readerName, study - who reads and which study, for a manual reading ("New reading").
+    placePoints - whether "New reading" also makes the points to place in order.
     """
 
     inputVolume: vtkMRMLScalarVolumeNode
@@ -118,6 +121,9 @@ class AxSpAScoringParameterNode:
     heatmapVolume: vtkMRMLScalarVolumeNode
     readerTable: vtkMRMLTableNode
     disagreementTable: vtkMRMLTableNode
+    readerName: str = ""
+    study: str = ""
+    placePoints: bool = True
 
 
 #
@@ -138,11 +144,13 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._parameterNode = None
         self._parameterNodeGuiTag = None
         self._job = None  # the model job runner (progress bar, Cancel button), made in setup()
-        self._observedTable = None  # output table whose edits mark reader overrides and re-score
-        self._tableEditPending = False
+        self._live = None  # totals that follow every edit of the output table (AxSpAScoringLib.panel.LiveScore)
+        self._siteEditor = None  # the "Selected site" box (AxSpAScoringLib.panel.SiteEditor)
 
     def setup(self) -> None:
         """Called when the user opens the module the first time and the widget is initialized."""
+        import qt
+
         ScriptedLoadableModuleWidget.setup(self)
 
         # Load widget from .ui file (created by Qt Designer).
@@ -152,13 +160,8 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
         # Set scene in MRML widgets (the .ui connects mrmlSceneChanged to each MRML widget).
         uiWidget.setMRMLScene(slicer.mrmlScene)
-
-        from axspa.jobs import PanelJob
-
         self.logic = AxSpAScoringLogic()
-        self._job = PanelJob(
-            slicer, self.ui, busy=lambda running: self._checkCanApply(), title=_("AxSpA Scoring"),
-            hint=_("Grades typed into the output table can still be scored with 'Re-score from table'."), tr=_)
+        self.makePanelHelpers(defer=lambda function: qt.QTimer.singleShot(0, function))
 
         # These connections ensure that we update parameter node when scene is closed
         self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
@@ -166,6 +169,9 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
         # Buttons
         self.ui.applyButton.connect("clicked(bool)", self.onApplyButton)
+        self.ui.newReadingButton.connect("clicked(bool)", self.onNewReadingButton)
+        self.ui.placeButton.connect("clicked(bool)", self.onPlaceButton)
+        self.ui.saveReadingButton.connect("clicked(bool)", self.onSaveReadingButton)
         self.ui.rescoreButton.connect("clicked(bool)", self.onRescoreButton)
         self.ui.regradeButton.connect("clicked(bool)", self.onRegradeButton)
         self.ui.exportButton.connect("clicked(bool)", self.onExportButton)
@@ -180,9 +186,26 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         # Make sure parameter node is initialized (needed for module reload)
         self.initializeParameterNode()
 
+    def makePanelHelpers(self, defer) -> None:
+        """The model job runner, the live totals and the "Selected site" box (``defer`` runs a function once Qt
+        is back in its loop)."""
+        from AxSpAScoringLib.panel import LiveScore, SiteEditor
+
+        from axspa.jobs import PanelJob
+
+        self._job = PanelJob(
+            slicer, self.ui, busy=lambda running: self._checkCanApply(), title=_("AxSpA Scoring"), tr=_,
+            hint=_("Without a model, read the film by hand: 'New reading' lists the sites of the region (and lets "
+                   "you click the corners), choose a grade per site, then 'Save reading'."))
+        self._live = LiveScore(self.logic.rescoreFromTable, self._showScore, self._setStatus, defer=defer,
+                               paused=lambda: self._job.running)
+        self._siteEditor = SiteEditor(self.ui, lambda: self._parameterNode.findingThreshold)
+
     def cleanup(self) -> None:
         """Called when the application closes and the module widget is destroyed."""
         self.removeObservers()
+        if self._live:
+            self._live.watch(None)
 
     def enter(self) -> None:
         """Called each time the user opens this module."""
@@ -231,9 +254,13 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self._checkCanApply()
 
     def _checkCanApply(self, caller=None, event=None) -> None:
+        from AxSpAScoringLib.panel import showSiteTable
+        from AxSpAScoringLib.reading import readingInfo
+
         p = self._parameterNode
         running = bool(self._job and self._job.running)
         idle = not running
+        self.ui.progressBar.visible = self.ui.cancelButton.visible = running  # hidden when idle
         # While a job runs, Apply becomes Cancel (the same place the user just clicked).
         if not hasattr(self, "_applyText"):
             self._applyText = self.ui.applyButton.text
@@ -242,49 +269,28 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.applyButton.toolTip = (_("Stop after the current step") if running else
                                        _("Locate and grade every site with the installed models")
                                        if p and p.inputVolume else _("Select a spine radiograph"))
-        self.ui.rescoreButton.enabled = idle and bool(p and p.outputTable)
-        self.ui.regradeButton.enabled = idle and bool(p and p.outputTable and p.inputVolume and p.outputMarkups)
-        self.ui.exportButton.enabled = idle and bool(p and p.outputTable and p.inputVolume)
+        table = p.outputTable if p else None
+        self.ui.newReadingButton.enabled = idle and bool(p and p.inputVolume)
+        self.ui.placeButton.enabled = idle and bool(p and (p.outputMarkups or p.otherMarkups))
+        self.ui.saveReadingButton.enabled = self.ui.exportButton.enabled = idle and bool(table and p.inputVolume)
+        self.ui.rescoreButton.enabled = idle and bool(table)
+        self.ui.regradeButton.enabled = (idle and bool(table and p.inputVolume and p.outputMarkups)
+                                         and readingInfo(table) is None)  # a manual reading runs no model
         self.ui.sijApplyButton.enabled = idle and bool(p and p.pelvisVolume)
         self.ui.cancelButton.enabled = running
         hasReader = bool(self.ui.readerPathLineEdit.currentPath or (p and p.readerTable))
-        self.ui.compareButton.enabled = idle and bool(p and p.outputTable) and hasReader
-        if p and p.outputTable:
-            self.ui.resultsTableView.setMRMLTableNode(p.outputTable)
-        self._observeOutputTable(p.outputTable if p else None)
-
-    def _observeOutputTable(self, table) -> None:
-        """Edits in the output table (a grade typed in the table view) mark reader overrides and re-score."""
-        if table is self._observedTable:
-            return
-        if self._observedTable is not None:
-            self.removeObserver(self._observedTable, vtk.vtkCommand.ModifiedEvent, self.onOutputTableModified)
-        self._observedTable = table
-        if table is not None:
-            self.addObserver(table, vtk.vtkCommand.ModifiedEvent, self.onOutputTableModified)
-
-    def onOutputTableModified(self, caller=None, event=None) -> None:
-        # Not while the table view is still writing the edit into the table: once Qt is back in its loop.
-        if not self._tableEditPending and not (self._job and self._job.running):
-            import qt
-
-            self._tableEditPending = True
-            qt.QTimer.singleShot(0, self._onOutputTableEdited)
-
-    def _onOutputTableEdited(self) -> None:
-        from axspa.image import InputError
-
-        try:
-            if self._observedTable is not None and not self._job.running:
-                self._showScore(self.logic.rescoreFromTable(self._observedTable))  # also marks the overrides
-        except InputError as exc:  # e.g. a grade of 5 typed in: say so, the user is still typing
-            self.ui.statusLabel.text = str(exc)
-        finally:
-            self._tableEditPending = False  # the source cells marked above were ignored while pending
+        self.ui.compareButton.enabled = idle and bool(table) and hasReader
+        if table:
+            showSiteTable(self.ui.resultsTableView, table)
+        if self._live:
+            self._live.watch(table)
 
     def _modelDir(self):
         """The model folder chosen in the panel, or None for the installed bundles."""
         return self.ui.modelDirPathLineEdit.currentPath or None
+
+    def _setStatus(self, text: str) -> None:
+        self.ui.statusLabel.text = text
 
     # -------------------------------------------------------------------------------- running a job
 
@@ -349,43 +355,100 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             text += " " + _("Your grades were kept: ") + ", ".join(kept) + "."
         self.ui.statusLabel.text = text
 
-    def onExportButton(self) -> None:
-        """Write the command line's files (JSON, CSV, markups) of the result as it stands."""
-        import qt
+    # ------------------------------------------------------------------------------ a manual reading
+
+    def onNewReadingButton(self) -> None:
+        """A site table of the region (24 sites with a second film) for this reader and study, and the points to
+        place in order when asked; nodes that hold anything already are never reused."""
+        p = self._parameterNode
+        with slicer.util.tryWithErrorDisplay(_("Failed to start a reading."), waitCursor=True):
+            result = self.logic.newReading(p.inputVolume, p.region, p.readerName, p.study, otherVolume=p.otherVolume,
+                                           points=p.placePoints, outputTable=p.outputTable,
+                                           outputMarkups=p.outputMarkups, otherMarkups=p.otherMarkups)
+            p.outputTable = result["table"]
+            p.outputMarkups, p.otherMarkups = (result["markups"] + [None, None])[:2]
+            self._showScore(self.logic.rescoreFromTable(p.outputTable), [])
+            text = _("New reading of {sites} sites: click a row, choose its grade or tick its findings.").format(
+                sites=result["table"].GetNumberOfRows())
+            self.ui.statusLabel.text = text + (" " + self._startPlacing() if result["markups"] else "")
+
+    def onPlaceButton(self) -> None:
+        self.ui.statusLabel.text = self._startPlacing()
+
+    def _startPlacing(self) -> str:
+        from AxSpAScoringLib.panel import startPlacing
 
         p = self._parameterNode
-        folder = qt.QFileDialog.getExistingDirectory(slicer.util.mainWindow(), _("Export the mSASSS result to"))
+        site = startPlacing(slicer, [p.outputMarkups, p.otherMarkups], [p.inputVolume, p.otherVolume])
+        if site is None:
+            return _("Every site is placed; drag a point to move it (its grade stays).")
+        return _("Click the corners in order, starting with {site}; right-click or Esc to stop.").format(site=site)
+
+    def onSaveReadingButton(self) -> None:
+        """Write the reading in the command line's files and <study>.reading.csv (and add it to the reader table)."""
+        p = self._parameterNode
+        readerTable = self.ui.readerTablePathLineEdit.currentPath or None
+        saved = []
+
+        def save(folder, overwrite):
+            saved.append(self.logic.saveReading(folder, p.inputVolume, p.outputTable, p.outputMarkups, p.otherVolume,
+                                                p.otherMarkups, reader=p.readerName, study=p.study,
+                                                readerTable=readerTable, overwrite=overwrite))
+            return saved[-1]
+
+        if self._saveTo(_("Save the mSASSS reading to"), save):
+            if readerTable:
+                self.ui.readerTablePathLineEdit.addCurrentPathToHistory()
+            if saved[-1]["not_graded"]:
+                self.ui.statusLabel.text += " " + _("Not graded, saved as unscorable: ") + ", ".join(
+                    saved[-1]["not_graded"]) + "."
+
+    def onExportButton(self) -> None:
+        """Write the command line's files (JSON, CSV, markups) of the result as it stands."""
+        p = self._parameterNode
+        self._saveTo(_("Export the mSASSS result to"), lambda folder, overwrite: self.logic.exportResults(
+            folder, p.inputVolume, p.outputMarkups, p.outputTable, p.otherVolume, p.otherMarkups, overwrite=overwrite))
+
+    def _saveTo(self, title: str, write) -> bool:
+        """Ask for a folder and ``write(folder, overwrite)`` into it; files that differ (edited?) are replaced only
+        after asking. True when written."""
+        import qt
+
+        folder = qt.QFileDialog.getExistingDirectory(slicer.util.mainWindow(), title)
         if not folder:
-            return
-        with slicer.util.tryWithErrorDisplay(_("Failed to export the results."), waitCursor=True):
-            args = (folder, p.inputVolume, p.outputMarkups, p.outputTable, p.otherVolume, p.otherMarkups)
-            result = self.logic.exportResults(*args)
+            return False
+        with slicer.util.tryWithErrorDisplay(_("Failed to save."), waitCursor=True):
+            result = write(folder, False)
             if result["kept"] and slicer.util.confirmYesNoDisplay(
                     _("These files differ from the result (edited?) and were kept:") + "\n\n"
                     + "\n".join(result["kept"]) + "\n\n" + _("Replace them?"), windowTitle=_("AxSpA Scoring")):
-                result = self.logic.exportResults(*args, overwrite=True)
-            self.ui.statusLabel.text = _("Exported to {folder}.").format(folder=folder)
+                write(folder, True)
+            self.ui.statusLabel.text = _("Saved to {folder}.").format(folder=folder)
+            return True
+        return False
 
     def onResultsTableClicked(self, index) -> None:
-        """Centre the slice views on the control point of the clicked row's site."""
-        import qt
+        """Show the clicked row's site in the "Selected site" box and centre the slice views on its point."""
         from AxSpAScoringLib.nodes import findSitePoint
+        from AxSpAScoringLib.panel import siteOfRow
 
-        model = index.model()
-        columns = [model.headerData(c, qt.Qt.Horizontal) for c in range(model.columnCount())]
-        site = model.index(index.row(), columns.index("site") if "site" in columns else 0).data()
         p = self._parameterNode
-        if not site or site == "site":  # the header row of a table shown without column headers
-            return
-        found = findSitePoint([p.outputMarkups, p.otherMarkups], site)
-        if found is None:
+        site = siteOfRow(index)
+        self._siteEditor.show(p.outputTable, site)
+        found = findSitePoint([p.outputMarkups, p.otherMarkups], site) if site else None
+        if site and found is None:
             self.ui.statusLabel.text = _("{site} has no control point placed.").format(site=site)
-            return
-        node, point = found
-        slicer.modules.markups.logic().JumpSlicesToNthPointInMarkup(node.GetID(), point, True)
+        elif found:
+            slicer.modules.markups.logic().JumpSlicesToNthPointInMarkup(found[0].GetID(), found[1], True)
 
     def onRescoreButton(self) -> None:
-        """Score the grades in the output table (edited by the user); needs no model."""
+        """Score the grades in the output table (edited by the user); needs no model. An empty table (just
+        created) becomes a new reading of the region."""
+        from AxSpAScoringLib.reading import isEmptyTable
+
+        if isEmptyTable(self._parameterNode.outputTable):
+            self.onNewReadingButton()
+            return
         with slicer.util.tryWithErrorDisplay(_("Failed to compute results."), waitCursor=True):
             score = self.logic.rescoreFromTable(self._parameterNode.outputTable)
             self._showScore(score)
@@ -415,17 +478,35 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.rightGradeLabel.text = texts["right"]
         self.ui.leftGradeLabel.text = texts["left"]
         self.ui.definiteLabel.text = texts["definite"]
-        self.ui.warningsLabel.text = "\n".join(doc.get("warnings") or []) or _("none")
+        self.ui.sijWarningsLabel.text = "\n".join(doc.get("warnings") or []) or _("none")
         self.ui.statusLabel.text = _("Graded.")
 
     def onReaderPathChanged(self, path: str) -> None:
+        from axspa.image import InputError
+        from axspa.spine.readings import list_studies
+
         if path and self._parameterNode:
             self._parameterNode.readerTable = None
+        try:
+            self._showStudies(list_studies(path) if path else [])
+        except InputError:  # not a table (yet): Compare says why
+            self._showStudies([])
         self._checkCanApply()
 
     def onReaderTableChanged(self, node) -> None:
+        from AxSpAScoringLib.compare import studiesOfTable
+
         if node:
             self.ui.readerPathLineEdit.currentPath = ""
+            self._showStudies(studiesOfTable(node))
+
+    def _showStudies(self, studies: list) -> None:
+        """The studies of the reader's table in the Study list (empty for a single reading)."""
+        combo = self.ui.readerStudyComboBox
+        combo.clear()
+        for study in studies:
+            combo.addItem(study)
+        combo.enabled = bool(studies)
 
     def onCompareButton(self) -> None:
         """List the sites where the output table and the reader's grades differ; highlight their points."""
@@ -434,20 +515,23 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         p = self._parameterNode
         path = self.ui.readerPathLineEdit.currentPath
         markups = [node for node in (p.outputMarkups, p.otherMarkups) if node]
+        study = self.ui.readerStudyComboBox.currentText or None
         with slicer.util.tryWithErrorDisplay(_("Failed to compare with the reader."), waitCursor=True):
             if path:
-                study = self.ui.readerStudyLineEdit.text.strip() or None
                 result = self.logic.compareWithReader(p.outputTable, path, p.disagreementTable, markups, study)
                 self.ui.readerPathLineEdit.addCurrentPathToHistory()
             else:
                 result = self.logic.compareWithReaderTable(p.outputTable, p.readerTable, p.disagreementTable,
-                                                           markups)
+                                                           markups, study)
             p.disagreementTable = result["table"]
             self.ui.compareSummaryLabel.text = summaryText(result)
             self.ui.disagreementTableView.setMRMLTableNode(result["table"])
 
     def _showScore(self, score: dict, warnings: Optional[list] = None) -> None:
-        """Totals in the panel; ``warnings`` replace the shown ones when given."""
+        """Totals in the panel (and the table and selected site as they now are); ``warnings`` replace the shown
+        ones when given."""
+        from AxSpAScoringLib.panel import showSiteTable
+
         from axspa.spine.texts import msasss_summary
 
         texts = msasss_summary(score)
@@ -457,6 +541,9 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.imputedSitesLabel.text = texts["imputed_sites"]
         if warnings is not None:
             self.ui.warningsLabel.text = "\n".join(warnings) or _("none")
+        if self._siteEditor and self._parameterNode and self._parameterNode.outputTable:
+            showSiteTable(self.ui.resultsTableView, self._parameterNode.outputTable)  # new columns: hidden again
+            self._siteEditor.show(self._parameterNode.outputTable, self._siteEditor.site)
 
 
 #
@@ -464,7 +551,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 #
 
 
-class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
+class AxSpAScoringLogic(ModelLogic, ReadingLogic, ScriptedLoadableModuleLogic):
     """Scoring usable from the Python console without the GUI, e.g.
 
     logic = slicer.util.getModuleLogic("AxSpAScoring")
@@ -473,6 +560,9 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
     score = logic.rescoreFromTable(result["table"])                  # after typing grades into the table
     logic.regradeMovedSites(cspine, result["markups"][0], result["table"])  # after moving control points
     logic.exportResults("/tmp/out", cspine, result["markups"][0], result["table"])
+    reading = logic.newReading(cspine, "cervical", reader="R1", study="P01-V1")  # by hand, no model
+    score = logic.setSiteGrade(reading["table"], "C4i", 2)           # or logic.setSiteFinding(..., "bridging")
+    logic.saveReading("/tmp/reading", cspine, reading["table"], reading["markups"][0])
 
     process() returns scoreSpine's dict (documents, markups, table, score, warnings) and creates or updates
     the nodes: the markups and the table an earlier run made for the same radiograph (found through their
@@ -480,12 +570,9 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
     points moved, placed or locked keep their position (and are re-graded where they are), grades typed
     into the table are kept and marked "reader" in its source column. overwrite=True replaces the moved
     points and typed grades with the models' (locked points are still kept). modelDir is a folder of the
-    user's own bundles; a bundle that would run its own code is loaded only after the user agrees.
+    user's own bundles; a bundle that would run its own code is loaded only after the user agrees. The methods
+    are in AxSpAScoringLib/logic.py: ModelLogic (the models) and ReadingLogic (what needs no model).
     """
-
-    SPINE_BUNDLES = ("spine-landmarks", "spine-corners")
-    CORNER_BUNDLES = ("spine-corners",)
-    SIJ_BUNDLES = ("sij-grader",)
 
     def __init__(self) -> None:
         """Called when the logic class is instantiated. Can be used for initializing member variables."""
@@ -494,231 +581,6 @@ class AxSpAScoringLogic(ScriptedLoadableModuleLogic):
 
     def getParameterNode(self):
         return AxSpAScoringParameterNode(super().getParameterNode())
-
-    # ------------------------------------------------------------------------------------------ models
-
-    def ensureModelDependencies(self, bundles=SPINE_BUNDLES, modelDir=None) -> None:
-        """Check the bundles are there, then install torch (PyTorch extension) and MONAI after asking."""
-        from axspa.slicer_support import ensure_model_dependencies
-
-        ensure_model_dependencies(slicer, bundles, "AxSpA Scoring", _path(modelDir))
-
-    def loadSpineModels(self, modelDir=None):
-        """Both spine predictors (axspa.spine.pipeline.SpineModels), asking before running a bundle's own code."""
-        from axspa.spine.pipeline import SpineModels
-
-        return self._loadTrusting(lambda trust: SpineModels(_path(modelDir), trust), modelDir)
-
-    def loadCornerModel(self, modelDir=None):
-        """The corner predictor alone (re-grading), asking before running a bundle's own code."""
-        from axspa.bundles import load_predictor
-        from axspa.spine.pipeline import CORNER_BUNDLE
-
-        return self._loadTrusting(lambda trust: load_predictor(CORNER_BUNDLE, _path(modelDir), trust), modelDir)
-
-    def _loadTrusting(self, load, modelDir):
-        from axspa.slicer_support import load_trusting
-
-        return load_trusting(load, self.confirmBundleCode, self._trustedModelDirs, str(modelDir or ""))
-
-    def confirmBundleCode(self, reason: str) -> bool:
-        """Ask the user whether a bundle may run its own code (BundleCodeError's reason)."""
-        return slicer.util.confirmYesNoDisplay(
-            reason + ".\n\n" + _("This model bundle brings its own Python code, which runs with your permissions "
-                                  "when it loads. Trust it only if you know who made it.") + "\n\n"
-            + _("Load it and run its code?"), windowTitle=_("AxSpA Scoring"))
-
-    # ------------------------------------------------------------------------------------------- spine
-
-    def process(self, volumeNode, region: str = "auto", otherVolume=None, overwrite: bool = False, modelDir=None,
-                threshold: float = 0.5, progress=None, cancel=None) -> dict:
-        """Score a radiograph (and the other region's, for the study total) into new or earlier nodes;
-        see the class docstring. Returns scoreSpine's dict."""
-        from AxSpAScoringLib.nodes import findOutputNode
-
-        if volumeNode is None:
-            raise ValueError(_("Select a spine radiograph to score."))
-        self.ensureModelDependencies(self.SPINE_BUNDLES, modelDir)
-        return self.scoreSpine(
-            volumeNode, region, otherVolume=otherVolume,
-            outputMarkups=findOutputNode(volumeNode, "vtkMRMLMarkupsFiducialNode"),
-            otherMarkups=findOutputNode(otherVolume, "vtkMRMLMarkupsFiducialNode"),
-            outputTable=findOutputNode(volumeNode, "vtkMRMLTableNode"), threshold=threshold, progress=progress,
-            cancel=cancel, modelDir=modelDir, overwrite=overwrite)
-
-    def scoreSpine(self, inputVolume, region: str = "auto", otherVolume=None, outputMarkups=None,
-                   otherMarkups=None, outputTable=None, threshold: float = 0.5, progress=None,
-                   cancel=None, modelDir=None, overwrite: bool = False) -> dict:
-        """Score one radiograph, or a cervical + lumbar pair for the study total, with the models.
-
-        Returns {"documents": [axspa.spine/1 dicts], "markups": [nodes], "table": node,
-        "score": TotalScore.to_dict(), "warnings": [str]}. Output nodes given are reused (points and
-        grades the user edited are kept unless ``overwrite``; kept points are re-graded where they are);
-        missing ones are created under the input's study. The documents are the models' output; the
-        table holds the grades as they stand (exportResults writes those).
-        """
-        from AxSpAScoringLib.nodes import (
-            linkToInputs,
-            radiographFromNode,
-            storeDocument,
-            writeSiteMarkups,
-            writeSiteTable,
-        )
-        from AxSpAScoringLib.regrade import regradeMovedSites
-
-        from axspa.jobs import scaled_progress
-        from axspa.mrml.markups import kept_points
-        from axspa.mrml.tables import kept_grades
-        from axspa.spine.pipeline import score_radiograph
-
-        if inputVolume is None:
-            raise ValueError(_("Select a spine radiograph to score."))
-        volumes = [inputVolume] + ([otherVolume] if otherVolume is not None else [])
-        models = self.loadSpineModels(modelDir)  # loaded once for both radiographs
-        documents, markups = [], []
-        for n, volume in enumerate(volumes):
-            step = scaled_progress(progress, n / len(volumes), (n + 1) / len(volumes))
-            wanted = region if n == 0 else _otherRegion(documents[0]["region"])
-            doc = score_radiograph(radiographFromNode(volume, _dicomDatabase()), wanted, models=models,
-                                   progress=step, cancel=cancel, threshold=threshold)
-            documents.append(doc)
-        for volume, node, doc in zip(volumes, (outputMarkups, otherMarkups), documents):
-            node = writeSiteMarkups(volume, doc["sites"], node, f"mSASSS sites {doc['region']}", overwrite)
-            linkToInputs(node, [volume])
-            storeDocument(node, doc)
-            markups.append(node)
-        allSites = [site for doc in documents for site in doc["sites"]]
-        table = writeSiteTable(inputVolume, allSites, outputTable, overwrite=overwrite)
-        linkToInputs(table, volumes)
-        warnings = [w for doc in documents for w in doc.get("warnings", [])]
-        kept = [label for node in markups for label in kept_points(node)]
-        regraded = []
-        for volume, node in zip(volumes, markups):  # the models' grades of kept points are for the models' points
-            regraded += regradeMovedSites(volume, node, table, models.corners, threshold,
-                                          dicomDatabase=_dicomDatabase())["regraded"]
-        if kept:
-            warnings.insert(0, _("Points you placed or moved were kept: ") + ", ".join(kept))
-        if regraded:
-            warnings.insert(0, _("Graded where you placed them: ") + ", ".join(regraded))
-        if kept_grades(table):
-            warnings.insert(0, _("Grades you edited in the table were kept: ") + ", ".join(kept_grades(table)))
-        # Score what the table holds: grades the user had edited there are kept by writeSiteTable.
-        return {"documents": documents, "markups": markups, "table": table,
-                "score": self.rescoreFromTable(table), "warnings": warnings}
-
-    def movedSites(self, markupsNodes) -> list:
-        """Sites whose control points were moved or placed since they were graded (to re-grade)."""
-        from AxSpAScoringLib.regrade import movedSites
-
-        return [site for node in markupsNodes if node is not None for site in movedSites(node)]
-
-    def regradeMovedSites(self, volume, markups, table, modelDir=None, threshold: float = 0.5, progress=None,
-                          cancel=None, corners=None, model_dir=None) -> dict:
-        """Run the corner model at the control points the user moved or placed, and only there.
-
-        Those sites' rows of the table get the new findings, confidence, review flag and grade (through the
-        engine's rules; a disc partner's grade follows when the bridging rule changes it); a grade the user
-        typed is kept; every other row stays as it is. ``corners`` is a loaded corner predictor (or a
-        function returning one); otherwise it is loaded from ``modelDir`` (``model_dir`` is the same) or
-        the installed bundles, only when a point moved. Returns {"regraded", "changed", "kept",
-        "partners"} (see AxSpAScoringLib.regrade) and "score" (rescoreFromTable).
-        """
-        from AxSpAScoringLib.regrade import regradeMovedSites
-
-        folder = modelDir if modelDir is not None else model_dir
-        if volume is None or markups is None:
-            raise ValueError(_("Select the radiograph and its output sites (markups)."))
-        result = regradeMovedSites(volume, markups, table, corners or (lambda: self.loadCornerModel(folder)),
-                                   threshold, progress=progress, cancel=cancel, dicomDatabase=_dicomDatabase())
-        result["score"] = self.rescoreFromTable(table)
-        return result
-
-    def exportResults(self, outputDir, inputVolume, outputMarkups, outputTable, otherVolume=None, otherMarkups=None,
-                      overwrite: bool = False) -> dict:
-        """Write the command line's files (axspa spine) of the result as it stands in the nodes: moved points,
-        typed grades (with "source": "reader") and re-graded sites included. <stem>.spine.json, .mrk.json and
-        .sites.csv per radiograph, study.json for a cervical + lumbar pair. A file in outputDir that differs
-        is kept unless ``overwrite`` (listed in "kept"). Returns {"documents", "study", "files", "kept"}."""
-        from AxSpAScoringLib.export import exportResults
-
-        if not outputDir:
-            raise ValueError(_("Select a folder to export to."))
-        if inputVolume is None or outputTable is None:
-            raise ValueError(_("Score a radiograph first: there is no result to export."))
-        pairs = [(inputVolume, outputMarkups)]
-        if otherVolume is not None and otherMarkups is not None:
-            pairs.append((otherVolume, otherMarkups))
-        return exportResults(outputDir, pairs, outputTable, overwrite, _dicomDatabase())
-
-    def rescoreFromTable(self, tableNode) -> dict:
-        """mSASSS (TotalScore.to_dict()) of the grades in a site table, e.g. after the user edited them.
-        Grades that differ from the models' are marked "reader" in the table's source column."""
-        from axspa.mrml.tables import mark_grade_sources, table_to_grades
-        from axspa.spine.rules import total_score
-
-        if tableNode is None:
-            raise ValueError(_("Select the table that holds the site grades."))
-        score = total_score(table_to_grades(tableNode)).to_dict()
-        mark_grade_sources(tableNode)
-        return score
-
-    def compareWithReader(self, resultTable, readerCsvPath, outputTable=None, markups=(), study=None) -> dict:
-        """Compare the grades of a site table with a reader's CSV (site,grade or the finding columns).
-
-        Writes the disagreement table ("mSASSS disagreements": site, ours, reader, difference, agree;
-        disagreeing sites first), reusing outputTable when given, and highlights the disagreeing control
-        points of the given markups nodes. Returns the counts ("n_compared", "n_agree", "exact_agreement",
-        "disagreeing_sites", "reader_total", "our_total", ...; see axspa.spine.agreement.compare_grades)
-        with "table" and "marked". ``study`` picks one study of a reader-study table (study, site, grade).
-        Raises axspa.image.InputError naming the file for a bad CSV.
-        """
-        from AxSpAScoringLib.compare import compareWithReaderGrades
-
-        from axspa.spine.readings import read_reading_table
-
-        if not readerCsvPath:
-            raise ValueError(_("Select the reader's CSV file."))
-        grades = read_reading_table(readerCsvPath, study=study)
-        return compareWithReaderGrades(resultTable, grades, str(readerCsvPath), outputTable, markups)
-
-    def compareWithReaderTable(self, resultTable, readerTableNode, outputTable=None, markups=()) -> dict:
-        """As compareWithReader, with the reader's grades in a table node (columns site, grade)."""
-        from AxSpAScoringLib.compare import compareWithReaderGrades, readerGradesFromTable
-
-        grades = readerGradesFromTable(readerTableNode)
-        return compareWithReaderGrades(resultTable, grades, f"table '{readerTableNode.GetName()}'", outputTable,
-                                       markups)
-
-    def scorePelvis(self, pelvisVolume, heatmapVolume=None, progress=None, cancel=None) -> tuple:
-        """Modified New York grades of both sacroiliac joints; returns (axspa.sij/1 dict, heat map node)."""
-        from AxSpAScoringLib.nodes import radiographFromNode, showHeatmap
-
-        from axspa.bundles import load_predictor
-        from axspa.sij.pipeline import SIJ_BUNDLE, score_pelvis
-
-        if pelvisVolume is None:
-            raise ValueError(_("Select a pelvic radiograph to grade."))
-        model = self._loadTrusting(lambda trust: load_predictor(SIJ_BUNDLE, None, trust), None)
-        doc, heatmap = score_pelvis(radiographFromNode(pelvisVolume, _dicomDatabase()), model=model,
-                                    progress=progress, cancel=cancel)
-        node = showHeatmap(pelvisVolume, heatmap, heatmapVolume) if heatmap is not None else heatmapVolume
-        return doc, node
-
-
-def _dicomDatabase():
-    """Slicer's DICOM database, when the application has one open."""
-    return getattr(slicer, "dicomDatabase", None)
-
-
-def _otherRegion(region: str) -> str:
-    return "lumbar" if region == "cervical" else "cervical"
-
-
-def _path(folder):
-    """A model folder as the engine takes it: a Path, or None for the installed bundles."""
-    from pathlib import Path
-
-    return Path(folder) if folder else None
 
 
 #
@@ -747,6 +609,8 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
         self.test_CompareWithReader()
         self.setUp()
         self.test_GradeOverrideIsMarked()
+        self.setUp()
+        self.test_ManualReadingRoundTrip()
 
     def test_RescoreManualReading(self):
         """A reader's grades in a table node give the mSASSS worked by hand, and edits are picked up."""
@@ -776,6 +640,35 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
         score = logic.rescoreFromTable(table)
         self.assertAlmostEqual(score["lumbar"]["imputed"], 25.0)
         self.assertAlmostEqual(score["total"], 37.0)
+        self.delayDisplay("Test passed")
+
+    def test_ManualReadingRoundTrip(self):
+        """A reading by hand (no model): grades and a ticked finding, saved, scored again by `axspa msasss`."""
+        import contextlib
+        import io
+        import json
+        import tempfile
+
+        import numpy as np
+
+        from axspa.cli import main
+
+        self.delayDisplay("A manual reading, saved and scored by the command line")
+        volume = slicer.util.addVolumeFromArray(np.zeros((1, 64, 48), dtype=np.int16), name="cspine")
+        logic = AxSpAScoringLogic()
+        reading = logic.newReading(volume, "cervical", reader="R1", study="S1")
+        table = reading["table"]
+        self.assertEqual(table.GetNumberOfRows(), 12)
+        for site in ("C2i", "C3s", "C3i", "C4s", "C4i", "C5s", "C5i", "C6s", "C6i", "C7s", "C7i"):
+            logic.setSiteGrade(table, site, 1)
+        score = logic.setSiteFinding(table, "T1s", "syndesmophyte")  # T1s: grade 2 by the rules
+        self.assertEqual((score["cervical"]["raw"], score["cervical"]["imputed"]), (13, 13.0))
+        with tempfile.TemporaryDirectory() as folder:
+            saved = logic.saveReading(folder, volume, table, reading["markups"][0])
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                self.assertEqual(main(["msasss", saved["reading"], "--json"]), 0)
+        self.assertEqual(json.loads(out.getvalue())["cervical"], score["cervical"])
         self.delayDisplay("Test passed")
 
     def test_GradeOverrideIsMarked(self):

@@ -36,15 +36,56 @@ _DESCRIPTIONS = {
 }
 
 
-def readerGradesFromTable(tableNode: Any) -> dict[str, Optional[int]]:
+def readerGradesFromTable(tableNode: Any, study: Optional[str] = None) -> dict[str, Optional[int]]:
     """Grades by canonical site id from a table node with ``site`` and ``grade`` columns (e.g. a reader's
-    CSV loaded with Add Data); InputError naming the table for an unknown or repeated site or a bad grade."""
+    CSV loaded with Add Data) and, for a reader-study table, a ``study`` column: ``study`` picks its rows
+    (required when it holds several studies). InputError naming the table for an unknown or repeated site,
+    a bad grade or an unknown study."""
+    from axspa.image import InputError
     from axspa.mrml.tables import table_to_grades
     from axspa.spine.readings import canonical_grades
 
     if tableNode is None:
         raise ValueError(_("Select the reader's CSV file or table."))
-    return canonical_grades(table_to_grades(tableNode), f"table '{tableNode.GetName()}'")
+    source = f"table '{tableNode.GetName()}'"
+    studies = studiesOfTable(tableNode)
+    if not studies:
+        return canonical_grades(table_to_grades(tableNode), source)
+    if study is None and len(studies) > 1:
+        raise InputError(f"{source}: holds {len(studies)} studies ({', '.join(studies[:10])}); choose one")
+    study = studies[0] if study is None else study
+    if study not in studies:
+        raise InputError(f"{source}: no study {study!r}; the table holds {', '.join(studies[:10])}")
+    return canonical_grades(table_to_grades(_rowsOfStudy(tableNode, study)), f"{source}, study {study}")
+
+
+def studiesOfTable(tableNode: Any) -> list[str]:
+    """The studies of a table node's ``study`` column in the order they first appear ([] without one)."""
+    table = tableNode.GetTable() if tableNode is not None else None
+    column = table.GetColumnByName("study") if table is not None else None
+    if column is None:
+        return []
+    return list(dict.fromkeys(column.GetVariantValue(r).ToString().strip() for r in range(table.GetNumberOfRows())))
+
+
+def _rowsOfStudy(tableNode: Any, study: str) -> Any:
+    """A scene-less table node holding the ``site`` and ``grade`` cells of one study's rows."""
+    import slicer
+    import vtk
+
+    table = tableNode.GetTable()
+    studies, sites, grades = (table.GetColumnByName(c) for c in ("study", "site", "grade"))
+    out = slicer.vtkMRMLTableNode()
+    out.SetName(tableNode.GetName())
+    for name, source in (("site", sites), ("grade", grades)):
+        column = vtk.vtkStringArray()
+        column.SetName(name)
+        for r in range(table.GetNumberOfRows()):
+            if source is not None and studies.GetVariantValue(r).ToString().strip() == study:
+                column.InsertNextValue(source.GetVariantValue(r).ToString())
+        if source is not None:
+            out.AddColumn(column)
+    return out
 
 
 def writeDisagreementTable(scene: Any, rows: list[dict], node: Any = None,

@@ -22,10 +22,12 @@ def inputInfo(radiograph) -> dict:
             "photometric": radiograph.photometric}
 
 
-def documentFromNodes(volumeNode, markupsNode, tableNode, dicomDatabase=None) -> dict:
+def documentFromNodes(volumeNode, markupsNode, tableNode, dicomDatabase=None, region=None, reading=None) -> dict:
     """The axspa.spine/1 document of one radiograph as its nodes hold it now (see the module docstring).
     Without a document from the engine (e.g. a reading typed into a table) one is made from the volume,
-    for the region most of the sites in the markups and table belong to."""
+    for ``region`` or else the region most of the sites in the markups and table belong to. ``reading``
+    ({"reader", "study"}) marks a manual reading: the document carries it, and its warnings name the
+    grades the ticked findings do not give (what ``axspa train`` would learn) instead of "overrides"."""
     from axspa.mrml.markups import markups_to_sites
     from axspa.mrml.tables import SOURCE_READER, table_site_rows
     from axspa.spine.edits import edited_document, empty_document
@@ -36,7 +38,8 @@ def documentFromNodes(volumeNode, markupsNode, tableNode, dicomDatabase=None) ->
     points = markups_to_sites(markupsNode, ijkToRas(volumeNode)) if markupsNode is not None else {}
     rows = table_site_rows(tableNode, FINDINGS) if tableNode is not None and tableNode.GetNumberOfRows() else {}
     if base is None:
-        base = empty_document(inputInfo(radiographFromNode(volumeNode, dicomDatabase)), _regionOf(points, rows))
+        base = empty_document(inputInfo(radiographFromNode(volumeNode, dicomDatabase)),
+                              region or _regionOf(points, rows))
     sites = {}
     for site in REGIONS[base["region"]]:
         new = {"point": points[site]} if site in points else {}
@@ -50,9 +53,26 @@ def documentFromNodes(volumeNode, markupsNode, tableNode, dicomDatabase=None) ->
             if row["source"]:
                 new["source"] = row["source"]
         sites[site] = new
+    if reading is not None:
+        return readingDocument(base, sites, reading)
     readers = [site for site, new in sites.items() if new.get("source") == SOURCE_READER]
     notes = ["grades from a reader (override): " + ", ".join(readers)] if readers else []
     return edited_document(base, sites, notes)
+
+
+def readingDocument(base: dict, sites: dict, reading: dict) -> dict:
+    """A manual reading's document: ``base`` with the sites' values, "reading" and a note on grades chosen
+    without the findings that give them."""
+    from axspa.spine.edits import edited_document
+    from axspa.spine.manual import grades_without_findings
+
+    doc = edited_document(base, sites)
+    loose = grades_without_findings(doc["sites"])
+    if loose:
+        doc["warnings"].append("grade chosen without the findings that give it (axspa train learns the findings): "
+                               + ", ".join(loose))
+    doc["reading"] = {"reader": reading.get("reader") or "", "study": reading.get("study") or ""}
+    return doc
 
 
 def _regionOf(points: dict, rows: dict) -> str:
@@ -67,11 +87,13 @@ def _regionOf(points: dict, rows: dict) -> str:
     return region
 
 
-def exportResults(outputDir, pairs, tableNode, overwrite: bool = False, dicomDatabase=None) -> dict:
+def exportResults(outputDir, pairs, tableNode, overwrite: bool = False, dicomDatabase=None, regions=None,
+                  reading=None) -> dict:
     """Write the files of each (volume, markups) pair and, for a cervical + lumbar pair, ``study.json``.
 
-    A file that differs from the new one (edited?) is kept unless ``overwrite``. Returns {"documents",
-    "study" (or None), "files" (paths of every output file), "kept" (messages about files kept)}.
+    ``regions`` (one per pair) and ``reading`` as documentFromNodes takes them. A file that differs from the
+    new one (edited?) is kept unless ``overwrite``. Returns {"documents", "study" (or None), "files" (paths
+    of every output file), "kept" (messages about files kept)}.
     """
     from axspa.results import stem_of, validate
     from axspa.spine import outputs
@@ -80,8 +102,8 @@ def exportResults(outputDir, pairs, tableNode, overwrite: bool = False, dicomDat
 
     out = Path(outputDir)
     docs = []
-    for volume, markups in pairs:
-        doc = documentFromNodes(volume, markups, tableNode, dicomDatabase)
+    for n, (volume, markups) in enumerate(pairs):
+        doc = documentFromNodes(volume, markups, tableNode, dicomDatabase, regions[n] if regions else None, reading)
         validate(doc, "spine")
         docs.append(doc)
     stems = [stem_of(doc["input"]["path"]) if doc["input"]["path"] else

@@ -1,0 +1,268 @@
+"""The AxSpA Scoring Logic's methods, as two mixins of AxSpAScoringLogic (so they are called as
+``slicer.util.getModuleLogic("AxSpAScoring").newReading(...)``):
+
+- ReadingLogic needs no model: a site table re-scored, a manual reading (new, graded, saved), the result
+  exported in the command line's files, and the comparison with a reader's grades;
+- ModelLogic scores with the models: the spine (landmarks and corner findings) and the sacroiliac joints.
+
+MRML classes and vtk only (plus slicer.i18n and slicer.util's confirmation), so it runs under slicer-core too.
+"""
+
+import slicer
+from slicer.i18n import tr as _
+
+
+def _dicomDatabase():
+    """Slicer's DICOM database, when the application has one open."""
+    return getattr(slicer, "dicomDatabase", None)
+
+
+def _path(folder):
+    """A model folder as the engine takes it: a Path, or None for the installed bundles."""
+    from pathlib import Path
+
+    return Path(folder) if folder else None
+
+
+class ReadingLogic:
+    """Scoring and saving what the site table holds, whoever graded it (see the module docstring)."""
+
+    def exportResults(self, outputDir, inputVolume, outputMarkups, outputTable, otherVolume=None, otherMarkups=None,
+                      overwrite: bool = False) -> dict:
+        """Write the command line's files (axspa spine) of the result as it stands in the nodes: moved points,
+        typed grades (with "source": "reader") and re-graded sites included. <stem>.spine.json, .mrk.json and
+        .sites.csv per radiograph, study.json for a cervical + lumbar pair. A file in outputDir that differs
+        is kept unless ``overwrite`` (listed in "kept"). Returns {"documents", "study", "files", "kept"}. A manual
+        reading is written as saveReading writes it, without its reading table."""
+        from AxSpAScoringLib.export import exportResults
+        from AxSpAScoringLib.reading import readingInfo
+
+        if not outputDir:
+            raise ValueError(_("Select a folder to export to."))
+        if inputVolume is None or outputTable is None:
+            raise ValueError(_("Score a radiograph first: there is no result to export."))
+        reading = readingInfo(outputTable)
+        regions = (reading or {}).get("regions") or []
+        pairs = [(inputVolume, outputMarkups)]
+        if otherVolume is not None and (otherMarkups is not None or len(regions) > 1):
+            pairs.append((otherVolume, otherMarkups))
+        return exportResults(outputDir, pairs, outputTable, overwrite, _dicomDatabase(), regions or None, reading)
+
+    def rescoreFromTable(self, tableNode) -> dict:
+        """mSASSS (TotalScore.to_dict()) of the grades in a site table, e.g. after the user edited them.
+        Grades that differ from the models' are marked "reader" in the table's source column."""
+        from axspa.image import InputError
+        from axspa.mrml.tables import mark_grade_sources, table_to_grades
+        from axspa.spine.rules import total_score
+        from AxSpAScoringLib.reading import isEmptyTable
+
+        if tableNode is None:
+            raise ValueError(_("Select the table that holds the site grades."))
+        if isEmptyTable(tableNode):
+            raise InputError(_("The table '{name}' lists no sites yet. Press 'New reading' to fill it with the "
+                               "sites of the region (C2i ... T1s or T12i ... S1s), then choose a grade per site; "
+                               "or 'Score with model'.").format(name=tableNode.GetName()))
+        score = total_score(table_to_grades(tableNode)).to_dict()
+        mark_grade_sources(tableNode)
+        return score
+
+    # ------------------------------------------------------------------------------ a manual reading
+
+    def newReading(self, inputVolume, region: str, reader: str = "", study: str = "", otherVolume=None,
+                   points: bool = True, outputTable=None, outputMarkups=None, otherMarkups=None) -> dict:
+        """Start a reading by hand, without any model: the site table of ``region`` (with ``otherVolume``, the
+        other region's too: 24 sites) for ``reader`` and ``study`` (default: the radiograph's name) and, with
+        ``points``, one point list per radiograph whose next placed points are labelled C2i, C3s, ... in order.
+        Nodes given are reused only when empty. Returns {"table", "markups": [nodes], "regions"}."""
+        from AxSpAScoringLib.reading import newReading
+
+        if inputVolume is None:
+            raise ValueError(_("Select the radiograph to read."))
+        if region not in ("cervical", "lumbar"):
+            raise ValueError(_("A new reading needs the region of the radiograph: choose cervical or lumbar."))
+        return newReading(inputVolume, region, reader or "", study or "", otherVolume, points, outputTable,
+                          outputMarkups, otherMarkups)
+
+    def setSiteGrade(self, tableNode, site: str, grade) -> dict:
+        """The grade a reader chose for a site (0-3, None = unscorable, "" = not graded); returns the new score."""
+        from AxSpAScoringLib.reading import setSiteGrade
+
+        setSiteGrade(tableNode, site, grade)
+        return self.rescoreFromTable(tableNode)
+
+    def setSiteFinding(self, tableNode, site: str, finding: str, present: bool = True, threshold: float = 0.5) -> dict:
+        """Tick (or untick) a finding of a site: its grade follows the rules (a disc partner's too for bridging);
+        returns the new score."""
+        from AxSpAScoringLib.reading import setSiteFinding
+
+        setSiteFinding(tableNode, site, finding, present, threshold)
+        return self.rescoreFromTable(tableNode)
+
+    def saveReading(self, outputDir, inputVolume, outputTable, outputMarkups=None, otherVolume=None,
+                    otherMarkups=None, reader=None, study=None, readerTable=None, overwrite: bool = False) -> dict:
+        """Write a reading as the command line writes a result (<stem>.spine.json, .mrk.json, .sites.csv per
+        radiograph, study.json for a pair) and <study>.reading.csv (study, reader, site, grade), what axspa
+        msasss, agree scores, progression and train read; with ``readerTable`` (a CSV path) the study is also
+        added to that reader's table. A file that differs is kept unless ``overwrite`` (listed in "kept").
+        Returns exportResults' dict plus "reading" (the reading table's path) and "not_graded" (sites)."""
+        from AxSpAScoringLib.reading import readingInfo, saveReading
+
+        if not outputDir:
+            raise ValueError(_("Select a folder to save the reading to."))
+        if inputVolume is None or outputTable is None:
+            raise ValueError(_("Start a reading first ('New reading'): there is nothing to save."))
+        reading = dict(readingInfo(outputTable) or {}, **{k: v for k, v in (("reader", reader), ("study", study)) if v})
+        regions = reading.get("regions") or []
+        pairs = [(inputVolume, outputMarkups)]
+        if otherVolume is not None and (len(regions) > 1 or otherMarkups is not None):
+            pairs.append((otherVolume, otherMarkups))
+        return saveReading(outputDir, pairs, outputTable, reading, overwrite, _dicomDatabase(), readerTable)
+
+    def compareWithReader(self, resultTable, readerCsvPath, outputTable=None, markups=(), study=None) -> dict:
+        """Compare the grades of a site table with a reader's CSV (site,grade or the finding columns).
+
+        Writes the disagreement table ("mSASSS disagreements": site, ours, reader, difference, agree;
+        disagreeing sites first), reusing outputTable when given, and highlights the disagreeing control
+        points of the given markups nodes. Returns the counts ("n_compared", "n_agree", "exact_agreement",
+        "disagreeing_sites", "reader_total", "our_total", ...; see axspa.spine.agreement.compare_grades)
+        with "table" and "marked". ``study`` picks one study of a reader-study table (study, site, grade).
+        Raises axspa.image.InputError naming the file for a bad CSV.
+        """
+        from axspa.spine.readings import read_reading_table
+        from AxSpAScoringLib.compare import compareWithReaderGrades
+
+        if not readerCsvPath:
+            raise ValueError(_("Select the reader's CSV file."))
+        grades = read_reading_table(readerCsvPath, study=study)
+        return compareWithReaderGrades(resultTable, grades, str(readerCsvPath), outputTable, markups)
+
+    def compareWithReaderTable(self, resultTable, readerTableNode, outputTable=None, markups=(), study=None) -> dict:
+        """As compareWithReader, with the reader's grades in a table node (columns site, grade; study picks one
+        study of a table with a study column)."""
+        from AxSpAScoringLib.compare import compareWithReaderGrades, readerGradesFromTable
+
+        grades = readerGradesFromTable(readerTableNode, study)
+        return compareWithReaderGrades(resultTable, grades, f"table '{readerTableNode.GetName()}'", outputTable,
+                                       markups)
+
+
+class ModelLogic:
+    """Scoring with the models: the spine (process, scoreSpine, regradeMovedSites) and the sacroiliac joints
+    (scorePelvis), each model loaded from the installed bundles or a folder of the user's own, and a bundle's own
+    code run only after the user agrees (its folder then trusted for the session: ``_trustedModelDirs``)."""
+
+    SPINE_BUNDLES = ("spine-landmarks", "spine-corners")
+    CORNER_BUNDLES = ("spine-corners",)
+    SIJ_BUNDLES = ("sij-grader",)
+
+    # ------------------------------------------------------------------------------------------ models
+
+    def ensureModelDependencies(self, bundles=SPINE_BUNDLES, modelDir=None) -> None:
+        """Check the bundles are there, then install torch (PyTorch extension) and MONAI after asking."""
+        from axspa.slicer_support import ensure_model_dependencies
+
+        ensure_model_dependencies(slicer, bundles, "AxSpA Scoring", _path(modelDir))
+
+    def loadSpineModels(self, modelDir=None):
+        """Both spine predictors (axspa.spine.pipeline.SpineModels), asking before running a bundle's own code."""
+        from axspa.spine.pipeline import SpineModels
+
+        return self._loadTrusting(lambda trust: SpineModels(_path(modelDir), trust), modelDir)
+
+    def loadCornerModel(self, modelDir=None):
+        """The corner predictor alone (re-grading), asking before running a bundle's own code."""
+        from axspa.bundles import load_predictor
+        from axspa.spine.pipeline import CORNER_BUNDLE
+
+        return self._loadTrusting(lambda trust: load_predictor(CORNER_BUNDLE, _path(modelDir), trust), modelDir)
+
+    def _loadTrusting(self, load, modelDir):
+        from axspa.slicer_support import load_trusting
+
+        return load_trusting(load, self.confirmBundleCode, self._trustedModelDirs, str(modelDir or ""))
+
+    def confirmBundleCode(self, reason: str) -> bool:
+        """Ask the user whether a bundle may run its own code (BundleCodeError's reason)."""
+        return slicer.util.confirmYesNoDisplay(
+            reason + ".\n\n" + _("This model bundle brings its own Python code, which runs with your permissions "
+                                  "when it loads. Trust it only if you know who made it.") + "\n\n"
+            + _("Load it and run its code?"), windowTitle=_("AxSpA Scoring"))
+
+    # ------------------------------------------------------------------------------------------- spine
+
+    def process(self, volumeNode, region: str = "auto", otherVolume=None, overwrite: bool = False, modelDir=None,
+                threshold: float = 0.5, progress=None, cancel=None) -> dict:
+        """Score a radiograph (and the other region's, for the study total) into new or earlier nodes;
+        see the class docstring. Returns scoreSpine's dict."""
+        from AxSpAScoringLib.nodes import findOutputNode
+
+        if volumeNode is None:
+            raise ValueError(_("Select a spine radiograph to score."))
+        self.ensureModelDependencies(self.SPINE_BUNDLES, modelDir)
+        return self.scoreSpine(
+            volumeNode, region, otherVolume=otherVolume,
+            outputMarkups=findOutputNode(volumeNode, "vtkMRMLMarkupsFiducialNode"),
+            otherMarkups=findOutputNode(otherVolume, "vtkMRMLMarkupsFiducialNode"),
+            outputTable=findOutputNode(volumeNode, "vtkMRMLTableNode"), threshold=threshold, progress=progress,
+            cancel=cancel, modelDir=modelDir, overwrite=overwrite)
+
+    def scoreSpine(self, inputVolume, region: str = "auto", otherVolume=None, outputMarkups=None,
+                   otherMarkups=None, outputTable=None, threshold: float = 0.5, progress=None,
+                   cancel=None, modelDir=None, overwrite: bool = False) -> dict:
+        """Score one radiograph, or a cervical + lumbar pair for the study total, with the models.
+
+        Returns {"documents": [axspa.spine/1 dicts], "markups": [nodes], "table": node,
+        "score": TotalScore.to_dict(), "warnings": [str]}. Output nodes given are reused (points and
+        grades the user edited are kept unless ``overwrite``; kept points are re-graded where they are);
+        missing ones, and those of a manual reading, are created under the input's study. The documents are
+        the models' output; the table holds the grades as they stand (exportResults writes those).
+        """
+        from AxSpAScoringLib.scoring import scoreSpineNodes
+
+        if inputVolume is None:
+            raise ValueError(_("Select a spine radiograph to score."))
+        result = scoreSpineNodes(self.loadSpineModels(modelDir), inputVolume, region, otherVolume, outputMarkups,
+                                 otherMarkups, outputTable, threshold, progress, cancel, overwrite, _dicomDatabase())
+        result["score"] = self.rescoreFromTable(result["table"])  # grades the user had edited are kept there
+        return result
+
+    def movedSites(self, markupsNodes) -> list:
+        """Sites whose control points were moved or placed since they were graded (to re-grade)."""
+        from AxSpAScoringLib.regrade import movedSites
+
+        return [site for node in markupsNodes if node is not None for site in movedSites(node)]
+
+    def regradeMovedSites(self, volume, markups, table, modelDir=None, threshold: float = 0.5, progress=None,
+                          cancel=None, corners=None, model_dir=None) -> dict:
+        """Run the corner model at the control points the user moved or placed, and only there.
+
+        Those sites' rows of the table get the new findings, confidence, review flag and grade (through the
+        engine's rules; a disc partner's grade follows when the bridging rule changes it); a grade the user
+        typed is kept; every other row stays as it is. ``corners`` is a loaded corner predictor (or a
+        function returning one); otherwise it is loaded from ``modelDir`` (``model_dir`` is the same) or
+        the installed bundles, only when a point moved. Returns {"regraded", "changed", "kept",
+        "partners"} (see AxSpAScoringLib.regrade) and "score" (rescoreFromTable).
+        """
+        from AxSpAScoringLib.regrade import regradeMovedSites
+
+        folder = modelDir if modelDir is not None else model_dir
+        if volume is None or markups is None:
+            raise ValueError(_("Select the radiograph and its output sites (markups)."))
+        result = regradeMovedSites(volume, markups, table, corners or (lambda: self.loadCornerModel(folder)),
+                                   threshold, progress=progress, cancel=cancel, dicomDatabase=_dicomDatabase())
+        result["score"] = self.rescoreFromTable(table)
+        return result
+
+    def scorePelvis(self, pelvisVolume, heatmapVolume=None, progress=None, cancel=None) -> tuple:
+        """Modified New York grades of both sacroiliac joints; returns (axspa.sij/1 dict, heat map node)."""
+        from axspa.bundles import load_predictor
+        from axspa.sij.pipeline import SIJ_BUNDLE, score_pelvis
+        from AxSpAScoringLib.nodes import radiographFromNode, showHeatmap
+
+        if pelvisVolume is None:
+            raise ValueError(_("Select a pelvic radiograph to grade."))
+        model = self._loadTrusting(lambda trust: load_predictor(SIJ_BUNDLE, None, trust), None)
+        doc, heatmap = score_pelvis(radiographFromNode(pelvisVolume, _dicomDatabase()), model=model,
+                                    progress=progress, cancel=cancel)
+        node = showHeatmap(pelvisVolume, heatmap, heatmapVolume) if heatmap is not None else heatmapVolume
+        return doc, node

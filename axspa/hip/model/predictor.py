@@ -18,11 +18,13 @@ from axspa.hip.model import network as net
 from axspa.hip.model.crops import back_to_source, crop_grid, resize_to_pitch, sample
 from axspa.hip.model.data import SEG_REACH_MM, normalised_view
 from axspa.hip.model.frame import SliceFrame, kji_to_ras
-from axspa.hip.model.locate import FoundHead, body_midline_column, find_heads
+from axspa.hip.model.locate import MIN_VERIFIED, FoundHead, body_midline_column, find_heads
+from axspa.hip.model.shape import largest_piece, within_head_sphere
 from axspa.hip.segments import segment
 from axspa.jobs import report
 
 BATCH = 16
+OTHER_HEAD_MM = (150.0, 165.0, 180.0, 195.0, 210.0, 225.0)  # centre-to-centre, left-right
 REGION_OF_CLASS = {1: "femoral_head", 2: "acetabulum", 3: "femoral_bme", 4: "acetabular_bme", 5: "effusion"}
 
 
@@ -72,7 +74,51 @@ class HipPredictor:
         mid_col = body_midline_column(view)
         centre_row = (view.shape[1] - 1) / 2.0
         midline_x = ras_x(np.array([(view.shape[0] - 1) / 2.0, centre_row, mid_col]))
-        return find_heads(prob, to_view, voxel_ml, ras_x, midline_x)
+        heads = find_heads(prob, to_view, voxel_ml, ras_x, midline_x,
+                           verify=lambda head: self._head_likeness(view, frame, head))
+        if len(heads) == 1:  # the other head lies across the midline, about as high: look there
+            other = self._search_other(view, frame, heads[0])
+            if other is not None:
+                heads = sorted(heads + [other], key=lambda h: h.side != "right")
+        return heads
+
+    def _search_other(self, view: np.ndarray, frame: SliceFrame, found: FoundHead) -> Optional[FoundHead]:
+        """The best-verified point at the mirrored place of ``found``: OTHER_HEAD_MM to the other side,
+        within 20 mm up or down and one slice forward or back; None when none looks like a head."""
+        side = "left" if found.side == "right" else "right"
+        step = 1.0 if side == "left" else -1.0  # view columns run from the patient's right to left
+        s0, r0, c0 = found.centre
+        points = [np.array([s0 + ds, r0 + dr / frame.spacing[1], c0 + step * d / frame.spacing[2]])
+                  for ds in (-1, 0, 1) for dr in (-20, -10, 0, 10, 20) for d in OTHER_HEAD_MM]
+        points = [p for p in points if 0 <= p[0] < view.shape[0] and 0 <= p[2] < view.shape[2]]
+        scores = self._head_likeness_many(view, frame, points, mirror=side == "left")
+        if not len(scores) or scores.max() < MIN_VERIFIED:
+            return None
+        best = int(np.argmax(scores))
+        return FoundHead(side, points[best], 0.0, 0.0, float(scores[best]))
+
+    def _head_likeness(self, view: np.ndarray, frame: SliceFrame, head: FoundHead) -> float:
+        return float(self._head_likeness_many(view, frame, [head.centre], head.side == "left")[0])
+
+    def _head_likeness_many(self, view: np.ndarray, frame: SliceFrame, centres: list, mirror: bool) -> np.ndarray:
+        """Mean femoral-head probability (head or femoral BME) the segmenter gives within 10 mm of each
+        centre (slice, row, col) on its slice."""
+        u = (torch.arange(net.SEG_SIZE, dtype=torch.float32) - (net.SEG_SIZE - 1) / 2.0) * net.SEG_PITCH_MM
+        disk = (u[:, None] ** 2 + u[None, :] ** 2) <= 10.0 ** 2
+        src = torch.from_numpy(view)
+        scores = []
+        for start in range(0, len(centres), BATCH * 2):
+            chunk = centres[start:start + BATCH * 2]
+            stacks, grids = [], []
+            for c in chunk:
+                s = int(round(c[0]))
+                stacks.append(src[[min(max(s + d, 0), view.shape[0] - 1)
+                                   for d in range(-net.SEG_CONTEXT, net.SEG_CONTEXT + 1)]])
+                grids.append(crop_grid(c[1:], frame.spacing[1:], view.shape[1:], net.SEG_SIZE, net.SEG_PITCH_MM,
+                                       mirror=mirror))
+            p = torch.softmax(self.model.segmenter(sample(torch.stack(stacks), torch.stack(grids))), dim=1)
+            scores += [float(v) for v in (p[:, 1] + p[:, 3])[:, disk].mean(dim=1)]
+        return np.array(scores)
 
     def _segment_head(self, view: np.ndarray, frame: SliceFrame, head: FoundHead, labels: np.ndarray,
                       side_of: np.ndarray) -> None:
@@ -102,16 +148,10 @@ class HipPredictor:
             side_of[s][where][free & (cls > 0)] = code
 
     def _masks(self, labels: np.ndarray, side_of: np.ndarray, frame: SliceFrame) -> dict:
-        from scipy import ndimage
-
         masks = {}
         for code, side in ((1, "right"), (2, "left")):
             mine = side_of == code
-            head = mine & ((labels == 1) | (labels == 3))
-            if head.any():  # one femoral head: its largest connected piece
-                lab, n = ndimage.label(head)
-                if n > 1:
-                    head = lab == (np.argmax(np.bincount(lab.ravel())[1:]) + 1)
+            head = within_head_sphere(largest_piece(mine & ((labels == 1) | (labels == 3))), frame.spacing)
             region_masks = {"femoral_head": head, "femoral_bme": head & (labels == 3),
                             "acetabulum": mine & ((labels == 2) | (labels == 4)),
                             "acetabular_bme": mine & (labels == 4), "effusion": mine & (labels == 5)}

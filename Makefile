@@ -14,7 +14,7 @@ VENV39 := .venv39
 STAMP39 := $(VENV39)/.installed
 OUT ?= out/demo
 
-.PHONY: venv demo test test-py39 lint bench clean spine-models
+.PHONY: venv demo test test-py39 lint bench clean spine-models hip-models browser
 
 venv: $(STAMP)
 
@@ -35,8 +35,12 @@ $(STAMP39): pyproject.toml Makefile
 
 demo: $(STAMP)
 	$(VENV)/bin/axspa demo --out $(OUT)
+	@echo
+	@echo "The axspa command is in $(VENV)/bin, not on your PATH: run it as $(VENV)/bin/axspa ..., or type"
+	@echo "  source $(VENV)/bin/activate"
+	@echo "once in this terminal, then axspa ... (deactivate undoes it). Open $(OUT)/report.html to see the results."
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q -m "not benchmark" Testing
 	$(VENV)/bin/ruff check .
 	$(MAKE) test-py39
@@ -50,6 +54,19 @@ else
 	$(MAKE) $(STAMP39)
 	$(VENV39)/bin/python -m pytest -q -m "not benchmark" -p no:cacheprovider Testing
 endif
+
+# The report's browser test (Testing/report/test_report_browser.py) needs Chromium: installed from the Debian
+# packages when this runs as root; otherwise that test is skipped, saying how to install it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "browser: installing Chromium (apt-get install -y chromium) for the report's browser test"; \
+		apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+		apt-get install -y -q chromium >/dev/null 2>&1; } || \
+		echo "browser: Chromium could not be installed; the report's browser test will be skipped"; \
+	else \
+		echo "browser: no Chromium and not root; the report's browser test will be skipped"; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -70,6 +87,14 @@ spine-models: $(STAMP)
 		--out $(MODELS_OUT)/spine-landmarks --steps 1800 --seed 0
 	$(VENV)/bin/axspa train spine-corners --data $(SPINE_DATA)/spine-train --val $(SPINE_DATA)/spine-val \
 		--out $(MODELS_OUT)/spine-corners --steps 2500 --seed 0
+
+# Reproduce the shipped hip bundle: 240 training cases (seed 101, full size) and a validation set from a
+# held-out generator setting (seed 202, small matrix, 2.2-3 mm pixels). Rerunning resumes.
+hip-models: $(STAMP)
+	test -d $(SPINE_DATA)/hip-train || $(VENV)/bin/axspa phantom hip --n 240 --seed 101 --out $(SPINE_DATA)/hip-train
+	test -d $(SPINE_DATA)/hip-val || $(VENV)/bin/axspa phantom hip --n 12 --seed 202 --size small --out $(SPINE_DATA)/hip-val
+	$(VENV)/bin/axspa train hip-segmenter --data $(SPINE_DATA)/hip-train --val $(SPINE_DATA)/hip-val \
+		--out $(MODELS_OUT)/hip-segmenter --seed 0
 
 clean:
 	rm -rf $(VENV) $(VENV39) out

@@ -53,10 +53,11 @@ Segments femoral heads, acetabula, bone marrow edema (BME) and effusion-synoviti
 of the hips, and scores them per patient side: the UNet-score (Zheng et al. 2023: lesion gray-value
 proportion summed over up to 15 coronal slices around the largest femoral head), its area-fraction
 variant, lesion volumes and HIMRISS-style slice sums (not the official HIMRISS reader protocol).
-"Segment with model" runs the hip-segmenter model shipped with the extension, or a bundle folder you
-choose, into the ten segments the scores read (patient sides; a segmentation of your own needs these
-names, matched ignoring case): Right femoral head, Left femoral head, Right acetabulum, Left acetabulum,
-Right femoral BME, Left femoral BME, Right acetabular BME, Left acetabular BME, Right effusion-synovitis,
+"Segment with model" runs the installed hip-segmenter model, or a bundle folder you choose (the panel says
+which it will use, or that none is installed), into the ten segments the scores read (patient sides; a
+segmentation of your own needs these names, matched ignoring case): Right femoral head, Left femoral head,
+Right acetabulum, Left acetabulum, Right femoral BME, Left femoral BME, Right acetabular BME, Left
+acetabular BME, Right effusion-synovitis,
 Left effusion-synovitis. Segments you edited are never overwritten. A per-slice table and a plot of the lesion
 proportion per slice go with the scores. "Score existing segmentation" (named "Recompute scores" once
 scored) scores the selected segmentation as it is now, e.g. after editing it in Segment Editor, without

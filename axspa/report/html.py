@@ -302,7 +302,11 @@ def _run_summary(report: Report, runs: list[tuple[Path, dict]]) -> str:
     commands = []
     for _, doc in runs:
         commands.append(doc.get("command", ""))
-        rows += [Row(s["job"], s["inputs"], s["status"], s.get("reason") or _step_detail(s)) for s in doc["steps"]]
+        for s in doc["steps"]:
+            detail = s.get("reason") or _step_detail(s)
+            for path in sorted(s["inputs"], key=len, reverse=True):  # inputs by the names the rows use
+                detail = detail.replace(path, report.names.get(path, path))
+            rows.append(Row(s["job"], s["inputs"], s["status"], detail))
     if not runs:
         rows = report.rows
     else:  # a batch's failed cases are the run's too

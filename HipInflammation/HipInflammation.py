@@ -57,13 +57,13 @@ variant, lesion volumes and HIMRISS-style slice sums (not the official HIMRISS r
 which it will use, or that none is installed), into the ten segments the scores read (patient sides; a
 segmentation of your own needs these names, matched ignoring case): Right femoral head, Left femoral head,
 Right acetabulum, Left acetabulum, Right femoral BME, Left femoral BME, Right acetabular BME, Left
-acetabular BME, Right effusion-synovitis,
-Left effusion-synovitis. Segments you edited are never overwritten. A per-slice table and a plot of the lesion
-proportion per slice go with the scores. "Score existing segmentation" (named "Recompute scores" once
-scored) scores the selected segmentation as it is now, e.g. after editing it in Segment Editor, without
-running any model; it is disabled until a STIR volume and a segmentation (Outputs) are selected.
-"Export..." writes hip.json, the per-slice CSV and the .seg.nrrd into a folder you choose.
-Models trained with this extension learn from synthetic phantoms and are not validated on real patients.
+acetabular BME, Right effusion-synovitis, Left effusion-synovitis. Segments you edited are never
+overwritten. A per-slice table and a plot of the lesion proportion per slice go with the scores. "Score
+existing segmentation" (named "Recompute scores" once scored) scores the selected segmentation as it is now,
+e.g. after editing it in Segment Editor, without running any model; it is disabled until a STIR volume and a
+segmentation (Outputs) are selected. "Export..." writes hip.json, the per-slice CSV and the .seg.nrrd into a
+folder you choose. Models trained with this extension learn from synthetic phantoms and are not validated on
+real patients.
 See the <a href="https://github.com/SlicerAxSpA/SlicerAxSpA#readme">documentation</a>.
 """)
         self.parent.acknowledgementText = _("""

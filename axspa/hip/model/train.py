@@ -5,9 +5,7 @@ so a resumed run skips it). Validation folders (``--val``) are scored end to end
 
 from __future__ import annotations
 
-import hashlib
 import json
-import pickle
 import time
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -28,6 +26,7 @@ from axspa.hip.model.data import (
     prepare,
 )
 from axspa.training.bundle import write_bundle
+from axspa.training.cache import cached
 from axspa.training.loop import run_training
 
 VERSION = "0.1.0"
@@ -45,18 +44,14 @@ def load_arrays(dirs: Sequence[str | Path], work_dir: Path, show_progress: bool 
                                 f"in {', '.join(map(str, dirs))}")
     listing = [(str(s), str(g), g.stat().st_size, g.stat().st_mtime_ns) for s, g in cases]
     geometry = [net.LOCATOR_PITCH_MM, net.SEG_PITCH_MM, LOCATOR_CANVAS, SEG_CONTEXT_SIZE]
-    key = hashlib.sha256(json.dumps([geometry, listing]).encode()).hexdigest()[:16]
-    cache = work_dir / f"hip-prepared-{key}.pkl"
-    if cache.is_file():
-        return pickle.loads(cache.read_bytes())
-    bar = tqdm(total=len(cases), desc="reading series", unit="case", disable=not show_progress)
-    arrays = prepare(cases, lambda n, total: bar.update(1))
-    bar.close()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(arrays, protocol=4))
-    tmp.replace(cache)
-    return arrays
+
+    def build() -> HipArrays:
+        bar = tqdm(total=len(cases), desc="reading series", unit="case", disable=not show_progress)
+        arrays = prepare(cases, lambda n, total: bar.update(1))
+        bar.close()
+        return arrays
+
+    return cached(work_dir, "hip-prepared", [geometry, listing], build)
 
 
 def _random_grids(rng: np.random.Generator, n: int, src: int, size: int, pitch: float, shift_mm: float,

@@ -8,10 +8,8 @@ whole generator setting there, not only other seeds.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import pickle
 import time
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -32,6 +30,7 @@ from axspa.spine.model.predictor import CornerPredictor, LandmarkPredictor
 from axspa.spine.rules import grade_sites
 from axspa.spine.sites import FINDINGS, REGIONS
 from axspa.training.bundle import write_bundle
+from axspa.training.cache import cached
 from axspa.training.loop import run_training, weighted_bce
 
 LANDMARK_VERSION = "0.1.0"
@@ -53,18 +52,14 @@ def load_arrays(dirs: Sequence[str | Path], work_dir: Path, show_progress: bool 
     geometry = [net.COARSE_SIZE, net.REFINE_SIZE, net.REFINE_SIDE, net.CORNER_SIZE, net.CORNER_SIDE,
                 net.CORNER_ASPECT]
     listing = [(str(i), i.stat().st_size, d.stat().st_mtime_ns) for i, d in cases]
-    key = hashlib.sha256(json.dumps([geometry, listing]).encode()).hexdigest()[:16]
-    cache = work_dir / f"prepared-{key}.pkl"
-    if cache.is_file():
-        return pickle.loads(cache.read_bytes())
-    bar = tqdm(total=len(cases), desc="reading films", unit="film", disable=not show_progress)
-    arrays = prepare(cases, read_radiograph, lambda n, total: bar.update(1))
-    bar.close()
-    work_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(arrays, protocol=4))
-    tmp.replace(cache)
-    return arrays
+
+    def build() -> SpineArrays:
+        bar = tqdm(total=len(cases), desc="reading films", unit="film", disable=not show_progress)
+        arrays = prepare(cases, read_radiograph, lambda n, total: bar.update(1))
+        bar.close()
+        return arrays
+
+    return cached(work_dir, "prepared", [geometry, listing], build)
 
 
 def _uniform(rng: np.random.Generator, lo: float, hi: float, n: int) -> np.ndarray:

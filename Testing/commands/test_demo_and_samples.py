@@ -49,18 +49,30 @@ def test_demo_runs_and_reproduces_the_hip_truth(tmp_path, capsys):
     # Each message sits under its own step.
     assert "total     24.55 (0-72)" in steps["mSASSS of a reading done by hand"]
     assert "hip scores match the phantom's ground truth" in steps["hip scores from the reference segmentation"]
-    assert "phantom truth" in steps["mSASSS study (cervical + lumbar) with the installed spine models"]
+    spine = steps["mSASSS study (cervical + lumbar) with the installed spine models"]
+    if _can_run("spine-landmarks"):
+        assert "phantom truth" in spine
+    else:  # e.g. the Python 3.9 run, without torch: the step says why it was skipped
+        assert "skipped: model bundle 'spine-landmarks'" in spine
     assert "skipped: model bundle 'sij-grader' is not installed" in steps["sacroiliitis with the installed model"]
     hip_model = steps["hip segmentation with the installed model"]
-    if (shipped_models_dir() / "hip-segmenter" / "bundle.json").is_file():
+    if _can_run("hip-segmenter"):
         assert "model vs reference segmentation:" in hip_model and "femoral head Dice" in hip_model
     else:
-        assert "skipped: model bundle 'hip-segmenter' is not installed" in hip_model
+        assert "skipped: model bundle 'hip-segmenter'" in hip_model
     # The last line says what ran and what was skipped, and where everything is.
     last = out.strip().splitlines()[-1]
-    assert last.startswith("demo: ran ") and "hand reading, hip reference scores, spine study" in last
+    assert last.startswith("demo: ran ") and "hand reading, hip reference scores" in last
     assert "skipped" in last and f"outputs in {tmp_path}" in last
     assert (tmp_path / "report.html").is_file() and (tmp_path / "run.json").is_file()
+
+
+def _can_run(bundle: str) -> bool:
+    """The shipped bundle is there and the packages its model needs are installed."""
+    import importlib.util
+
+    return (shipped_models_dir() / bundle / "bundle.json").is_file() and all(
+        importlib.util.find_spec(package) is not None for package in ("torch", "monai"))
 
 
 def test_demo_without_models_says_what_it_skipped(tmp_path, capsys, no_shipped_models):

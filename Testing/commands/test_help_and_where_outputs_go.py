@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fake_predictors import install_bundle
 from spine_results import cohort
 
 from axspa.cli import build_parser, main
@@ -60,10 +61,13 @@ def test_hip_ends_with_where_its_outputs_are(tmp_path, capsys):
     assert (out / "hip.json").is_file()
 
 
-def test_spine_ends_with_where_its_outputs_are_even_when_a_case_failed(tmp_path, capsys):
+def test_sij_ends_with_where_its_outputs_are_even_when_a_case_failed(tmp_path, capsys, monkeypatch):
+    models = tmp_path / "models"
+    install_bundle(models, "sij-grader", "FixedSij", {"right": [1, 0, 0, 0, 0], "left": [1, 0, 0, 0, 0]})
+    monkeypatch.setenv("AXSPA_MODELS", str(models))
     bad = tmp_path / "not-an-image.dcm"
     bad.write_text("no")
-    assert main(["spine", str(bad), "--out", str(tmp_path / "o")]) == 1
+    assert main(["sij", str(bad), "--out", str(tmp_path / "o")]) == 1
     assert _last_line(capsys) == f"outputs in {tmp_path / 'o'}"
     assert (tmp_path / "o" / "failures.csv").is_file()
 

@@ -201,3 +201,14 @@ def test_the_readme_and_the_hip_panel_say_which_models_are_shipped():
     help_text = (REPO / "HipInflammation" / "HipInflammation.py").read_text(encoding="utf-8")
     if "hip-segmenter" not in shipped:
         assert "shipped with the extension" not in help_text
+
+
+def test_the_licence_is_declared_in_current_spdx_form():
+    """pyproject.toml: `license = "<SPDX expression>"` and `license-files` (PEP 639), with a setuptools that
+    reads them; the old table form prints a deprecation banner at every install."""
+    text = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^license = "Apache-2\.0"$', text, flags=re.M)
+    files = re.search(r"^license-files = \[(.*)\]$", text, flags=re.M)
+    assert files and all((REPO / f.strip(' "')).is_file() for f in files.group(1).split(","))
+    assert "license = {" not in text and re.search(r'requires = \["setuptools>=(\d+)', text).group(1) >= "77"
+    assert "Apache License" in (REPO / "LICENSE").read_text(encoding="utf-8")[:200]

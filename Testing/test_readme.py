@@ -210,5 +210,5 @@ def test_the_licence_is_declared_in_current_spdx_form():
     assert re.search(r'^license = "Apache-2\.0"$', text, flags=re.M)
     files = re.search(r"^license-files = \[(.*)\]$", text, flags=re.M)
     assert files and all((REPO / f.strip(' "')).is_file() for f in files.group(1).split(","))
-    assert "license = {" not in text and re.search(r'requires = \["setuptools>=(\d+)', text).group(1) >= "77"
+    assert "license = {" not in text and int(re.search(r"requires = \[\"setuptools>=(\d+)", text).group(1)) >= 77
     assert "Apache License" in (REPO / "LICENSE").read_text(encoding="utf-8")[:200]

@@ -7,6 +7,7 @@ import re
 import shutil
 
 import pytest
+from fake_predictors import install_bundle
 
 from axspa.bundles import shipped_models_dir
 from axspa.cli import main
@@ -100,3 +101,19 @@ def test_hip_model_scores_are_printed_beside_the_reference_segmentations(tmp_pat
                      "reference 15; femoral head Dice 1.000",
                      "  left: UNet-score (gray value) model 1.083, reference 1.083; HIMRISS-style total model 8, "
                      "reference 8; femoral head Dice 1.000"]
+
+
+def test_demo_prints_a_hip_models_scores_beside_the_reference_under_its_step(tmp_path, capsys, monkeypatch,
+                                                                             no_shipped_models):
+    models = tmp_path / "models"
+    install_bundle(models, "hip-segmenter", "ReferenceHips", {"seg": str(SAMPLE_DATA / "AxSpA-HipSTIR.seg.nrrd")})
+    monkeypatch.setenv("AXSPA_MODELS", str(models))
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    hip_model = _steps(out)["hip segmentation with the installed model"]
+    assert ("model vs reference segmentation:\n"
+            "  right: UNet-score (gray value) model 0.000, reference 0.000; HIMRISS-style total model 15, "
+            "reference 15; femoral head Dice 1.000\n") in hip_model
+    assert "hip segmentation" in out.strip().splitlines()[-1].split("; skipped")[0]  # it ran
+    run = json.loads((tmp_path / "demo" / "run.json").read_text())
+    assert run["steps"][4]["status"] == "scored" and "femoral head Dice 1.000" in " ".join(run["steps"][4]["lines"])

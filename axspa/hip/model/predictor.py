@@ -24,6 +24,7 @@ from axspa.hip.segments import segment
 from axspa.jobs import report
 
 BATCH = 16
+MIN_SEGMENTED_ML = 10.0  # a femoral head is 30-90 mL: a candidate segmenting as less was no head
 OTHER_HEAD_MM = (150.0, 165.0, 180.0, 195.0, 210.0, 225.0)  # centre-to-centre, left-right
 REGION_OF_CLASS = {1: "femoral_head", 2: "acetabulum", 3: "femoral_bme", 4: "acetabular_bme", 5: "effusion"}
 
@@ -47,13 +48,26 @@ class HipPredictor:
         view = normalised_view(volume.array, frame)
         report(progress, 0.05, "finding the femoral heads", cancel)
         self.heads = self.locate(view, frame, volume.ijk_to_ras)
+        masks = self._masks(*self._segment_heads(view, frame, self.heads, progress, cancel), frame)
+        voxel_ml = float(np.prod(frame.spacing)) / 1000.0
+        good = [h for h in self.heads
+                if np.count_nonzero(masks[segment(h.side, "femoral_head").name]) * voxel_ml >= MIN_SEGMENTED_ML]
+        if len(good) == 1 and len(self.heads) == 2:
+            # A candidate that segments as a speck of head was not a head: look across the midline of the
+            # one that was, as when the locator found only one.
+            other = self._search_other(view, frame, good[0])
+            self.heads = sorted(good + ([other] if other is not None else []), key=lambda h: h.side != "right")
+            masks = self._masks(*self._segment_heads(view, frame, self.heads, progress, cancel), frame)
+        report(progress, 0.97, "segments done", cancel)
+        return masks
+
+    def _segment_heads(self, view: np.ndarray, frame: SliceFrame, heads: list, progress, cancel):
         labels = np.zeros(view.shape, np.uint8)
         side_of = np.zeros(view.shape, np.uint8)  # 1 right, 2 left
-        for n, head in enumerate(self.heads):
-            report(progress, 0.2 + 0.75 * n / max(len(self.heads), 1), f"segmenting the {head.side} hip", cancel)
+        for n, head in enumerate(heads):
+            report(progress, 0.2 + 0.75 * n / max(len(heads), 1), f"segmenting the {head.side} hip", cancel)
             self._segment_head(view, frame, head, labels, side_of)
-        report(progress, 0.97, "writing segments", cancel)
-        return self._masks(labels, side_of, frame)
+        return labels, side_of
 
     def locate(self, view: np.ndarray, frame: SliceFrame, ijk_to_ras: np.ndarray) -> list[FoundHead]:
         canvas, scale, offset = resize_to_pitch(view, frame.spacing[1:], net.LOCATOR_PITCH_MM, net.LOCATOR_SIZE)
@@ -158,3 +172,4 @@ class HipPredictor:
             for region, m in region_masks.items():
                 masks[segment(side, region).name] = np.ascontiguousarray(frame.from_view(m))
         return masks
+

@@ -480,3 +480,15 @@ def test_commands_parse_and_print_but_write_no_file():
         for dotted in engine_imports(tree, at_import_time=True):
             assert _layer(dotted) in ("image", "cli", "bundles"), \
                 f"{path} imports {dotted} at import time: commands import the families when they run"
+
+
+def test_icon_and_screenshot_urls_name_files_of_this_repository():
+    """The Extension Manager shows EXTENSION_ICONURL and EXTENSION_SCREENSHOTURLS from main: each must be a
+    file that exists here (the screenshots are panels drawn from the .ui files, see the README)."""
+    text = cmake_text(REPO / "CMakeLists.txt")
+    prefix = "https://raw.githubusercontent.com/SlicerAxSpA/SlicerAxSpA/main/"
+    urls = re.findall(r"https://\S+?\.png", text)
+    assert any("/screenshots/" in u for u in urls) and any("Icons" in u for u in urls)
+    for url in urls:
+        assert url.startswith(prefix), url
+        assert (REPO / url[len(prefix):]).is_file(), f"{url} names no file in the repository"

@@ -225,8 +225,14 @@ acetabula, femoral and acetabular BME, effusion-synovitis, with patient sides fr
 
 **Not validated on patients.** Trained only on synthetic phantoms (`axspa phantom hip`).
 
-- Architecture: see `axspa/hip/model/network.py` (MONAI UNet locator at 3 mm, UNet segmenter on 2.5-D
-  crops at 0.8 mm).
+- Architecture (`axspa/hip/model/network.py`): a MONAI BasicUNet locator on every coronal slice at 3 mm
+  (128 px) finds the femoral heads; a MONAI UNet (16-256 channels) segments six classes on 128-px crops at
+  0.8 mm around each head, the left hip mirrored; candidates are checked by the segmenter and the head is
+  kept to one piece within its ball (`axspa/hip/model/predictor.py`).
+- Why 2.5-D: clinical coronal STIR has 3-5 mm slices against 0.5-1 mm pixels, 15-40 of them; a 3-D kernel
+  would mix tissue 10-15 mm apart while a 5 mm² lesion is a few pixels in plane. The slice and its two
+  neighbours as input channels give the through-plane context (a vessel against an edema focus) at 2-D
+  cost, within the 60-minute, 2-core training budget.
 - Training data: {', '.join(map(str, data))} ({n_cases} cases); validation: {', '.join(map(str, val)) or 'none'}.
 - Training: {loc_steps} locator + {seg_steps} segmenter steps, seed {seed}, {minutes:.1f} min.
 - Last validation: {json.dumps(last)}

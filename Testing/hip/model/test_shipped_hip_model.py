@@ -1,0 +1,74 @@
+"""The shipped hip-segmenter on the bundled STIR sample and on the real T1 pelvis series (anatomy only;
+skipped when ../shared/data is absent). Skipped when the bundle is not installed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("monai")
+
+from axspa.bundles import ModelMissingError  # noqa: E402
+from axspa.cli import main  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parents[3] / "Resources" / "SampleData"
+PATIENTS = [f"patient{n:02d}" for n in range(1, 9)]
+# Development figure on these 8 series: 0.71-0.97 of the predicted head inside the reference femur (the
+# model card's table; the 0.9 target is missed). A drop below this floor is a regression.
+INSIDE_FEMUR_FLOOR = 0.65
+
+
+@pytest.fixture(scope="module")
+def model():
+    from axspa.hip.pipeline import load_models
+
+    try:
+        return load_models()
+    except ModelMissingError as exc:
+        pytest.skip(str(exc))
+
+
+def _dice(a: np.ndarray, b: np.ndarray) -> float:
+    return 2.0 * float((a & b).sum()) / float(a.sum() + b.sum())
+
+
+def test_the_sample_stir_is_segmented_like_its_reference(model):
+    from axspa.io.segfile import read_seg_nrrd
+    from axspa.io.volume import read_volume
+
+    volume = read_volume(str(SAMPLES / "AxSpA-HipSTIR.nrrd"))
+    reference, _ = read_seg_nrrd(SAMPLES / "AxSpA-HipSTIR.seg.nrrd")
+    masks = model.predict(volume)
+    for side in ("Right", "Left"):
+        assert _dice(masks[f"{side} femoral head"], reference[f"{side} femoral head"]) > 0.95
+        assert _dice(masks[f"{side} acetabulum"], reference[f"{side} acetabulum"]) > 0.8
+
+
+def test_cli_scores_the_sample_with_the_shipped_model(model, tmp_path):
+    assert main(["hip", str(SAMPLES / "AxSpA-HipSTIR.nrrd"), "--out", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "hip.json").read_text())
+    truth = json.loads((SAMPLES / "AxSpA-HipSTIR.truth.json").read_text())
+    assert doc["model"]["segmenter"] == "hip-segmenter@0.1.0"
+    for side in ("right", "left"):
+        ours, true = doc["sides"][side], truth["sides"][side]
+        assert ours["femoral_head_found"]
+        assert abs(ours["unet_score"]["gray_value"] - true["unet_score"]["gray_value"]) < 0.5
+        assert abs(ours["himriss"]["total"] - true["himriss"]["total"]) <= 2
+
+
+@pytest.mark.parametrize("patient", PATIENTS)
+def test_real_t1_series_both_heads_found_on_their_sides(model, pelvis_mri_dir, patient):
+    from axspa.hip.reference import check_heads, reference_femurs
+    from axspa.io.nrrdfile import read_nrrd
+    from axspa.io.volume import read_volume
+
+    volume = read_volume(str(pelvis_mri_dir / patient / "dicom"))
+    labels, _ = read_nrrd(pelvis_mri_dir / patient / "bone-labels.nrrd")
+    result = check_heads(model.predict(volume), reference_femurs(volume, labels))
+    for side, r in result.items():
+        assert r["found"] and r["side_correct"], (side, r)
+        assert r["inside_femur"] >= INSIDE_FEMUR_FLOOR, (side, r)

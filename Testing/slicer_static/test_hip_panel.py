@@ -420,3 +420,25 @@ def test_outputs_follow_the_input_volume(hip, logic):
     assert p.outputSegmentation is logic.outputNodes(first)["segmentation"] is not None
     assert p.slicesTable is logic.outputNodes(first)["slices"] is not None and widget.ui.scoreButton.enabled
     assert widget.ui.scoreButton.text == "Recompute scores"
+
+
+def test_the_shipped_model_segments_the_sample_through_the_logic(hip, monkeypatch):
+    """The real hip-segmenter (not a stand-in) from the console's process(): both heads, ten segments."""
+    pytest.importorskip("torch")
+    pytest.importorskip("monai")
+    from axspa.bundles import ModelMissingError, read_bundle
+    from axspa.io.volume import read_volume
+
+    try:
+        read_bundle("hip-segmenter")
+    except ModelMissingError as exc:
+        pytest.skip(str(exc))
+    sample = read_volume(str(REPO / "Resources" / "SampleData" / "AxSpA-HipSTIR.nrrd"))
+    volume = array_to_volume(slicer.mrmlScene, sample.array, sample.ijk_to_ras, "PhantomHipSTIR")
+    logic = hip.HipInflammationLogic()
+    monkeypatch.setattr(logic, "ensureModelDependencies", lambda modelDir=None: None)
+    doc = logic.process(volume)
+    assert doc["model"]["segmenter"].startswith("hip-segmenter@")
+    assert all(doc["sides"][s]["femoral_head_found"] for s in ("right", "left"))
+    seg = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLSegmentationNode")
+    assert sorted(segment_names(seg)) == sorted(s.name for s in HIP_SEGMENTS)

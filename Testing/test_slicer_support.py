@@ -230,7 +230,7 @@ def test_missing_pytorch_extension_says_where_to_get_it():
         ss.ensure_torch(no_extension)
 
 
-def test_model_dependencies_checked_bundle_first_then_asked_for(tmp_path, monkeypatch):
+def test_model_dependencies_checked_bundle_first_then_asked_for(tmp_path, monkeypatch, no_shipped_models):
     from axspa.bundles import ModelMissingError
 
     monkeypatch.setenv("AXSPA_MODELS", str(tmp_path))

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import vtk
 from slicer_app_stubs import imported_module
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,6 +29,7 @@ slicer = pytest.importorskip("slicer")
 if not hasattr(slicer, "vtkMRMLScene"):
     pytest.skip("slicer-core (MRML) is not installed", allow_module_level=True)
 fake = pytest.importorskip("fake_predictors")
+vtk = pytest.importorskip("vtk")  # comes with slicer-core
 
 from axspa.bundles import ModelMissingError  # noqa: E402
 from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME  # noqa: E402

@@ -5,6 +5,7 @@ Kept free of any axspa import so a test can check what importing a module file p
 
 from __future__ import annotations
 
+import contextlib
 import types
 import unittest
 
@@ -90,3 +91,18 @@ def imported_module(monkeypatch, module_dir, name: str):
     yield importlib.import_module(name)
     for m in cached():
         sys.modules.pop(m, None)
+
+
+def error_display_recorder(errors: list):
+    """Slicer's ``slicer.util.tryWithErrorDisplay`` for tests: records the error's text and re-raises, as
+    Slicer's does."""
+
+    @contextlib.contextmanager
+    def try_with_error_display(message, waitCursor=False):
+        try:
+            yield
+        except Exception as exc:
+            errors.append(str(exc))
+            raise
+
+    return try_with_error_display

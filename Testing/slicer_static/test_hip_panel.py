@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from slicer_app_stubs import imported_module
+from slicer_app_stubs import error_display_recorder, imported_module
 
 REPO = Path(__file__).resolve().parents[2]
 slicer = pytest.importorskip("slicer")
@@ -332,17 +332,9 @@ class Widget(types.SimpleNamespace):
 
 def panel(hip, logic, volume, errors):
     """The module's widget with stand-ins for its .ui widgets and Slicer's error display."""
-    from contextlib import contextmanager
-
     from axspa.jobs import PanelJob
 
-    @contextmanager
-    def try_with_error_display(message, waitCursor=False):
-        try:
-            yield
-        except Exception as exc:
-            errors.append(str(exc))
-            raise  # as Slicer's does
+    try_with_error_display = error_display_recorder(errors)
 
     fake_slicer = types.SimpleNamespace(
         util=types.SimpleNamespace(tryWithErrorDisplay=try_with_error_display,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from slicer_app_stubs import imported_module
+from slicer_app_stubs import error_display_recorder, imported_module
 
 REPO = Path(__file__).resolve().parents[2]
 slicer = pytest.importorskip("slicer")
@@ -391,13 +391,7 @@ def panel(scoring, tmp_path, monkeypatch):
     assert set(FINDING_BOXES.values()) <= set(names)
     errors, placing = [], []
 
-    @contextlib.contextmanager
-    def try_with_error_display(message, waitCursor=False):
-        try:
-            yield
-        except Exception as exc:
-            errors.append(str(exc))
-            raise  # as Slicer's does
+    try_with_error_display = error_display_recorder(errors)
 
     markups_logic = types.SimpleNamespace(SetActiveList=lambda node: placing.append(node.GetName()),
                                           StartPlaceMode=lambda persistent: placing.append(persistent),

@@ -5,6 +5,8 @@ from typing import Annotated, Optional
 
 import slicer
 import vtk
+from HipInflammationLib.logic import OUTPUT_PARAMETERS, ModelLogic, ScoringLogic, _path  # noqa: F401
+from HipInflammationLib.panel import askAboutEditedSegments, scoreHint, selectOutputsOf, showResultsTable
 from slicer import vtkMRMLPlotChartNode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 from slicer.i18n import tr as _
 from slicer.i18n import translate
@@ -120,11 +122,6 @@ class HipInflammationParameterNode:
     plotChart: vtkMRMLPlotChartNode
     halfWidth: Annotated[int, WithinRange(0, 30)] = 7
     minLesionAreaMm2: Annotated[float, WithinRange(0.0, 500.0)] = 5.0
-
-
-OUTPUT_PARAMETERS = (("outputSegmentation", "vtkMRMLSegmentationNode", "segmentation"),
-                     ("resultsTable", "vtkMRMLTableNode", "scores"), ("slicesTable", "vtkMRMLTableNode", "slices"),
-                     ("plotChart", "vtkMRMLPlotChartNode", "plot"))
 
 
 #
@@ -268,38 +265,15 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         if p and p.resultsTable:
             self._showResultsTable(p.resultsTable)
 
-    @staticmethod
-    def _scoreHint(idle: bool, hasInput: bool, hasSegmentation: bool, scored: bool) -> str:
-        """Why "Score existing segmentation" is disabled, or what it will do."""
-        if not idle:
-            return _("Busy: the buttons come back when the current job ends (or press Cancel).")
-        if not hasInput:
-            return _('"Score existing segmentation" needs a STIR volume (Inputs) and a segmentation (Outputs).')
-        if not hasSegmentation:
-            return _('"Score existing segmentation" is off until you select, under Outputs, the segmentation to '
-                     'score (yours, or one you corrected), with the segment names listed there.')
-        if scored:
-            return _('"Recompute scores" scores the segments as they are now, e.g. after editing them in Segment '
-                     'Editor; no model runs.')
-        return _('"Score existing segmentation" scores the selected segmentation by its segment names; no model '
-                 'runs.')
+    _scoreHint = staticmethod(scoreHint)  # (idle, hasInput, hasSegmentation, scored) -> the hint's text
 
     def _showResultsTable(self, table) -> None:
-        """The per-side table, its columns as wide as their texts so it fits the panel (about 400 px)."""
-        view = self.ui.resultsTableView
-        view.setMRMLTableNode(table)
-        if hasattr(view, "resizeColumnsToContents"):
-            view.resizeColumnsToContents()
+        """The per-side table, its columns fitted to the panel."""
+        showResultsTable(self.ui.resultsTableView, table)
 
     def _selectOutputsOf(self, p) -> None:
-        """A new input volume: outputs left empty or holding results of another volume become this volume's
-        (or none); outputs the user chose for no volume in particular stay."""
-        from HipInflammationLib.nodes import findOutputNode, linkedInput
-
-        for name, className, kind in OUTPUT_PARAMETERS:
-            node = getattr(p, name)
-            if node is None or linkedInput(node) not in (None, p.inputVolume):
-                setattr(p, name, findOutputNode(p.inputVolume, className, kind))
+        """Outputs of a new input volume (see HipInflammationLib.panel.selectOutputsOf)."""
+        selectOutputsOf(p)
 
     def _modelDir(self):
         """The model folder chosen in the panel, or None for the installed bundle."""
@@ -347,28 +321,8 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def _askAboutEditedSegments(self, volume, segmentation) -> str:
         """"keep" or "new": what the model does with segments the user edited in the chosen segmentation."""
-        from axspa.jobs import CancelledError
-
         edited = self.logic.editedSegments(volume, segmentation) if volume and segmentation else []
-        if not edited:
-            return "keep"
-        import qt
-
-        box = qt.QMessageBox(slicer.util.mainWindow())
-        box.setWindowTitle(_("Hip Inflammation"))
-        box.setText(_("These segments of '{name}' were edited or drawn by you: {segments}.").format(
-            name=segmentation.GetName(), segments=", ".join(edited)))
-        box.setInformativeText(_("Keep them (the model writes only the other segments), or write the model's "
-                                 "segmentation into a new node and leave this one as it is?"))
-        keep = box.addButton(_("Keep my edits"), qt.QMessageBox.AcceptRole)
-        new = box.addButton(_("New segmentation"), qt.QMessageBox.ActionRole)
-        box.addButton(qt.QMessageBox.Cancel)
-        box.exec_()
-        if box.clickedButton() == keep:
-            return "keep"
-        if box.clickedButton() == new:
-            return "new"
-        raise CancelledError("edited segments")
+        return askAboutEditedSegments(slicer, segmentation, edited)
 
     def onScoreButton(self) -> None:
         """Score the selected segmentation as it is now (drawn, or edited in Segment Editor); needs no model."""
@@ -425,7 +379,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 #
 
 
-class HipInflammationLogic(ScriptedLoadableModuleLogic):
+class HipInflammationLogic(ModelLogic, ScoringLogic, ScriptedLoadableModuleLogic):
     """Segmentation and scoring usable from the Python console without the GUI, e.g.
 
     logic = slicer.util.getModuleLogic("HipInflammation")
@@ -438,10 +392,11 @@ class HipInflammationLogic(ScriptedLoadableModuleLogic):
     process() and recompute() find the nodes an earlier run made for the same volume (node references) and
     update them; segments the user edited are never overwritten (onEdited="keep" leaves them as they are,
     "new" writes the model's segments into a new segmentation). modelDir is a folder of the user's own
-    bundle; a bundle that would run its own code is loaded only after the user agrees.
+    bundle; a bundle that would run its own code is loaded only after the user agrees. The methods are in
+    HipInflammationLib/logic.py: ModelLogic (loading the model) and ScoringLogic (segmenting and scoring).
     """
 
-    HIP_BUNDLES = ("hip-segmenter",)
+    HIP_BUNDLES = ModelLogic.HIP_BUNDLES
 
     def __init__(self) -> None:
         """Called when the logic class is instantiated. Can be used for initializing member variables."""
@@ -450,164 +405,6 @@ class HipInflammationLogic(ScriptedLoadableModuleLogic):
 
     def getParameterNode(self):
         return HipInflammationParameterNode(super().getParameterNode())
-
-    # ------------------------------------------------------------------------------------------ model
-
-    def ensureModelDependencies(self, modelDir=None) -> None:
-        """Check the bundle is there, then install torch (PyTorch extension) and MONAI after asking."""
-        from axspa.slicer_support import ensure_model_dependencies
-
-        ensure_model_dependencies(slicer, self.HIP_BUNDLES, "Hip Inflammation", _path(modelDir))
-
-    def loadModel(self, modelDir=None):
-        """The hip-segmenter predictor (installed, or in ``modelDir``), asking before running a bundle's own code."""
-        from axspa.bundles import load_predictor
-        from axspa.slicer_support import load_trusting
-
-        return load_trusting(lambda trust: load_predictor(self.HIP_BUNDLES[0], _path(modelDir), trust),
-                             self.confirmBundleCode, self._trustedModelDirs, str(modelDir or ""))
-
-    def confirmBundleCode(self, reason: str) -> bool:
-        """Ask the user whether a bundle may run its own code (BundleCodeError's reason)."""
-        return slicer.util.confirmYesNoDisplay(
-            reason + ".\n\n" + _("This model bundle brings its own Python code, which runs with your permissions "
-                                  "when it loads. Trust it only if you know who made it.") + "\n\n"
-            + _("Load it and run its code?"), windowTitle=_("Hip Inflammation"))
-
-    # ---------------------------------------------------------------------------------------- console
-
-    def process(self, volumeNode, segmentationNode=None, tableNode=None, modelDir=None, progress=None, cancel=None,
-                onEdited: str = "keep", halfWidth: int = 7, minLesionAreaMm2: float = 5.0) -> dict:
-        """Segment ``volumeNode`` with the model and score it; returns the axspa.hip/1 document. Output nodes
-        not given (``tableNode`` is the per-slice table) are the ones an earlier run made for this volume, or new."""
-        if volumeNode is None:
-            raise ValueError(_("Select a coronal STIR volume."))
-        self.ensureModelDependencies(modelDir)
-        nodes = self.outputNodes(volumeNode, segmentation=segmentationNode, slices=tableNode)
-        result = self.segmentWithModel(
-            volumeNode, nodes["segmentation"], halfWidth, minLesionAreaMm2, nodes["scores"], progress, cancel,
-            slicesTable=nodes["slices"], plotChart=nodes["plot"], modelDir=modelDir, onEdited=onEdited)
-        self._log(result)
-        self.showResults(volumeNode, result)
-        return result["document"]
-
-    def recompute(self, volumeNode, segmentationNode=None, tableNode=None, halfWidth: int = 7,
-                  minLesionAreaMm2: float = 5.0) -> dict:
-        """Score the segments as they are now (after edits; no model runs) into the nodes of this volume;
-        returns the axspa.hip/1 document."""
-        nodes = self.outputNodes(volumeNode, segmentation=segmentationNode, slices=tableNode)
-        result = self.scoreSegmentation(volumeNode, nodes["segmentation"], halfWidth, minLesionAreaMm2,
-                                        nodes["scores"], slicesTable=nodes["slices"], plotChart=nodes["plot"])
-        self._log(result)
-        self.showResults(volumeNode, result)
-        return result["document"]
-
-    def outputNodes(self, volumeNode, **given) -> dict:
-        """{"segmentation", "scores", "slices", "plot"}: the nodes given, else those holding results of the volume."""
-        from HipInflammationLib.nodes import findOutputNode
-
-        return {kind: given.get(kind) or findOutputNode(volumeNode, className, kind)
-                for _name, className, kind in OUTPUT_PARAMETERS}
-
-    # ------------------------------------------------------------------------------------------ panel
-
-    def segmentWithModel(self, inputVolume, outputSegmentation=None, halfWidth: int = 7,
-                         minLesionAreaMm2: float = 5.0, resultsTable=None, progress=None, cancel=None,
-                         slicesTable=None, plotChart=None, modelDir=None, onEdited: str = "keep", model=None) -> dict:
-        """Segment the hips with the model into ``outputSegmentation`` (or a new node under the input's study),
-        then score them. Segments the user edited there are kept (``onEdited="keep"``, named in the warnings)
-        or the model writes into a new node (``"new"``). Returns what scoreSegmentation returns."""
-        from HipInflammationLib.scoring import segmentNodes
-
-        from axspa.jobs import report
-
-        if inputVolume is None:
-            raise ValueError(_("Select a coronal STIR volume."))
-        if onEdited not in ("keep", "new"):
-            raise ValueError(f"onEdited must be 'keep' or 'new', not {onEdited!r}")
-        if outputSegmentation is not None and onEdited == "new" and self.editedSegments(inputVolume,
-                                                                                         outputSegmentation):
-            outputSegmentation = None
-        model = model or self.loadModel(modelDir)
-        segmentation, kept = segmentNodes(inputVolume, model, outputSegmentation, progress, cancel)
-        report(progress, 0.9, _("scoring"))
-        result = self.scoreSegmentation(inputVolume, segmentation, halfWidth, minLesionAreaMm2, resultsTable,
-                                        slicesTable=slicesTable, plotChart=plotChart)
-        if kept:
-            result["warnings"].insert(0, _("Segments you edited were kept (not replaced by the model's): ")
-                                      + ", ".join(kept))
-        report(progress, 1.0, _("done"))
-        return result
-
-    def scoreSegmentation(self, inputVolume, segmentationNode, halfWidth: int = 7,
-                          minLesionAreaMm2: float = 5.0, resultsTable=None, slicesTable=None, plotChart=None) -> dict:
-        """Scores of a hip segmentation as it is now, on the STIR volume (no model needed).
-
-        Returns {"document": axspa.hip/1 dict, "segmentation", "table" (per side), "slices" (per slice),
-        "plot" (nodes), "warnings": [str], "masks"}. Segments are matched to the hip segment names ignoring case.
-        """
-        from HipInflammationLib.scoring import scoreNodes
-
-        from axspa.hip.scores import HipScoreConfig
-
-        if inputVolume is None or segmentationNode is None:
-            raise ValueError(_("Select the STIR volume and the hip segmentation to score."))
-        config = HipScoreConfig(half_width=int(halfWidth), min_lesion_area_mm2=float(minLesionAreaMm2))
-        return scoreNodes(inputVolume, segmentationNode, config, resultsTable, slicesTable, plotChart)
-
-    def editedSegments(self, volumeNode, segmentationNode) -> list:
-        """Hip segments of the segmentation that the user edited or drew (never overwritten by the model)."""
-        from HipInflammationLib.nodes import editedSegments
-
-        return editedSegments(segmentationNode, volumeNode)
-
-    def exportResults(self, outputDir, volumeNode, segmentationNode=None, overwrite: bool = False, halfWidth: int = 7,
-                      minLesionAreaMm2: float = 5.0, resultsTable=None, slicesTable=None, plotChart=None) -> dict:
-        """Score the segments as they are now (updating the tables and plot) and write the files of
-        ``axspa hip`` into ``outputDir``: hip.json, <stem>.slices.csv and <stem>.seg.nrrd. A file there that
-        differs is kept unless ``overwrite``. Returns scoreSegmentation's dict plus "files" and "kept"."""
-        from HipInflammationLib.export import checkOutputFolder, exportFiles
-
-        checkOutputFolder(outputDir, self.installFolders())
-        nodes = self.outputNodes(volumeNode, segmentation=segmentationNode, scores=resultsTable, slices=slicesTable,
-                                 plot=plotChart)
-        result = self.scoreSegmentation(volumeNode, nodes["segmentation"], halfWidth, minLesionAreaMm2,
-                                        nodes["scores"], slicesTable=nodes["slices"], plotChart=nodes["plot"])
-        result.update(exportFiles(outputDir, volumeNode, result["document"], result["masks"], overwrite,
-                                  self.installFolders()))
-        return result
-
-    def installFolders(self) -> list:
-        """Folders results are never written into: this module's, the engine's and its resources, Slicer's."""
-        import axspa
-        from axspa.bundles import shipped_models_dir
-
-        folders = [os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(axspa.__file__)),
-                   str(shipped_models_dir().parent)]
-        app = getattr(slicer, "app", None)
-        for attribute in ("slicerHome", "extensionsInstallPath"):
-            value = getattr(app, attribute, None)
-            if isinstance(value, str) and value:
-                folders.append(value)
-        return folders
-
-    def showResults(self, volumeNode, result: dict) -> None:
-        """The volume in the slice views and the plot in the layout (inside the Slicer application only)."""
-        if not hasattr(getattr(slicer, "app", None), "layoutManager") or not hasattr(slicer, "modules"):
-            return
-        slicer.util.setSliceViewerLayers(background=volumeNode)
-        slicer.modules.plots.logic().ShowChartInLayout(result["plot"])
-
-    def _log(self, result: dict) -> None:
-        for warning in result["warnings"]:
-            logging.warning(f"Hip Inflammation: {warning}")
-
-
-def _path(folder):
-    """A model folder as the engine takes it: a Path, or None for the installed bundle."""
-    from pathlib import Path
-
-    return Path(folder) if folder else None
 
 
 #

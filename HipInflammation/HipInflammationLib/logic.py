@@ -1,0 +1,188 @@
+"""The Hip Inflammation Logic's methods, as two mixins of HipInflammationLogic (so they are called as
+``slicer.util.getModuleLogic("HipInflammation").process(...)``):
+
+- ModelLogic loads the hip-segmenter model (installed, or a folder of the user's own), asking before a bundle
+  runs its own code;
+- ScoringLogic segments and scores: the console's process() and recompute(), the panel's segmentWithModel()
+  and scoreSegmentation(), the output nodes of a volume, the user's edited segments and the export.
+
+MRML classes and vtk only (plus slicer.i18n and slicer.util's confirmation), so it runs under slicer-core too.
+"""
+
+import logging
+import os
+
+import slicer
+from slicer.i18n import tr as _
+
+# Output parameters of the parameter node: (parameter name, node class, output kind).
+OUTPUT_PARAMETERS = (("outputSegmentation", "vtkMRMLSegmentationNode", "segmentation"),
+                     ("resultsTable", "vtkMRMLTableNode", "scores"), ("slicesTable", "vtkMRMLTableNode", "slices"),
+                     ("plotChart", "vtkMRMLPlotChartNode", "plot"))
+
+
+def _path(folder):
+    """A model folder as the engine takes it: a Path, or None for the installed bundle."""
+    from pathlib import Path
+
+    return Path(folder) if folder else None
+
+
+class ModelLogic:
+    """The hip-segmenter model: its dependencies, loading it, and the user's consent to a bundle's own code
+    (its folder then trusted for the session: ``_trustedModelDirs``)."""
+
+    HIP_BUNDLES = ("hip-segmenter",)
+
+    def ensureModelDependencies(self, modelDir=None) -> None:
+        """Check the bundle is there, then install torch (PyTorch extension) and MONAI after asking."""
+        from axspa.slicer_support import ensure_model_dependencies
+
+        ensure_model_dependencies(slicer, self.HIP_BUNDLES, "Hip Inflammation", _path(modelDir))
+
+    def loadModel(self, modelDir=None):
+        """The hip-segmenter predictor (installed, or in ``modelDir``), asking before running a bundle's own code."""
+        from axspa.bundles import load_predictor
+        from axspa.slicer_support import load_trusting
+
+        return load_trusting(lambda trust: load_predictor(self.HIP_BUNDLES[0], _path(modelDir), trust),
+                             self.confirmBundleCode, self._trustedModelDirs, str(modelDir or ""))
+
+    def confirmBundleCode(self, reason: str) -> bool:
+        """Ask the user whether a bundle may run its own code (BundleCodeError's reason)."""
+        return slicer.util.confirmYesNoDisplay(
+            reason + ".\n\n" + _("This model bundle brings its own Python code, which runs with your permissions "
+                                  "when it loads. Trust it only if you know who made it.") + "\n\n"
+            + _("Load it and run its code?"), windowTitle=_("Hip Inflammation"))
+
+
+class ScoringLogic:
+    """Segmenting and scoring the hips, from the console and from the panel (see the module docstring)."""
+
+    # ---------------------------------------------------------------------------------------- console
+
+    def process(self, volumeNode, segmentationNode=None, tableNode=None, modelDir=None, progress=None, cancel=None,
+                onEdited: str = "keep", halfWidth: int = 7, minLesionAreaMm2: float = 5.0) -> dict:
+        """Segment ``volumeNode`` with the model and score it; returns the axspa.hip/1 document. Output nodes
+        not given (``tableNode`` is the per-slice table) are the ones an earlier run made for this volume, or new."""
+        if volumeNode is None:
+            raise ValueError(_("Select a coronal STIR volume."))
+        self.ensureModelDependencies(modelDir)
+        nodes = self.outputNodes(volumeNode, segmentation=segmentationNode, slices=tableNode)
+        result = self.segmentWithModel(
+            volumeNode, nodes["segmentation"], halfWidth, minLesionAreaMm2, nodes["scores"], progress, cancel,
+            slicesTable=nodes["slices"], plotChart=nodes["plot"], modelDir=modelDir, onEdited=onEdited)
+        self._log(result)
+        self.showResults(volumeNode, result)
+        return result["document"]
+
+    def recompute(self, volumeNode, segmentationNode=None, tableNode=None, halfWidth: int = 7,
+                  minLesionAreaMm2: float = 5.0) -> dict:
+        """Score the segments as they are now (after edits; no model runs) into the nodes of this volume;
+        returns the axspa.hip/1 document."""
+        nodes = self.outputNodes(volumeNode, segmentation=segmentationNode, slices=tableNode)
+        result = self.scoreSegmentation(volumeNode, nodes["segmentation"], halfWidth, minLesionAreaMm2,
+                                        nodes["scores"], slicesTable=nodes["slices"], plotChart=nodes["plot"])
+        self._log(result)
+        self.showResults(volumeNode, result)
+        return result["document"]
+
+    def outputNodes(self, volumeNode, **given) -> dict:
+        """{"segmentation", "scores", "slices", "plot"}: the nodes given, else those holding results of the volume."""
+        from HipInflammationLib.nodes import findOutputNode
+
+        return {kind: given.get(kind) or findOutputNode(volumeNode, className, kind)
+                for _name, className, kind in OUTPUT_PARAMETERS}
+
+    # ------------------------------------------------------------------------------------------ panel
+
+    def segmentWithModel(self, inputVolume, outputSegmentation=None, halfWidth: int = 7,
+                         minLesionAreaMm2: float = 5.0, resultsTable=None, progress=None, cancel=None,
+                         slicesTable=None, plotChart=None, modelDir=None, onEdited: str = "keep", model=None) -> dict:
+        """Segment the hips with the model into ``outputSegmentation`` (or a new node under the input's study),
+        then score them. Segments the user edited there are kept (``onEdited="keep"``, named in the warnings)
+        or the model writes into a new node (``"new"``). Returns what scoreSegmentation returns."""
+        from axspa.jobs import report
+        from HipInflammationLib.scoring import segmentNodes
+
+        if inputVolume is None:
+            raise ValueError(_("Select a coronal STIR volume."))
+        if onEdited not in ("keep", "new"):
+            raise ValueError(f"onEdited must be 'keep' or 'new', not {onEdited!r}")
+        if outputSegmentation is not None and onEdited == "new" and self.editedSegments(inputVolume,
+                                                                                         outputSegmentation):
+            outputSegmentation = None
+        model = model or self.loadModel(modelDir)
+        segmentation, kept = segmentNodes(inputVolume, model, outputSegmentation, progress, cancel)
+        report(progress, 0.9, _("scoring"))
+        result = self.scoreSegmentation(inputVolume, segmentation, halfWidth, minLesionAreaMm2, resultsTable,
+                                        slicesTable=slicesTable, plotChart=plotChart)
+        if kept:
+            result["warnings"].insert(0, _("Segments you edited were kept (not replaced by the model's): ")
+                                      + ", ".join(kept))
+        report(progress, 1.0, _("done"))
+        return result
+
+    def scoreSegmentation(self, inputVolume, segmentationNode, halfWidth: int = 7,
+                          minLesionAreaMm2: float = 5.0, resultsTable=None, slicesTable=None, plotChart=None) -> dict:
+        """Scores of a hip segmentation as it is now, on the STIR volume (no model needed).
+
+        Returns {"document": axspa.hip/1 dict, "segmentation", "table" (per side), "slices" (per slice),
+        "plot" (nodes), "warnings": [str], "masks"}. Segments are matched to the hip segment names ignoring case.
+        """
+        from axspa.hip.scores import HipScoreConfig
+        from HipInflammationLib.scoring import scoreNodes
+
+        if inputVolume is None or segmentationNode is None:
+            raise ValueError(_("Select the STIR volume and the hip segmentation to score."))
+        config = HipScoreConfig(half_width=int(halfWidth), min_lesion_area_mm2=float(minLesionAreaMm2))
+        return scoreNodes(inputVolume, segmentationNode, config, resultsTable, slicesTable, plotChart)
+
+    def editedSegments(self, volumeNode, segmentationNode) -> list:
+        """Hip segments of the segmentation that the user edited or drew (never overwritten by the model)."""
+        from HipInflammationLib.nodes import editedSegments
+
+        return editedSegments(segmentationNode, volumeNode)
+
+    def exportResults(self, outputDir, volumeNode, segmentationNode=None, overwrite: bool = False, halfWidth: int = 7,
+                      minLesionAreaMm2: float = 5.0, resultsTable=None, slicesTable=None, plotChart=None) -> dict:
+        """Score the segments as they are now (updating the tables and plot) and write the files of
+        ``axspa hip`` into ``outputDir``: hip.json, <stem>.slices.csv and <stem>.seg.nrrd. A file there that
+        differs is kept unless ``overwrite``. Returns scoreSegmentation's dict plus "files" and "kept"."""
+        from HipInflammationLib.export import checkOutputFolder, exportFiles
+
+        checkOutputFolder(outputDir, self.installFolders())
+        nodes = self.outputNodes(volumeNode, segmentation=segmentationNode, scores=resultsTable, slices=slicesTable,
+                                 plot=plotChart)
+        result = self.scoreSegmentation(volumeNode, nodes["segmentation"], halfWidth, minLesionAreaMm2,
+                                        nodes["scores"], slicesTable=nodes["slices"], plotChart=nodes["plot"])
+        result.update(exportFiles(outputDir, volumeNode, result["document"], result["masks"], overwrite,
+                                  self.installFolders()))
+        return result
+
+    def installFolders(self) -> list:
+        """Folders results are never written into: this module's, the engine's and its resources, Slicer's."""
+        import axspa
+        from axspa.bundles import shipped_models_dir
+
+        # The module's folder: the one above this Lib folder (HipInflammation.py sits there).
+        moduleFolder = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        folders = [moduleFolder, os.path.dirname(os.path.abspath(axspa.__file__)),
+                   str(shipped_models_dir().parent)]
+        app = getattr(slicer, "app", None)
+        for attribute in ("slicerHome", "extensionsInstallPath"):
+            value = getattr(app, attribute, None)
+            if isinstance(value, str) and value:
+                folders.append(value)
+        return folders
+
+    def showResults(self, volumeNode, result: dict) -> None:
+        """The volume in the slice views and the plot in the layout (inside the Slicer application only)."""
+        if not hasattr(getattr(slicer, "app", None), "layoutManager") or not hasattr(slicer, "modules"):
+            return
+        slicer.util.setSliceViewerLayers(background=volumeNode)
+        slicer.modules.plots.logic().ShowChartInLayout(result["plot"])
+
+    def _log(self, result: dict) -> None:
+        for warning in result["warnings"]:
+            logging.warning(f"Hip Inflammation: {warning}")

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from axspa.cli import main
+from axspa.hip.reference import reference_femurs
 from axspa.hip.scores import coronal_axis, hip_scores
 from axspa.hip.segments import HIP_SEGMENTS
 from axspa.io.nrrdfile import read_nrrd
 from axspa.io.segfile import write_seg_nrrd
 from axspa.io.volume import read_volume
 
-FEMUR, SACRUM = 1, 4
 PATIENTS = [f"patient{n:02d}" for n in range(1, 9)]
 
 
@@ -26,11 +26,8 @@ def femoral_masks(pelvis_mri_dir, patient):
     labels, labels_ijk_to_ras = read_nrrd(pelvis_mri_dir / patient / "bone-labels.nrrd")
     assert labels.shape == volume.array.shape
     assert np.allclose(labels_ijk_to_ras, volume.ijk_to_ras, atol=1e-3)
-    k, j, i = np.indices(labels.shape)
-    ras_x = sum(volume.ijk_to_ras[0, c] * idx for c, idx in enumerate((i, j, k))) + volume.ijk_to_ras[0, 3]
-    midline = ras_x[labels == SACRUM].mean()
-    femur = labels == FEMUR
-    return volume, {"Right femoral head": femur & (ras_x > midline), "Left femoral head": femur & (ras_x < midline)}
+    femurs = reference_femurs(volume, labels)
+    return volume, {"Right femoral head": femurs["right"], "Left femoral head": femurs["left"]}
 
 
 @pytest.mark.parametrize("patient", PATIENTS)

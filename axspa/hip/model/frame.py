@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from axspa.hip.scores import coronal_axis
+
 
 @dataclass(frozen=True)
 class SliceFrame:
@@ -26,7 +28,7 @@ class SliceFrame:
         dirs = [m[:, 2 - a] for a in range(3)]
         norms = [float(np.linalg.norm(d)) for d in dirs]
         unit = [d / n for d, n in zip(dirs, norms)]
-        slice_axis = int(np.argmax([abs(u[1]) for u in unit]))  # most anterior-posterior
+        slice_axis = coronal_axis(ijk_to_ras)  # most anterior-posterior, as the scores count slices
         rest = [a for a in range(3) if a != slice_axis]
         row_axis = max(rest, key=lambda a: abs(unit[a][2]))  # most superior-inferior
         col_axis = [a for a in rest if a != row_axis][0]

@@ -4,7 +4,7 @@ loaded hip model, as ``axspa hip CASE/dicom --out PRED/CASE`` would one by one; 
 
     python Utilities/predict_hip_cases.py FOLDER PRED [--model-dir BUNDLE]
 
-A case that fails is reported and the others go on.
+A case that fails is listed in PRED/failures.csv and the others go on (axspa.jobs.run_batch).
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from pathlib import Path
 
 
 def main(argv=None) -> int:
-    from tqdm import tqdm
-
     from axspa.hip.pipeline import load_models, score_case
+    from axspa.jobs import run_batch
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("folder", type=Path)
@@ -25,16 +24,15 @@ def main(argv=None) -> int:
     p.add_argument("--model-dir", type=Path)
     args = p.parse_args(argv)
     model = load_models(args.model_dir)
-    cases = sorted(d for d in args.folder.iterdir() if (d / "dicom").is_dir())
-    failed = 0
-    for case in tqdm(cases, desc="hip cases", unit="case"):
-        try:
-            score_case(str(case / "dicom"), args.pred / case.name, model=model, overwrite=True)
-        except Exception as exc:  # one bad case must not stop the set
-            failed += 1
-            tqdm.write(f"{case.name}: failed: {exc}")
-    print(f"{len(cases) - failed} of {len(cases)} cases scored into {args.pred}")
-    return 1 if failed else 0
+    cases = sorted(str(d) for d in args.folder.iterdir() if (d / "dicom").is_dir())
+
+    def work(case: str) -> str:
+        doc = score_case(str(Path(case) / "dicom"), args.pred / Path(case).name, model=model, overwrite=True)
+        return f"{Path(case).name}: " + ", ".join(f"{s} HIMRISS-style {doc['sides'][s]['himriss']['total']}"
+                                                  for s in ("right", "left"))
+
+    # One bad case fails alone (reason in PRED/failures.csv), as in every axspa batch.
+    return run_batch(cases, args.pred, work, "hip cases")
 
 
 if __name__ == "__main__":

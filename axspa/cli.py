@@ -13,10 +13,11 @@ from typing import Callable, Optional
 from axspa import __version__
 from axspa.bundles import ModelMissingError
 from axspa.image import InputError
+from axspa.jobs import DependencyError
 
 # Subcommand modules, in the order `axspa --help` lists them. A module that is not there
 # (a feature not built yet) is skipped.
-COMMAND_MODULES = ("spine", "msasss", "sij", "hip", "phantom", "agree", "progression", "report", "demo", "train",
+COMMAND_MODULES = ("spine", "msasss", "sij", "hip", "batch", "phantom", "agree", "progression", "report", "demo", "train",
                    "evaluate")
 
 
@@ -91,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"axspa {args.command}: {exc}", file=sys.stderr)
         return 3
     except (InputError, FileNotFoundError) as exc:
+        print(f"axspa {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except DependencyError as exc:
         print(f"axspa {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -18,8 +18,9 @@ from axspa.sij import rules
 SIJ_BUNDLE = "sij-grader"
 
 
-def load_models() -> Any:
-    return load_predictor(SIJ_BUNDLE)
+def load_models(model_dir: Optional[Path] = None, trust_code: bool = False) -> Any:
+    """The sij-grader predictor: installed, or the bundle folder ``model_dir`` (see bundles.read_bundle)."""
+    return load_predictor(SIJ_BUNDLE, model_dir, trust_code)
 
 
 def score_pelvis(radiograph: Radiograph, model: Optional[Any] = None, progress: Progress = None,

@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[train,dev,mrml]'
+	$(PY) -m pip install -q -e '.[train,dev,mrml,cluster]'
 	touch $(STAMP)
 
 $(STAMP39): pyproject.toml Makefile

@@ -190,3 +190,40 @@ def _store(out: Path, case: Case, key: dict, result: CaseResult, outcome: BatchO
         outcome.failures[case.case_id] = f"writing its outputs: {os_error_text(exc)}"
         return
     outcome.scored.append(case.case_id)
+
+
+# ------------------------------------------------------------------------------------ Slicer's console
+
+def process_cohort(source: PathLike, out: PathLike, jobs: Optional[set[str]] = None,
+                   options: Optional[Options] = None, overwrite: bool = False, progress: Progress = None,
+                   cancel: Cancel = None) -> BatchOutcome:
+    """Plan and score a cohort in this process, one case after another (what the modules' ``processCohort``
+    runs inside Slicer: no worker processes, no Dask, no tqdm; Cancel is honoured between cases)."""
+    from axspa.batch.executors import InlineExecutor
+
+    plan = plan_batch(source, out, jobs)
+    return run_batch(plan, out, options, InlineExecutor(), overwrite, progress, cancel)
+
+
+CASE_FILE_KINDS = {".spine.json": "document", ".sij.json": "document", "hip.json": "document",
+                   ".mrk.json": "markups", ".sites.csv": "table", ".seg.nrrd": "segmentation",
+                   ".heatmap.nrrd": "heatmap", ".slices.csv": "slices"}
+
+
+def case_outputs(out: PathLike, case_id: str) -> dict:
+    """What a finished case left, to load it (``loadCase``): ``{"case": the case as planned (path, job,
+    series_uid...), "summary": its summary, "files": {kind: path}}`` with kinds document, markups, table,
+    segmentation, heatmap, slices. InputError naming the folder when the case was not scored there."""
+    out = Path(out)
+    record = store.read_record(out, case_id)
+    if record is None:
+        known = sorted(p.name for p in (out / "cases").glob("*") if (p / store.RECORD).is_file())
+        hint = f"; scored cases there: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''}" if known else ""
+        raise InputError(f"{store.case_dir(out, case_id)}: no scored case {case_id!r}{hint}")
+    folder = store.case_dir(out, case_id)
+    files = {}
+    for name in sorted(record.get("outputs", {})):
+        for ending, kind in CASE_FILE_KINDS.items():
+            if name.endswith(ending) and (folder / name).is_file():
+                files[kind] = str(folder / name)
+    return {"case": record["case"], "summary": record.get("summary", {}), "files": files}

@@ -11,7 +11,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Collects *.spine.json, study.json, *.sij.json, hip.json, agreement.json, overlap.json and "
                     "progression.json under DIR into one HTML file with tables, thumbnails (sites coloured by "
                     "grade) and the PNG figures embedded.")
-    p.add_argument("folder", metavar="DIR", help="output folder of a batch (searched recursively)")
+    p.add_argument("folder", metavar="DIR", help="output folder of a batch (searched recursively), or the cohort.csv "
+                                                 "of `axspa batch` (its folder)")
     p.add_argument("--out", metavar="FILE", help="where to write the report (default DIR/report.html)")
     p.add_argument("--no-thumbnails", action="store_true", help="skip the per-image thumbnails (faster)")
     p.add_argument("--overwrite", action="store_true",

@@ -67,8 +67,10 @@ def find_results(folder: Path) -> dict[str, list[Path]]:
     kinds = {"run": ("run.json",), "spine": ("*.spine.json",), "study": ("study.json", "*.study.json"),
              "sij": ("*.sij.json",), "hip": ("hip.json", "*.hip.json"), "agreement": ("agreement.json",),
              "overlap": ("overlap.json",), "progression": ("progression.json",), "failures": ("failures.csv",)}
-    # Hidden files are skipped: a writer's temporary file left by a killed process is no result.
-    return {k: sorted(p for pattern in patterns for p in folder.rglob(pattern) if not p.name.startswith("."))
+    # Hidden files and folders are skipped: a writer's temporary file left by a killed process, or a batch's
+    # half-built case in .batch/, is no result.
+    return {k: sorted(p for pattern in patterns for p in folder.rglob(pattern)
+                      if not any(part.startswith(".") for part in p.relative_to(folder).parts))
             for k, patterns in kinds.items()}
 
 
@@ -128,8 +130,10 @@ def build_report(folder: PathLike, out: Optional[PathLike] = None, thumbnails: b
     """Write the HTML report of ``folder`` (default ``folder/report.html``) and return its path; None when
     an existing report that differs (other than in its date) was kept (results.write_output)."""
     folder = Path(folder)
+    if folder.is_file() and folder.suffix.lower() == ".csv":
+        folder = folder.parent  # the cohort.csv of `axspa batch`: the results it lists are in its folder
     if not folder.is_dir():
-        raise InputError(f"{folder}: not a folder; give the output folder of a batch")
+        raise InputError(f"{folder}: not a folder; give the output folder of a batch (or its cohort.csv)")
     found = find_results(folder)
     if not any(found[k] for k in found if k not in ("failures", "run")):
         if not found["run"]:

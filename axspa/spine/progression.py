@@ -4,6 +4,7 @@ progressors, new syndesmophytes and bridges, and a cohort table.
 A manifest has columns ``patient``, ``visit_date`` (YYYY-MM-DD) and ``result``: a ``.spine.json`` (SPEC
 axspa.spine/1; site grades from "sites"[].grade) or a grades table (``site,grade``). A visit may have several
 rows (a cervical and a lumbar result); their grades are merged. Paths are relative to the manifest's folder.
+A ``job`` column (the ``cohort.csv`` of ``axspa batch``) keeps the rows whose job is spine or empty.
 
 Change over 2 years = change / interval in years × 2 (linear, as trials report mSASSS progression per 2 years).
 Below a minimum interval (``MIN_INTERVAL_YEARS``, configurable) the change is not extrapolated: the rate,
@@ -77,8 +78,8 @@ def read_manifest(path: PathLike) -> list[Visit]:
     visits: dict[tuple[str, date], Visit] = {}
     for line, raw in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        if not any(row.values()):
-            continue
+        if not any(row.values()) or row.get("job", "spine") not in ("", "spine"):
+            continue  # an `axspa batch` cohort.csv also lists hip and sacroiliac results: not mSASSS
         if not row["patient"]:
             raise InputError(f"{path}, line {line}: empty patient id")
         when = _parse_date(path, line, row["visit_date"])

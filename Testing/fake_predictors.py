@@ -28,6 +28,26 @@ class FixedLandmarks:
         return {"region": region, "vertebrae": [], "sites": sites}
 
 
+class BatchLandmarks(FixedLandmarks):
+    """FixedLandmarks that behave by the film's row count, for the batch tests: config ``sleep`` (seconds per
+    film), ``hang_rows`` (sleep an hour), ``exit_rows`` (end the process, as a crash would), ``fail_rows``
+    (raise)."""
+
+    def predict(self, pixels: np.ndarray, spacing_mm, region: str) -> dict:
+        import os
+        import time
+
+        rows = pixels.shape[0]
+        if rows in self.config.get("hang_rows", []):
+            time.sleep(3600)
+        if rows in self.config.get("exit_rows", []):
+            os._exit(3)
+        if rows in self.config.get("fail_rows", []):
+            raise RuntimeError(f"the network gave NaN on a film of {rows} rows")
+        time.sleep(self.config.get("sleep", 0.0))
+        return super().predict(pixels, spacing_mm, region)
+
+
 class FixedCorners:
     """Findings per site from the bundle config (others all 0)."""
 

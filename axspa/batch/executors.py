@@ -224,14 +224,23 @@ def start_cluster(kind: str, workers: int = 2, queue: Optional[str] = None, core
         return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None)
     if kind == "slurm":
-        import_distributed("--cluster slurm")
-        try:
-            from dask_jobqueue import SLURMCluster
-        except ImportError:
-            raise DependencyError(f"--cluster slurm needs dask-jobqueue, which is not installed: {CLUSTER_HINT}") \
-                from None
-        cluster = SLURMCluster(queue=queue, account=account, cores=cores, processes=1, memory=memory,
-                               walltime=walltime, job_name="axspa-batch")
-        cluster.scale(jobs=workers)
+        cluster = slurm_cluster(queue, cores, memory, walltime, account)
+        cluster.scale(jobs=workers)  # submits the SLURM jobs (sbatch)
         return cluster
     raise ValueError(f"unknown cluster kind {kind!r}; expected local or slurm")
+
+
+def slurm_cluster(queue: Optional[str], cores: int, memory: str, walltime: str, account: Optional[str],
+                  scheduler_host: Optional[str] = None) -> Any:
+    """A dask-jobqueue SLURMCluster, no job submitted yet: per job one worker running one case at a time with
+    all the job's cores as torch threads (``cluster.job_script()`` shows the script it will submit). The
+    scheduler listens where the compute nodes can reach it unless ``scheduler_host`` says otherwise."""
+    import_distributed("--cluster slurm")
+    try:
+        from dask_jobqueue import SLURMCluster
+    except ImportError:
+        raise DependencyError(f"--cluster slurm needs dask-jobqueue, which is not installed: {CLUSTER_HINT}") from None
+    extra = {"scheduler_options": {"host": scheduler_host}} if scheduler_host else {}
+    return SLURMCluster(queue=queue, account=account, cores=1, job_cpu=cores, processes=1, memory=memory,
+                        walltime=walltime, job_name="axspa-batch",
+                        job_script_prologue=[f"export OMP_NUM_THREADS={cores}"], **extra)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -128,7 +128,8 @@ def run_batch(plan: Plan, out: PathLike, options: Optional[Options] = None, exec
             on_case(CaseEvent(case_id, status, reason, done, total, len(outcome.failures)))
 
     try:
-        to_run, keys = _decide(plan, out, options, overwrite, outcome, finished)
+        to_run, keys, models = _decide(plan, out, options, overwrite, outcome, finished)
+        options = replace(options, models=models)
         by_id = {c.case_id: c for c in to_run}
         for result in executor.run(to_run, options, cancel):
             _store(out, by_id[result.case_id], keys[result.case_id], result, outcome, traces)
@@ -142,8 +143,9 @@ def run_batch(plan: Plan, out: PathLike, options: Optional[Options] = None, exec
 
 
 def _decide(plan: Plan, out: Path, options: Options, overwrite: bool, outcome: BatchOutcome,
-            finished: Callable[..., None]) -> tuple[list[Case], dict[str, dict]]:
-    """The cases to score and their keys; the done ones counted unchanged, the blocked ones failed."""
+            finished: Callable[..., None]) -> tuple[list[Case], dict[str, dict], dict[str, str]]:
+    """The cases to score, their keys and the model versions per job; the done ones counted unchanged, the
+    blocked ones failed."""
     models: dict[str, str] = {}
     missing: dict[str, str] = {}
     for job in sorted({c.job for c in plan.cases}):
@@ -172,7 +174,7 @@ def _decide(plan: Plan, out: Path, options: Options, overwrite: bool, outcome: B
             continue
         to_run.append(case)
         keys[case.case_id] = key
-    return to_run, keys
+    return to_run, keys, models
 
 
 def _store(out: Path, case: Case, key: dict, result: CaseResult, outcome: BatchOutcome,

@@ -21,7 +21,7 @@ RADIOGRAPH_MODALITIES = {"CR", "DX", "RF", "XA", "DR", "PX", "RG", "OT", "SC"}
 SPINE_WORDS = {"cervical": ("CSPINE", "C-SPINE", "C SPINE", "CERVICAL", "NECK", "HWS"),
                "lumbar": ("LSPINE", "L-SPINE", "L SPINE", "LUMBAR", "LWS", "LUMBOSACRAL")}
 SPINE_ANY = ("SPINE", "WIRBELSAEULE", "COLUMN")
-PELVIS_WORDS = ("PELVIS", "PELVIC", "SACROILIAC", "SIJ", "SI JOINT", "BECKEN", "ISG")
+PELVIS_WORDS = ("PELVIS", "PELVIC", "SACROILIAC", "SIJ", "SIJS", "SI JOINT", "SI JOINTS", "BECKEN", "ISG")
 LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "LLD", "RLD"}
 FRONTAL_VIEWS = {"AP", "PA", "APD", "PAD"}
 _TAGS = ["Modality", "BodyPartExamined", "ViewPosition", "SeriesDescription", "ProtocolName", "StudyDescription",

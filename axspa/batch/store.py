@@ -126,12 +126,16 @@ def write_case(out: Path, case: Case, key: dict, result: CaseResult) -> dict:
         old = work_dir(out) / "old" / case.case_id
         shutil.rmtree(old, ignore_errors=True)
         old.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(target, old)
-        os.replace(staging, target)
+        _move(target, old)
+        _move(staging, target)
         shutil.rmtree(old, ignore_errors=True)
     else:
-        os.replace(staging, target)
+        _move(staging, target)
     return record
+
+
+def _move(source: Path, target: Path) -> None:
+    os.replace(source, target)  # one rename: a folder is either there whole or not
 
 
 # ------------------------------------------------------------------------------------------------- tables

@@ -26,6 +26,9 @@ class Options:
     min_area: float = 5.0
     model_dir: Optional[str] = None
     trust_code: bool = False
+    # The bundles' versions per job (store.model_versions), set by the batch: a process that keeps models
+    # loaded (a worker, Slicer) reloads a job's model when its bundle changed.
+    models: dict[str, str] = field(default_factory=dict)
 
     def for_job(self, job: str) -> dict:
         """The options that change a ``job`` case's result (a change re-scores those cases only)."""
@@ -91,7 +94,7 @@ def _worker_name() -> str:
 
 
 def _model(job: str, options: Options) -> Any:
-    key = (job, options.model_dir, options.trust_code)
+    key = (job, options.model_dir, options.trust_code, options.models.get(job))
     if key not in _MODELS:
         model_dir = Path(options.model_dir) if options.model_dir else None
         if job == "spine":

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import slicer
 import vtk
-from AxSpAScoringLib.logic import ModelLogic, ReadingLogic
+from AxSpAScoringLib.logic import CohortLogic, ModelLogic, ReadingLogic
 from slicer import vtkMRMLMarkupsFiducialNode, vtkMRMLScalarVolumeNode, vtkMRMLTableNode
 from slicer.i18n import tr as _
 from slicer.i18n import translate
@@ -551,7 +551,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 #
 
 
-class AxSpAScoringLogic(ModelLogic, ReadingLogic, ScriptedLoadableModuleLogic):
+class AxSpAScoringLogic(CohortLogic, ModelLogic, ReadingLogic, ScriptedLoadableModuleLogic):
     """Scoring usable from the Python console without the GUI, e.g.
 
     logic = slicer.util.getModuleLogic("AxSpAScoring")
@@ -563,6 +563,8 @@ class AxSpAScoringLogic(ModelLogic, ReadingLogic, ScriptedLoadableModuleLogic):
     reading = logic.newReading(cspine, "cervical", reader="R1", study="P01-V1")  # by hand, no model
     score = logic.setSiteGrade(reading["table"], "C4i", 2)           # or logic.setSiteFinding(..., "bridging")
     logic.saveReading("/tmp/reading", cspine, reading["table"], reading["markups"][0])
+    batch = logic.processCohort("/data/cohort.csv", "/data/out")    # a cohort, as `axspa batch` scores it
+    case = logic.loadCase("/data/out", "P001-V1-lumbar")            # one scored case: film, points, table
 
     process() returns scoreSpine's dict (documents, markups, table, score, warnings) and creates or updates
     the nodes: the markups and the table an earlier run made for the same radiograph (found through their
@@ -571,7 +573,8 @@ class AxSpAScoringLogic(ModelLogic, ReadingLogic, ScriptedLoadableModuleLogic):
     into the table are kept and marked "reader" in its source column. overwrite=True replaces the moved
     points and typed grades with the models' (locked points are still kept). modelDir is a folder of the
     user's own bundles; a bundle that would run its own code is loaded only after the user agrees. The methods
-    are in AxSpAScoringLib/logic.py: ModelLogic (the models) and ReadingLogic (what needs no model).
+    are in AxSpAScoringLib/logic.py: ModelLogic (the models), ReadingLogic (what needs no model) and
+    CohortLogic (processCohort, loadCase: a cohort scored in this process into per-case folders and tables).
     """
 
     def __init__(self) -> None:

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import slicer
 import vtk
-from HipInflammationLib.logic import OUTPUT_PARAMETERS, ModelLogic, ScoringLogic, _path  # noqa: F401
+from HipInflammationLib.logic import OUTPUT_PARAMETERS, CohortLogic, ModelLogic, ScoringLogic, _path  # noqa: F401
 from HipInflammationLib.panel import askAboutEditedSegments, scoreHint, selectOutputsOf, showResultsTable
 from slicer import vtkMRMLPlotChartNode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 from slicer.i18n import tr as _
@@ -379,7 +379,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 #
 
 
-class HipInflammationLogic(ModelLogic, ScoringLogic, ScriptedLoadableModuleLogic):
+class HipInflammationLogic(CohortLogic, ModelLogic, ScoringLogic, ScriptedLoadableModuleLogic):
     """Segmentation and scoring usable from the Python console without the GUI, e.g.
 
     logic = slicer.util.getModuleLogic("HipInflammation")
@@ -388,12 +388,15 @@ class HipInflammationLogic(ModelLogic, ScoringLogic, ScriptedLoadableModuleLogic
     # ... edit the segments in Segment Editor, then, with no model run:
     doc = logic.recompute(getNode("STIR"))
     logic.exportResults("/path/to/folder", getNode("STIR"), logic.outputNodes(getNode("STIR"))["segmentation"])
+    batch = logic.processCohort("/data/cohort.csv", "/data/out")    # a cohort's hip series, as `axspa batch`
+    case = logic.loadCase("/data/out", "P001-V1-hip")               # one scored case: STIR, segments, slices
 
     process() and recompute() find the nodes an earlier run made for the same volume (node references) and
     update them; segments the user edited are never overwritten (onEdited="keep" leaves them as they are,
     "new" writes the model's segments into a new segmentation). modelDir is a folder of the user's own
     bundle; a bundle that would run its own code is loaded only after the user agrees. The methods are in
-    HipInflammationLib/logic.py: ModelLogic (loading the model) and ScoringLogic (segmenting and scoring).
+    HipInflammationLib/logic.py: ModelLogic (loading the model), ScoringLogic (segmenting and scoring) and
+    CohortLogic (processCohort, loadCase: a cohort scored in this process into per-case folders and tables).
     """
 
     HIP_BUNDLES = ModelLogic.HIP_BUNDLES

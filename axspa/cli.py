@@ -17,8 +17,8 @@ from axspa.jobs import DependencyError
 
 # Subcommand modules, in the order `axspa --help` lists them. A module that is not there
 # (a feature not built yet) is skipped.
-COMMAND_MODULES = ("spine", "msasss", "sij", "hip", "batch", "phantom", "agree", "progression", "report", "demo", "train",
-                   "evaluate")
+COMMAND_MODULES = ("spine", "msasss", "sij", "hip", "batch", "phantom", "agree", "progression", "report", "demo",
+                   "train", "evaluate")
 
 
 # ------------------------------------------------------------------ option types: every number range-checked

@@ -1,9 +1,11 @@
-"""The AxSpA Scoring Logic's methods, as two mixins of AxSpAScoringLogic (so they are called as
+"""The AxSpA Scoring Logic's methods, as three mixins of AxSpAScoringLogic (so they are called as
 ``slicer.util.getModuleLogic("AxSpAScoring").newReading(...)``):
 
 - ReadingLogic needs no model: a site table re-scored, a manual reading (new, graded, saved), the result
   exported in the command line's files, and the comparison with a reader's grades;
-- ModelLogic scores with the models: the spine (landmarks and corner findings) and the sacroiliac joints.
+- ModelLogic scores with the models: the spine (landmarks and corner findings) and the sacroiliac joints;
+- CohortLogic scores a cohort's spine and pelvis films as ``axspa batch`` does (processCohort) and loads a
+  finished case into the scene (loadCase).
 
 MRML classes and vtk only (plus slicer.i18n and slicer.util's confirmation), so it runs under slicer-core too.
 """
@@ -266,3 +268,41 @@ class ModelLogic:
                                     progress=progress, cancel=cancel)
         node = showHeatmap(pelvisVolume, heatmap, heatmapVolume) if heatmap is not None else heatmapVolume
         return doc, node
+
+
+class CohortLogic:
+    """A cohort from the console: its spine and pelvic films scored as ``axspa batch`` scores them, in this
+    process (axspa.mrml.cohort), and a finished case loaded into the scene to look at or edit."""
+
+    COHORT_JOBS = ("spine", "sij")
+
+    def processCohort(self, manifestOrFolder, outDir, progress=None, cancel=None, overwrite: bool = False,
+                      modelDir=None, threshold: float = 0.5, trustCode: bool = False) -> dict:
+        """Score the spine and sij cases of a manifest (CSV: case_id, patient_id, visit_date, job, path[,
+        region]) or of a folder (scanned: a job per file from its DICOM tags) into ``outDir``: one folder per
+        case (cases/<case_id>/) and summary.csv, cohort.csv, plan.csv (+ failures.csv). Cases already scored
+        there with the same input, options and models are not scored again; files edited in a case folder
+        are kept unless ``overwrite``. ``progress(fraction, message)`` hears each finished case; ``cancel()``
+        returning True stops the batch between cases with axspa.jobs.CancelledError (the tables then list
+        the cases finished so far; the same call again goes on from there). ``threshold`` is the finding
+        probability that counts; ``trustCode`` lets bundles of ``modelDir`` run their own code (as do model
+        folders trusted earlier this session). torch and MONAI are installed first, after asking, when the
+        jobs' bundles are there. Returns axspa.mrml.cohort.process_cohort_for's dict (scored, unchanged,
+        failures, planNotRun, summary, cohort, exitStatus, text)."""
+        from axspa.mrml.cohort import installed_job_bundles, process_cohort_for
+
+        bundles = installed_job_bundles(self.COHORT_JOBS, _path(modelDir))
+        if bundles:
+            self.ensureModelDependencies(tuple(bundles), modelDir)
+        trusted = bool(trustCode) or str(modelDir or "") in getattr(self, "_trustedModelDirs", ())
+        return process_cohort_for(self.COHORT_JOBS, manifestOrFolder, outDir, progress, cancel, overwrite,
+                                  modelDir, threshold=threshold, trust_code=trusted)
+
+    def loadCase(self, outDir, caseId) -> dict:
+        """Load a case that processCohort (or ``axspa batch``) scored into ``outDir``: the radiograph, its
+        control points and site table (spine) or its heat map (sij), the outputs under the radiograph's
+        study. Returns {"volume", "markups", "table", "segmentation", "slices", "heatmap" (None where the
+        job writes none), "summary", "case"}; see axspa.mrml.cohort.load_case."""
+        from axspa.mrml.cohort import application_util, load_case
+
+        return load_case(outDir, caseId, application_util(slicer), slicer.mrmlScene)

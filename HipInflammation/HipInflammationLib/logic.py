@@ -1,10 +1,12 @@
-"""The Hip Inflammation Logic's methods, as two mixins of HipInflammationLogic (so they are called as
+"""The Hip Inflammation Logic's methods, as three mixins of HipInflammationLogic (so they are called as
 ``slicer.util.getModuleLogic("HipInflammation").process(...)``):
 
 - ModelLogic loads the hip-segmenter model (installed, or a folder of the user's own), asking before a bundle
   runs its own code;
 - ScoringLogic segments and scores: the console's process() and recompute(), the panel's segmentWithModel()
-  and scoreSegmentation(), the output nodes of a volume, the user's edited segments and the export.
+  and scoreSegmentation(), the output nodes of a volume, the user's edited segments and the export;
+- CohortLogic scores a cohort's hip series as ``axspa batch`` does (processCohort) and loads a finished case
+  into the scene (loadCase).
 
 MRML classes and vtk only (plus slicer.i18n and slicer.util's confirmation), so it runs under slicer-core too.
 """
@@ -186,3 +188,40 @@ class ScoringLogic:
     def _log(self, result: dict) -> None:
         for warning in result["warnings"]:
             logging.warning(f"Hip Inflammation: {warning}")
+
+
+class CohortLogic:
+    """A cohort from the console: its hip series scored as ``axspa batch`` scores them, in this process
+    (axspa.mrml.cohort), and a finished case loaded into the scene to look at or edit."""
+
+    COHORT_JOBS = ("hip",)
+
+    def processCohort(self, manifestOrFolder, outDir, progress=None, cancel=None, overwrite: bool = False,
+                      modelDir=None, halfWidth: int = 7, minArea: float = 5.0, trustCode: bool = False) -> dict:
+        """Score the hip cases of a manifest (CSV: case_id, patient_id, visit_date, job, path[, series_uid]) or
+        of a folder (scanned: coronal STIR series) into ``outDir``: one folder per case (cases/<case_id>/) and
+        summary.csv, cohort.csv, plan.csv (+ failures.csv). Cases already scored there with the same input,
+        options and model are not scored again; files edited in a case folder are kept unless ``overwrite``.
+        ``progress(fraction, message)`` hears each finished case; ``cancel()`` returning True stops the batch
+        between cases with axspa.jobs.CancelledError (the tables then list the cases finished so far; the same
+        call again goes on from there). ``halfWidth`` and ``minArea`` (mm2) are process()'s halfWidth and
+        minLesionAreaMm2; ``trustCode`` lets a bundle in ``modelDir`` run its own code (as do model folders
+        trusted earlier this session). torch and MONAI are installed first, after asking, when the bundle is
+        there. Returns axspa.mrml.cohort.process_cohort_for's dict (scored, unchanged, failures, planNotRun,
+        summary, cohort, exitStatus, text)."""
+        from axspa.mrml.cohort import installed_job_bundles, process_cohort_for
+
+        if installed_job_bundles(self.COHORT_JOBS, _path(modelDir)):
+            self.ensureModelDependencies(modelDir)
+        trusted = bool(trustCode) or str(modelDir or "") in getattr(self, "_trustedModelDirs", ())
+        return process_cohort_for(self.COHORT_JOBS, manifestOrFolder, outDir, progress, cancel, overwrite,
+                                  modelDir, half_width=halfWidth, min_area=minArea, trust_code=trusted)
+
+    def loadCase(self, outDir, caseId) -> dict:
+        """Load a case that processCohort (or ``axspa batch``) scored into ``outDir``: the STIR volume (a file,
+        or the files of its DICOM series), its hip segmentation and per-slice table, under the volume's study.
+        Returns {"volume", "segmentation", "slices", "markups", "table", "heatmap" (None: the hip job writes
+        none of these three), "summary", "case"}; see axspa.mrml.cohort.load_case."""
+        from axspa.mrml.cohort import application_util, load_case
+
+        return load_case(outDir, caseId, application_util(slicer), slicer.mrmlScene)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
-from conftest import SAMPLES, sample_folder, write_film, write_manifest
+from batch_cohorts import SAMPLES, sample_folder, write_film, write_manifest
 
 from axspa.batch.plan import read_manifest
 from axspa.batch.run import plan_batch

@@ -3,14 +3,14 @@ user edits kept, interruption at any moment, failures isolated, time limit, work
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import set_config, spine_cohort, write_film, write_manifest
+from batch_cohorts import rows as _rows
+from batch_cohorts import run as _run
+from batch_cohorts import set_config, spine_cohort, tree, write_film, write_manifest
 
 from axspa.batch import store
 from axspa.batch.executors import InlineExecutor, ProcessExecutor
@@ -18,34 +18,6 @@ from axspa.batch.run import case_outputs, plan_batch, run_batch
 from axspa.batch.work import Options
 from axspa.image import InputError
 from axspa.jobs import CancelledError
-
-
-def _rows(path: Path) -> list[dict]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def tree(out: Path) -> dict[str, bytes]:
-    """Every output file's bytes, less the seconds a case took (the one thing a rerun may change)."""
-    files = {}
-    for path in sorted(out.rglob("*")):
-        rel = path.relative_to(out).as_posix()
-        if not path.is_file() or rel.startswith(".batch/"):
-            continue
-        data = path.read_bytes()
-        if path.name == store.RECORD:
-            record = json.loads(data)
-            record.pop("seconds")
-            data = json.dumps(record).encode()
-        elif path.name == "summary.csv":
-            data = "\n".join(",".join(v for k, v in r.items() if k != "seconds") for r in _rows(path)).encode()
-        files[rel] = data
-    return files
-
-
-def _run(source: Path, out: Path, models: Path, **kwargs):
-    options = kwargs.pop("options", None) or Options(model_dir=str(models))
-    return run_batch(plan_batch(source, out), out, options, **kwargs)
 
 
 def test_a_batch_writes_each_case_and_the_cohort_tables(tmp_path, models):

@@ -138,9 +138,9 @@ def _text(value: Any) -> str:
 
 
 def _volume_case(path: Path, plan: Plan) -> None:
-    import SimpleITK as sitk
+    import SimpleITK
 
-    reader = sitk.ImageFileReader()
+    reader = SimpleITK.ImageFileReader()
     reader.SetFileName(str(path))
     try:
         reader.ReadImageInformation()
@@ -222,7 +222,8 @@ def _series_case(folder: Path, uid: str, files: list[_Dicom], plan: Plan) -> Non
                             "protocol": first.get("ProtocolName"), "sequence": first.get("SequenceName"),
                             "scanning_sequence": first.get("ScanningSequence"),
                             "inversion_time": first.get("InversionTime")})
-    what = f"{first.get('Modality') or '?'} series '{description}', {plane or 'orientation unknown'}, {len(files)} files"
+    what = (f"{first.get('Modality') or '?'} series '{description}', {plane or 'orientation unknown'}, "
+            f"{len(files)} files")
     where = str(_common_parent(files))
     if first.get("Modality", "").upper() != "MR" or len(files) < 2 or plane != "coronal" or not stir:
         why = ("not MR" if first.get("Modality", "").upper() != "MR" else "a single slice" if len(files) < 2

@@ -15,8 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="MANIFEST has columns patient, visit_date (YYYY-MM-DD) and result (a .spine.json or a "
                     "site,grade table; several rows per visit are merged). Per patient: change in total between "
                     "consecutive visits, per year and over 2 years, progressor (>= 2 units over 2 years), new "
-                    "syndesmophytes and bridges. The cohort.csv of `axspa batch` is such a manifest (its rows of other jobs are "
-                    "left out). --out writes progression.csv, progression.json and "
+                    "syndesmophytes and bridges. The cohort.csv of `axspa batch` is such a manifest (its rows of "
+                    "other jobs are left out). --out writes progression.csv, progression.json and "
                     "cumulative_probability.png.")
     p.add_argument("manifest", metavar="MANIFEST.csv",
                    help="table of visits: patient, visit_date, result (paths relative to the manifest's folder)")

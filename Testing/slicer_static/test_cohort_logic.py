@@ -12,8 +12,6 @@ volume's grid. The corner model reports a C5s syndesmophyte at 0.9: cervical mSA
 from __future__ import annotations
 
 import csv
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -219,7 +217,7 @@ def test_load_a_spine_case(scoring, manifest, models, tmp_path, monkeypatch):
         ijk = ras_to_ijk.MultiplyPoint([*markups.GetNthControlPointPosition(n), 1.0])
         assert ijk[0] == pytest.approx(889 * 0.4, abs=0.5) and 0 <= ijk[1] < 1215 and ijk[2] == pytest.approx(0)
     # The loaded table is a site table the module scores.
-    assert logic.rescoreFromTable(table)["imputed"] == 2.0
+    assert logic.rescoreFromTable(table)["cervical"]["imputed"] == 2.0
 
 
 def test_load_a_pelvis_case_with_its_heat_map(scoring, manifest, models, tmp_path, monkeypatch):
@@ -254,34 +252,6 @@ def test_load_a_hip_case(hip, manifest, models, tmp_path, monkeypatch):
         assert slicer.mrmlScene.IsNodePresent(node)
 
 
-def test_load_a_case_under_the_volumes_study(hip, manifest, models, tmp_path, monkeypatch):
-    """Where the application puts the loaded volume in a patient's study (as the DICOM module does), the
-    outputs go there too."""
-    from axspa.mrml.cohort import load_case
-
-    logic = hip.HipInflammationLogic()
-    installs_recorded(logic, monkeypatch)
-    logic.processCohort(manifest, tmp_path / "out", modelDir=models)
-    scene = slicer.mrmlScene
-    sh = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(scene)
-    study = sh.CreateStudyItem(sh.CreateSubjectItem(sh.GetSceneItemID(), "P001"), "2021-03-04")
-    storage = load_case.__globals__["_StorageReaders"](scene)
-
-    class InStudy:
-        def __getattr__(self, kind):
-            return getattr(storage, kind)
-
-        def volume(self, path, name, files=None):
-            node = storage.volume(path, name, files)
-            sh.CreateItem(study, node)
-            return node
-
-    util = types.SimpleNamespace(loadVolume=None)  # not used: the readers above stand in for the application
-    monkeypatch.setattr(sys.modules["axspa.mrml.cohort"], "_ApplicationReaders", lambda _util: InStudy())
-    case = load_case(tmp_path / "out", "P001-V1-hip", util, scene)
-    assert parent_item(case["volume"]) == parent_item(case["segmentation"]) == parent_item(case["slices"]) == study
-
-
 def test_load_a_hip_dicom_series_case(hip, models, tmp_path, monkeypatch):
     """A series in a folder that holds another: loadCase reads the files of the case's SeriesInstanceUID."""
     from axspa.io.dicom_write import write_series_dicom
@@ -307,36 +277,43 @@ def test_load_a_hip_dicom_series_case(hip, models, tmp_path, monkeypatch):
 
 def test_load_case_through_the_application_readers(scoring, manifest, models, tmp_path, monkeypatch):
     """Inside Slicer (its IO manager there) loadCase calls slicer.util's loaders: a film as one file, the heat
-    map without taking over the slice views. The stand-in loaders read through storage nodes."""
-    from axspa.mrml import cohort
+    map without taking over the slice views. The stand-in loaders read through storage nodes and put the film
+    in a patient's study, as the DICOM module does: the outputs go under that study."""
+    from axspa.mrml.cohort import _StorageReaders
 
     logic = scoring.AxSpAScoringLogic()
     installs_recorded(logic, monkeypatch)
     logic.processCohort(manifest, tmp_path / "out", modelDir=models)
-    storage = cohort._StorageReaders(slicer.mrmlScene)
+    storage = _StorageReaders(slicer.mrmlScene)
+    sh = slicer.vtkMRMLSubjectHierarchyNode.GetSubjectHierarchyNode(slicer.mrmlScene)
+    study = sh.CreateStudyItem(sh.CreateSubjectItem(sh.GetSceneItemID(), "P001"), "2021-03-04")
     calls = []
 
     def loader(kind):
         def load(path, properties=None):
             calls.append((kind, Path(path).name, dict(properties or {})))
-            if kind == "volume":
-                return storage.volume(path, "loaded")
-            return getattr(storage, kind)(path, "loaded")
+            if kind != "volume":
+                return getattr(storage, kind)(path, "loaded")
+            node = storage.volume(path, "loaded")
+            if properties.get("show"):  # the film, not the heat map
+                sh.CreateItem(study, node)
+            return node
         return load
 
-    util = types.SimpleNamespace(loadVolume=loader("volume"), loadMarkups=loader("markups"),
-                                 loadTable=loader("table"), loadSegmentation=loader("segmentation"))
-    monkeypatch.setattr(slicer, "util", util)
+    for name, kind in (("loadVolume", "volume"), ("loadMarkups", "markups"), ("loadTable", "table"),
+                       ("loadSegmentation", "segmentation")):
+        monkeypatch.setattr(slicer.util, name, loader(kind))
     monkeypatch.setattr(slicer.app, "coreIOManager", lambda: None, raising=False)
     case = logic.loadCase(tmp_path / "out", "P001-V1-lumbar")
     assert calls == [("volume", "AxSpA-LumbarSpine.dcm", {"name": "P001-V1-lumbar", "singleFile": True, "show": True}),
                      ("markups", "AxSpA-LumbarSpine.mrk.json", {}), ("table", "AxSpA-LumbarSpine.sites.csv", {})]
     assert case["markups"].GetName() == "P001-V1-lumbar sites" and case["markups"].GetNumberOfControlPoints() == 12
+    assert parent_item(case["volume"]) == parent_item(case["markups"]) == parent_item(case["table"]) == study
     calls.clear()
     pelvis = logic.loadCase(tmp_path / "out", "P001-V1-pelvis")
     assert calls[-1] == ("volume", "AxSpA-Pelvis.heatmap.nrrd",
                          {"name": "P001-V1-pelvis heat map", "singleFile": True, "show": False})
-    assert pelvis["heatmap"] is not None
+    assert parent_item(pelvis["heatmap"]) == study
 
 
 def test_load_case_names_what_is_missing(scoring, manifest, models, tmp_path, monkeypatch):

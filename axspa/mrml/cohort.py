@@ -66,7 +66,7 @@ def installed_job_bundles(jobs: Iterable[str], model_dir: Any = None) -> list[st
 
     folder = Path(model_dir) if model_dir else None
     found = []
-    for job in sorted(set(jobs)):
+    for job in dict.fromkeys(jobs):
         try:
             for name in JOB_BUNDLES[job]:
                 find_bundle(name, folder)

@@ -24,6 +24,7 @@ slicer = pytest.importorskip("slicer")
 if not hasattr(slicer, "vtkMRMLScene"):
     pytest.skip("slicer-core (MRML) is not installed", allow_module_level=True)
 fake = pytest.importorskip("fake_predictors")
+vtk = pytest.importorskip("vtk")  # comes with slicer-core
 
 from axspa.hip.segments import HIP_SEGMENTS  # noqa: E402
 from axspa.image import InputError  # noqa: E402
@@ -211,7 +212,7 @@ def test_load_a_spine_case(scoring, manifest, models, tmp_path, monkeypatch):
         assert slicer.mrmlScene.IsNodePresent(node)
     assert parent_item(markups) == parent_item(table) == parent_item(volume)
     # The points lie on the film, where the landmark model put them (column 0.4 of the width).
-    ras_to_ijk = slicer.vtkMatrix4x4()
+    ras_to_ijk = vtk.vtkMatrix4x4()
     volume.GetRASToIJKMatrix(ras_to_ijk)
     for n in range(12):
         ijk = ras_to_ijk.MultiplyPoint([*markups.GetNthControlPointPosition(n), 1.0])

@@ -8,7 +8,10 @@ the PyTorchUtils module), so this file imports nothing from Slicer and is tested
   ``SampleData.SampleDataLogic.registerCustomSampleDataSource`` (``file://`` URIs + SHA256 checksums);
 - packages: find what is missing, ask before installing, install torch only through the PyTorch
   extension, never at module load and never into the extension's install folder; before a model runs,
-  ``ensure_model_dependencies`` checks its bundles first and then asks for what is missing.
+  ``ensure_model_dependencies`` checks its bundles first and then asks for what is missing;
+- cohorts: ``process_cohort_for`` is the modules' ``processCohort`` (axspa.batch in this process, plain
+  values back), ``cohort_bundles`` the bundles to install torch and MONAI for first (loading a finished case
+  into the scene is axspa.mrml.cohort).
 
 Manifest format (the lead fills it; a missing file means no sample data)::
 
@@ -279,6 +282,57 @@ def ensure_model_dependencies(slicer_module: Any, bundles: Sequence[str], reques
     ensure_packages(MODEL_REQUIREMENTS, confirm=slicer_module.util.confirmOkCancelDisplay,
                     install=slicer_module.util.pip_install, pip_ensure=find_pip_ensure(slicer_module),
                     requester=requester)
+
+
+# ------------------------------------------------------------------------------------------------ cohorts
+
+def process_cohort_for(jobs: Iterable[str], source: Any, out: Any, progress: Optional[Callable] = None,
+                       cancel: Optional[Callable] = None, overwrite: bool = False, model_dir: Any = None,
+                       threshold: float = 0.5, half_width: int = 7, min_area: float = 5.0,
+                       trust_code: bool = False) -> dict:
+    """Score the ``jobs`` cases of a manifest (CSV) or a folder (scanned) into ``out`` with
+    axspa.batch.run.process_cohort: in this process, one case after another (no worker processes, no Dask,
+    no tqdm). Cases of other jobs are listed in "planNotRun" as not selected.
+
+    Returns {"scored": [case ids], "unchanged": [case ids done before with the same input, options and
+    models], "failures": {case id: reason}, "planNotRun": [(path, status, reason)] (rows and files that do not
+    run: failed, excluded, unassigned, ...), "summary" and "cohort" (paths of summary.csv and cohort.csv),
+    "exitStatus" (1 when anything failed) and "text" (one line saying all that)}. ``cancel()`` returning True
+    raises axspa.jobs.CancelledError between cases; the tables of the cases finished by then are written, and
+    the same call again goes on from there (finished cases are not scored again)."""
+    from axspa.batch.run import process_cohort
+    from axspa.batch.work import Options
+
+    if not source or not str(source).strip():
+        raise InputError("Select a manifest (a CSV file) or a folder of images to score.")
+    if not out or not str(out).strip():
+        raise InputError("Select a folder for the batch's results.")
+    options = Options(threshold=float(threshold), half_width=int(half_width), min_area=float(min_area),
+                      model_dir=str(model_dir) if model_dir else None, trust_code=bool(trust_code))
+    outcome = process_cohort(source, out, set(jobs), options, overwrite, progress, cancel)
+    return {"scored": list(outcome.scored), "unchanged": list(outcome.unchanged),
+            "failures": dict(outcome.failures),
+            "planNotRun": [(line.path, line.status, line.reason) for line in outcome.plan.lines],
+            "summary": str(outcome.out / "summary.csv"), "cohort": str(outcome.out / "cohort.csv"),
+            "exitStatus": outcome.exit_status, "text": outcome.text()}
+
+
+def cohort_bundles(jobs: Iterable[str], model_dir: Optional[Path] = None) -> list[str]:
+    """The model bundles of those ``jobs`` whose bundles are all installed (in ``model_dir`` when given): what
+    torch and MONAI are installed for before a cohort runs. A job missing a bundle is left out: its cases fail
+    naming the bundle, and nothing is installed for it."""
+    from axspa.batch.store import JOB_BUNDLES
+    from axspa.bundles import ModelMissingError, find_bundle
+
+    found: list[str] = []
+    for job in dict.fromkeys(jobs):
+        try:
+            for name in JOB_BUNDLES[job]:
+                find_bundle(name, model_dir)
+        except ModelMissingError:
+            continue
+        found += [name for name in JOB_BUNDLES[job] if name not in found]
+    return found
 
 
 # ------------------------------------------------------------------------------------------ bundle code

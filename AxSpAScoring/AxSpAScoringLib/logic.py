@@ -272,7 +272,7 @@ class ModelLogic:
 
 class CohortLogic:
     """A cohort from the console: its spine and pelvic films scored as ``axspa batch`` scores them, in this
-    process (axspa.mrml.cohort), and a finished case loaded into the scene to look at or edit."""
+    process (axspa.slicer_support), and a finished case loaded into the scene (axspa.mrml.cohort)."""
 
     COHORT_JOBS = ("spine", "sij")
 
@@ -287,11 +287,11 @@ class CohortLogic:
         the cases finished so far; the same call again goes on from there). ``threshold`` is the finding
         probability that counts; ``trustCode`` lets bundles of ``modelDir`` run their own code (as do model
         folders trusted earlier this session). torch and MONAI are installed first, after asking, when the
-        jobs' bundles are there. Returns axspa.mrml.cohort.process_cohort_for's dict (scored, unchanged,
+        jobs' bundles are there. Returns axspa.slicer_support.process_cohort_for's dict (scored, unchanged,
         failures, planNotRun, summary, cohort, exitStatus, text)."""
-        from axspa.mrml.cohort import installed_job_bundles, process_cohort_for
+        from axspa.slicer_support import cohort_bundles, process_cohort_for
 
-        bundles = installed_job_bundles(self.COHORT_JOBS, _path(modelDir))
+        bundles = cohort_bundles(self.COHORT_JOBS, _path(modelDir))
         if bundles:
             self.ensureModelDependencies(tuple(bundles), modelDir)
         trusted = bool(trustCode) or str(modelDir or "") in getattr(self, "_trustedModelDirs", ())
@@ -302,7 +302,9 @@ class CohortLogic:
         """Load a case that processCohort (or ``axspa batch``) scored into ``outDir``: the radiograph, its
         control points and site table (spine) or its heat map (sij), the outputs under the radiograph's
         study. Returns {"volume", "markups", "table", "segmentation", "slices", "heatmap" (None where the
-        job writes none), "summary", "case"}; see axspa.mrml.cohort.load_case."""
+        job writes none), "summary", "case"}; see axspa.mrml.cohort.load_case. InputError names the folder
+        when the case was not scored there, or the input when it is gone."""
+        from axspa.batch.run import case_outputs
         from axspa.mrml.cohort import application_util, load_case
 
-        return load_case(outDir, caseId, application_util(slicer), slicer.mrmlScene)
+        return load_case(case_outputs(outDir, caseId), application_util(slicer), slicer.mrmlScene)

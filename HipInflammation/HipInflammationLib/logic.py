@@ -192,7 +192,7 @@ class ScoringLogic:
 
 class CohortLogic:
     """A cohort from the console: its hip series scored as ``axspa batch`` scores them, in this process
-    (axspa.mrml.cohort), and a finished case loaded into the scene to look at or edit."""
+    (axspa.slicer_support), and a finished case loaded into the scene (axspa.mrml.cohort)."""
 
     COHORT_JOBS = ("hip",)
 
@@ -207,11 +207,11 @@ class CohortLogic:
         call again goes on from there). ``halfWidth`` and ``minArea`` (mm2) are process()'s halfWidth and
         minLesionAreaMm2; ``trustCode`` lets a bundle in ``modelDir`` run its own code (as do model folders
         trusted earlier this session). torch and MONAI are installed first, after asking, when the bundle is
-        there. Returns axspa.mrml.cohort.process_cohort_for's dict (scored, unchanged, failures, planNotRun,
+        there. Returns axspa.slicer_support.process_cohort_for's dict (scored, unchanged, failures, planNotRun,
         summary, cohort, exitStatus, text)."""
-        from axspa.mrml.cohort import installed_job_bundles, process_cohort_for
+        from axspa.slicer_support import cohort_bundles, process_cohort_for
 
-        if installed_job_bundles(self.COHORT_JOBS, _path(modelDir)):
+        if cohort_bundles(self.COHORT_JOBS, _path(modelDir)):
             self.ensureModelDependencies(modelDir)
         trusted = bool(trustCode) or str(modelDir or "") in getattr(self, "_trustedModelDirs", ())
         return process_cohort_for(self.COHORT_JOBS, manifestOrFolder, outDir, progress, cancel, overwrite,
@@ -221,7 +221,9 @@ class CohortLogic:
         """Load a case that processCohort (or ``axspa batch``) scored into ``outDir``: the STIR volume (a file,
         or the files of its DICOM series), its hip segmentation and per-slice table, under the volume's study.
         Returns {"volume", "segmentation", "slices", "markups", "table", "heatmap" (None: the hip job writes
-        none of these three), "summary", "case"}; see axspa.mrml.cohort.load_case."""
+        none of these three), "summary", "case"}; see axspa.mrml.cohort.load_case. InputError names the folder
+        when the case was not scored there, or the input when it is gone."""
+        from axspa.batch.run import case_outputs
         from axspa.mrml.cohort import application_util, load_case
 
-        return load_case(outDir, caseId, application_util(slicer), slicer.mrmlScene)
+        return load_case(case_outputs(outDir, caseId), application_util(slicer), slicer.mrmlScene)

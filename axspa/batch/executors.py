@@ -49,8 +49,11 @@ class InlineExecutor:
 def _worker_main(conn: Any, threads: int) -> None:
     """A worker process: models stay loaded between cases; torch and BLAS use ``threads`` threads each, so
     N workers do not oversubscribe the cores (set before anything imports them: this process is spawned)."""
+    import signal
+
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's: it writes the tables, then ends us
     while True:
         try:
             message = conn.recv()
@@ -176,8 +179,7 @@ class DaskExecutor:
         self.limit = limit
 
     def run(self, cases: Sequence[Case], options: Options, cancel: Cancel = None) -> Iterator[CaseResult]:
-        from distributed import as_completed
-
+        as_completed = import_distributed("--scheduler").as_completed
         futures = [self.client.submit(_dask_task, case, options, self.limit, pure=False,
                                       key=f"axspa-{case.case_id}-{os.getpid()}-{time.monotonic_ns()}")
                    for case in cases]

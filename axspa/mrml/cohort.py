@@ -1,15 +1,12 @@
-"""The modules' cohort console (``processCohort`` and ``loadCase`` of both Logics): a batch as ``axspa batch``
-runs it, in Slicer's own process, and one finished case of it loaded into the scene.
+"""A case of a cohort batch (``axspa batch``, the modules' ``processCohort``) loaded into the scene: what both
+modules' ``loadCase`` does with ``axspa.batch.run.case_outputs(out, case_id)``.
 
-- ``process_cohort_for(jobs, ...)`` runs axspa.batch.run.process_cohort (in this process, one case after
-  another: no worker processes, no Dask, no tqdm) and returns plain values a console user prints or a
-  script checks. Cancel raises axspa.jobs.CancelledError; the tables of the cases finished by then are
-  written, and the same call again goes on where it stopped (finished cases are not scored again);
-- ``load_case(out_dir, case_id, slicer_util, scene)`` reads a case's input and its outputs into nodes.
-  With ``slicer_util`` (Slicer's ``slicer.util``, when the application can read files: see
-  ``application_util``) the application's readers load them (display defaults, DICOM as Add Data reads
-  it); without it MRML storage nodes read them into ``scene`` (what the slicer-core wheel has). Output
-  nodes go under the input's study (axspa.mrml.hierarchy.place_under_study).
+``load_case(outputs, slicer_util, scene)`` reads the case's input (a radiograph or volume file, or the files of
+its DICOM series) and the files the batch wrote into nodes. With ``slicer_util`` (Slicer's ``slicer.util``,
+when the application can read files: see ``application_util``) the application's readers load them (display
+defaults, DICOM as Add Data reads it); without it MRML storage nodes read them into ``scene`` (what the
+slicer-core wheel has). Output nodes go under the input's study (axspa.mrml.hierarchy.place_under_study).
+Running the batch itself is axspa.slicer_support.process_cohort_for (this layer imports no batch code).
 
 ``slicer`` is imported inside functions, as everywhere in axspa.mrml; nothing here needs Qt.
 """
@@ -17,7 +14,7 @@ runs it, in Slicer's own process, and one finished case of it loaded into the sc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Optional
 
 from axspa.image import InputError
 
@@ -26,54 +23,6 @@ from axspa.image import InputError
 OUTPUT_NODES = (("markups", "markups", "sites"), ("table", "table", "site table"),
                 ("segmentation", "segmentation", "segmentation"), ("slices", "slices", "slices"),
                 ("heatmap", "heatmap", "heat map"))
-
-
-# ------------------------------------------------------------------------------------------------ batch
-
-def process_cohort_for(jobs: Iterable[str], source: Any, out: Any, progress: Optional[Callable] = None,
-                       cancel: Optional[Callable] = None, overwrite: bool = False, model_dir: Any = None,
-                       threshold: float = 0.5, half_width: int = 7, min_area: float = 5.0,
-                       trust_code: bool = False) -> dict:
-    """Score the ``jobs`` cases of a manifest (CSV) or a folder (scanned) into ``out``; cases of other jobs
-    are listed in "planNotRun" as not selected. Returns {"scored": [case ids], "unchanged": [case ids done
-    before with the same input, options and models], "failures": {case id: reason}, "planNotRun": [(path,
-    status, reason)] (rows and files that do not run: failed, excluded, unassigned, ...), "summary" and
-    "cohort" (paths of summary.csv and cohort.csv), "exitStatus" (1 when anything failed) and "text" (one
-    line saying all that)."""
-    from axspa.batch.run import process_cohort
-    from axspa.batch.work import Options
-
-    if not source or not str(source).strip():
-        raise InputError("Select a manifest (a CSV file) or a folder of images to score.")
-    if not out or not str(out).strip():
-        raise InputError("Select a folder for the batch's results.")
-    options = Options(threshold=float(threshold), half_width=int(half_width), min_area=float(min_area),
-                      model_dir=str(model_dir) if model_dir else None, trust_code=bool(trust_code))
-    outcome = process_cohort(source, out, set(jobs), options, overwrite, progress, cancel)
-    return {"scored": list(outcome.scored), "unchanged": list(outcome.unchanged),
-            "failures": dict(outcome.failures),
-            "planNotRun": [(line.path, line.status, line.reason) for line in outcome.plan.lines],
-            "summary": str(outcome.out / "summary.csv"), "cohort": str(outcome.out / "cohort.csv"),
-            "exitStatus": outcome.exit_status, "text": outcome.text()}
-
-
-def installed_job_bundles(jobs: Iterable[str], model_dir: Any = None) -> list[str]:
-    """The model bundles of those ``jobs`` whose bundles are all installed (in ``model_dir`` when given): what
-    needs torch and MONAI before the batch runs. A job missing a bundle is left out (its cases fail with the
-    bundle's name, and nothing is installed for it)."""
-    from axspa.batch.store import JOB_BUNDLES
-    from axspa.bundles import ModelMissingError, find_bundle
-
-    folder = Path(model_dir) if model_dir else None
-    found = []
-    for job in dict.fromkeys(jobs):
-        try:
-            for name in JOB_BUNDLES[job]:
-                find_bundle(name, folder)
-        except ModelMissingError:
-            continue
-        found += [name for name in JOB_BUNDLES[job] if name not in found]
-    return found
 
 
 # ------------------------------------------------------------------------------------------------ a case
@@ -85,20 +34,20 @@ def application_util(slicer_module: Any) -> Any:
     return slicer_module.util if hasattr(app, "coreIOManager") else None
 
 
-def load_case(out_dir: Any, case_id: str, slicer_util: Any = None, scene: Any = None) -> dict:
-    """Load case ``case_id`` of the batch folder ``out_dir`` into the scene: its input (a radiograph or volume
-    file, or the files of its DICOM series) and what the batch wrote (control points, site table,
-    segmentation, per-slice table, heat map), the outputs under the input's study.
+def load_case(outputs: dict, slicer_util: Any = None, scene: Any = None) -> dict:
+    """Load a finished case into the scene: ``outputs`` is what axspa.batch.run.case_outputs returns for it
+    ({"case", "summary", "files": {kind: path}}). Its input (a radiograph or volume file, or the files of its
+    DICOM series) and what the batch wrote (control points, site table, segmentation, per-slice table, heat
+    map) are read, the outputs placed under the input's study.
 
     Returns {"volume": node, "markups", "table", "segmentation", "slices", "heatmap": node or None (what the
     case's job does not write is None), "summary": the case's summary (its row of summary.csv), "case": the
     case as planned (path, job, patient, visit, series UID)}. Nodes are named after the case id. Raises
-    InputError naming the folder when the case was not scored there, or the input when it is gone."""
-    from axspa.batch.run import case_outputs
+    InputError naming the input when it is not there any more, or a file that cannot be read."""
     from axspa.mrml.hierarchy import place_under_study
 
-    info = case_outputs(out_dir, case_id)
-    case, files = info["case"], info["files"]
+    case, files = outputs["case"], outputs["files"]
+    case_id = case["case_id"]
     if slicer_util is not None:
         readers: Any = _ApplicationReaders(slicer_util)
     else:
@@ -115,7 +64,7 @@ def load_case(out_dir: Any, case_id: str, slicer_util: Any = None, scene: Any = 
         if node is not None:
             place_under_study(volume.GetScene(), node, volume)
         result[key] = node
-    result["summary"] = dict(info["summary"])
+    result["summary"] = dict(outputs["summary"])
     result["case"] = dict(case)
     return result
 

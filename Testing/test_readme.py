@@ -114,8 +114,9 @@ def why_not_run(command: Command) -> str | None:
             ["make", "-C", str(REPO), "-q", "venv"], capture_output=True).returncode != 0:
         return (".venv is older than pyproject.toml/Makefile, so make demo would reinstall it (axspa demo itself "
                 "is tested in Testing/commands/test_demo_and_samples.py)")
-    if command.line.startswith(("axspa spine", "axspa sij")) and not all(
-            importlib.util.find_spec(package) for package in ("torch", "monai")):
+    scores = command.line.startswith(("axspa spine", "axspa sij")) or (
+        command.line.startswith("axspa batch") and "--plan" not in command.line)
+    if scores and not all(importlib.util.find_spec(package) for package in ("torch", "monai")):
         return "the models need torch and MONAI (the train extra), not installed in this Python"
     return None
 

@@ -14,7 +14,7 @@ VENV39 := .venv39
 STAMP39 := $(VENV39)/.installed
 OUT ?= out/demo
 
-.PHONY: venv demo test test-py39 lint bench clean spine-models hip-models browser
+.PHONY: venv demo test test-py39 test-slicer-python lint bench clean spine-models hip-models browser
 
 venv: $(STAMP)
 
@@ -44,6 +44,7 @@ test: $(STAMP) browser
 	$(PY) -m pytest -q -m "not benchmark" Testing
 	$(VENV)/bin/ruff check .
 	$(MAKE) test-py39
+	$(MAKE) test-slicer-python
 
 # The engine, I/O, CLI and phantoms under Python 3.9 + pydicom 2 (no slicer-core wheel exists for 3.9,
 # so the MRML and module tests skip there; they ran above).
@@ -54,6 +55,60 @@ else
 	$(MAKE) $(STAMP39)
 	$(VENV39)/bin/python -m pytest -q -m "not benchmark" -p no:cacheprovider Testing
 endif
+
+# 3D Slicer's own Python as shipped (issue 17): the modules must run with only what it bundles. Slicer 5.8 bundles
+# numpy, scipy, SimpleITK, pydicom, Pillow, requests, packaging (and dicomweb-client, GitPython, PyGithub, which
+# nothing here uses) and little else: no jsonschema, pynrrd, tqdm, matplotlib. The pins are Slicer 5.8's, for its
+# Python 3.9, from its SuperBuild: numpy 1.26.4 (External_python-numpy.cmake), scipy 1.13.1 (External_python-
+# scipy.cmake), pydicom 2.4.4 and Pillow 10.3.0 (External_python-dicom-requirements.cmake), requests 2.32.3 with
+# certifi 2024.2.2, idna 3.7, charset-normalizer 3.3.2, urllib3 2.2.1 (External_python-requests-requirements.cmake);
+# SimpleITK 2.3.1 (Slicer builds its fork's slicer-v2.3.1 tag; the PyPI wheel of that release stands in);
+# packaging 24.1 (a 5.8-era release; pytest needs it too).
+# Two environments hold those, pytest and this package (pip install --no-deps -e .), nothing else:
+# - .venv-slicerpy, on Python 3.9 (Slicer 5.8's), runs the engine tests the modules reach;
+# - .venv-slicermrml, on $(PYTHON), adds the slicer-core wheel (the real MRML; it exists for Python >= 3.10 only)
+#   and the VTK it names, both --no-deps (VTK's wheel would pull in matplotlib), and runs both modules' Logic and
+#   self-tests against a real scene (Testing/slicer_static, Testing/mrml).
+# A module action that reaches a package Slicer lacks fails there with ModuleNotFoundError; under
+# AXSPA_SLICER_PYTHON=1, Testing/slicer_static/test_slicer_python_env.py checks that nothing else was installed.
+# Each environment is made anew when this file or pyproject.toml changes, so nothing stale stays in it.
+SLICER_PINS := numpy==1.26.4 scipy==1.13.1 SimpleITK==2.3.1 pydicom==2.4.4 pillow==10.3.0 requests==2.32.3 \
+	certifi==2024.2.2 idna==3.7 charset-normalizer==3.3.2 urllib3==2.2.1 packaging==24.1
+VENV_SLICERPY := .venv-slicerpy
+VENV_SLICERMRML := .venv-slicermrml
+SLICERPY_TESTS := Testing/io Testing/hip Testing/spine Testing/sij Testing/evaluation Testing/batch \
+	Testing/test_results.py Testing/test_schema_check.py Testing/test_without_optional_packages.py \
+	Testing/test_docs.py Testing/test_jobs.py Testing/test_slicer_support.py Testing/test_clinical.py \
+	Testing/test_texts.py Testing/slicer_static
+SLICERMRML_TESTS := Testing/slicer_static Testing/mrml
+
+$(VENV_SLICERPY)/.installed: pyproject.toml Makefile
+	rm -rf $(VENV_SLICERPY)
+	$(PYTHON39) -m venv $(VENV_SLICERPY)
+	$(VENV_SLICERPY)/bin/python -m pip install -q $(SLICER_PINS) pytest
+	$(VENV_SLICERPY)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+$(VENV_SLICERMRML)/.installed: pyproject.toml Makefile
+	rm -rf $(VENV_SLICERMRML)
+	$(PYTHON) -m venv $(VENV_SLICERMRML)
+	$(VENV_SLICERMRML)/bin/python -m pip install -q $(SLICER_PINS) pytest
+	$(VENV_SLICERMRML)/bin/python -m pip install -q --no-deps slicer-core
+	$(VENV_SLICERMRML)/bin/python -m pip install -q --no-deps "$$($(VENV_SLICERMRML)/bin/python -c \
+		'import importlib.metadata as m; print(next(r for r in m.requires("slicer-core") if r.startswith("vtk")))')"
+	$(VENV_SLICERMRML)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+test-slicer-python: $(VENV_SLICERMRML)/.installed
+ifeq ($(PYTHON39),)
+	@echo "test-slicer-python: no Python 3.9 found; the engine tests under Slicer's Python version skipped"
+else
+	$(MAKE) $(VENV_SLICERPY)/.installed
+	AXSPA_SLICER_PYTHON=1 $(VENV_SLICERPY)/bin/python -m pytest -q -m "not benchmark" -p no:cacheprovider \
+		$(SLICERPY_TESTS)
+endif
+	AXSPA_SLICER_PYTHON=1 $(VENV_SLICERMRML)/bin/python -m pytest -q -m "not benchmark" -p no:cacheprovider \
+		$(SLICERMRML_TESTS)
 
 # The report's browser test (Testing/report/test_report_browser.py) needs Chromium: installed from the Debian
 # packages when this runs as root; otherwise that test is skipped, saying how to install it.
@@ -97,4 +152,4 @@ hip-models: $(STAMP)
 		--out $(MODELS_OUT)/hip-segmenter --seed 0
 
 clean:
-	rm -rf $(VENV) $(VENV39) out
+	rm -rf $(VENV) $(VENV39) $(VENV_SLICERPY) $(VENV_SLICERMRML) out

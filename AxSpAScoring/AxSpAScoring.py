@@ -146,6 +146,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._job = None  # the model job runner (progress bar, Cancel button), made in setup()
         self._live = None  # totals that follow every edit of the output table (AxSpAScoringLib.panel.LiveScore)
         self._siteEditor = None  # the "Selected site" box (AxSpAScoringLib.panel.SiteEditor)
+        self._placement = None  # place mode over a reading's point lists (AxSpAScoringLib.panel.Placement)
 
     def setup(self) -> None:
         """Called when the user opens the module the first time and the widget is initialized."""
@@ -187,9 +188,9 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.initializeParameterNode()
 
     def makePanelHelpers(self, defer) -> None:
-        """The model job runner, the live totals and the "Selected site" box (``defer`` runs a function once Qt
-        is back in its loop)."""
-        from AxSpAScoringLib.panel import LiveScore, SiteEditor
+        """The model job runner, the live totals, the "Selected site" box and place mode over the reading's point
+        lists (``defer`` runs a function once Qt is back in its loop)."""
+        from AxSpAScoringLib.panel import LiveScore, Placement, SiteEditor
 
         from axspa.jobs import PanelJob
 
@@ -200,12 +201,24 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self._live = LiveScore(self.logic.rescoreFromTable, self._showScore, self._setStatus, defer=defer,
                                paused=lambda: self._job.running)
         self._siteEditor = SiteEditor(self.ui, lambda: self._parameterNode.findingThreshold)
+        self._placement = Placement(slicer, lambda: self._parameterNode, defer,
+                                    lambda site: self._setStatus(self._placingText(site)))
+        self._placement.observe(slicer.mrmlScene)  # and again after a scene is loaded
 
     def cleanup(self) -> None:
         """Called when the application closes and the module widget is destroyed."""
         self.removeObservers()
         if self._live:
             self._live.watch(None)
+        if self._placement:
+            self._placement.stop()
+
+    def onReload(self) -> None:
+        """Reload re-reads AxSpAScoringLib and the axspa engine too (Slicer's re-runs only this file)."""
+        from axspa.slicer_support import forget_modules
+
+        forget_modules(("AxSpAScoringLib", "axspa"))
+        ScriptedLoadableModuleWidget.onReload(self)
 
     def enter(self) -> None:
         """Called each time the user opens this module."""
@@ -305,12 +318,14 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         p = self._parameterNode
         modelDir = self._modelDir()
 
-        def job():
+        def job():  # questions (installs, a bundle's own code) first, then the wait cursor
             self.logic.ensureModelDependencies(self.logic.SPINE_BUNDLES, modelDir)
-            return self.logic.scoreSpine(
-                p.inputVolume, p.region, otherVolume=p.otherVolume, outputMarkups=p.outputMarkups,
-                otherMarkups=p.otherMarkups, outputTable=p.outputTable, threshold=p.findingThreshold,
-                progress=self._job.progress, cancel=self._job.cancel, modelDir=modelDir)
+            models = self.logic.loadSpineModels(modelDir)
+            with self._job.computing():
+                return self.logic.scoreSpine(
+                    p.inputVolume, p.region, otherVolume=p.otherVolume, outputMarkups=p.outputMarkups,
+                    otherMarkups=p.otherMarkups, outputTable=p.outputTable, threshold=p.findingThreshold,
+                    progress=self._job.progress, cancel=self._job.cancel, models=models)
 
         result = self._job.run(job)
         if result is None:
@@ -339,10 +354,12 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         def job():
             self.logic.ensureModelDependencies(self.logic.CORNER_BUNDLES, modelDir)
             corners = self.logic.loadCornerModel(modelDir)
-            return [self.logic.regradeMovedSites(
-                volume, markups, p.outputTable, threshold=p.findingThreshold, corners=corners, cancel=self._job.cancel,
-                progress=scaled_progress(self._job.progress, n / len(pairs), (n + 1) / len(pairs)))
-                for n, (volume, markups) in enumerate(pairs)]
+            with self._job.computing():
+                return [self.logic.regradeMovedSites(
+                    volume, markups, p.outputTable, threshold=p.findingThreshold, corners=corners,
+                    cancel=self._job.cancel,
+                    progress=scaled_progress(self._job.progress, n / len(pairs), (n + 1) / len(pairs)))
+                    for n, (volume, markups) in enumerate(pairs)]
 
         results = self._job.run(job)
         if results is None:
@@ -376,13 +393,13 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.statusLabel.text = self._startPlacing()
 
     def _startPlacing(self) -> str:
-        from AxSpAScoringLib.panel import startPlacing
+        return self._placingText(self._placement.start())
 
-        p = self._parameterNode
-        site = startPlacing(slicer, [p.outputMarkups, p.otherMarkups], [p.inputVolume, p.otherVolume])
+    def _placingText(self, site) -> str:
         if site is None:
             return _("Every site is placed; drag a point to move it (its grade stays).")
-        return _("Click the corners in order, starting with {site}; right-click or Esc to stop.").format(site=site)
+        return _("Click the corners in order, starting with {site}; right-click or double-click to stop "
+                 "placing.").format(site=site)
 
     def onSaveReadingButton(self) -> None:
         """Write the reading in the command line's files and <study>.reading.csv (and add it to the reader table)."""
@@ -417,12 +434,14 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         folder = qt.QFileDialog.getExistingDirectory(slicer.util.mainWindow(), title)
         if not folder:
             return False
-        with slicer.util.tryWithErrorDisplay(_("Failed to save."), waitCursor=True):
-            result = write(folder, False)
+        with slicer.util.tryWithErrorDisplay(_("Failed to save.")):
+            with slicer.util.WaitCursor():  # not around the question below: it shows the normal cursor
+                result = write(folder, False)
             if result["kept"] and slicer.util.confirmYesNoDisplay(
                     _("These files differ from the result (edited?) and were kept:") + "\n\n"
                     + "\n".join(result["kept"]) + "\n\n" + _("Replace them?"), windowTitle=_("AxSpA Scoring")):
-                write(folder, True)
+                with slicer.util.WaitCursor():
+                    write(folder, True)
             self.ui.statusLabel.text = _("Saved to {folder}.").format(folder=folder)
             return True
         return False
@@ -458,12 +477,12 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         """Grade both sacroiliac joints of the pelvic radiograph."""
         p = self._parameterNode
 
-        def job():
-            from axspa.slicer_support import ensure_model_dependencies
-
-            ensure_model_dependencies(slicer, self.logic.SIJ_BUNDLES, "AxSpA Scoring")
-            return self.logic.scorePelvis(p.pelvisVolume, heatmapVolume=p.heatmapVolume,
-                                          progress=self._job.progress, cancel=self._job.cancel)
+        def job():  # questions (installs, a bundle's own code) first, then the wait cursor
+            self.logic.ensureModelDependencies(self.logic.SIJ_BUNDLES)
+            model = self.logic.loadSijModel()
+            with self._job.computing():
+                return self.logic.scorePelvis(p.pelvisVolume, heatmapVolume=p.heatmapVolume, model=model,
+                                              progress=self._job.progress, cancel=self._job.cancel)
 
         result = self._job.run(job)
         if result is None:

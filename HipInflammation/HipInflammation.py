@@ -188,6 +188,13 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         """Called when the application closes and the module widget is destroyed."""
         self.removeObservers()
 
+    def onReload(self) -> None:
+        """Reload re-reads HipInflammationLib and the axspa engine too (Slicer's re-runs only this file)."""
+        from axspa.slicer_support import forget_modules
+
+        forget_modules(("HipInflammationLib", "axspa"))
+        ScriptedLoadableModuleWidget.onReload(self)
+
     def enter(self) -> None:
         """Called each time the user opens this module."""
         self.initializeParameterNode()
@@ -299,13 +306,15 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         p = self._parameterNode
         modelDir = self._modelDir()
 
-        def job():
+        def job():  # questions (edited segments, installs, a bundle's own code) first, then the wait cursor
             onEdited = self._askAboutEditedSegments(p.inputVolume, p.outputSegmentation)
             self.logic.ensureModelDependencies(modelDir)
-            return self.logic.segmentWithModel(
-                p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth, minLesionAreaMm2=p.minLesionAreaMm2,
-                resultsTable=p.resultsTable, slicesTable=p.slicesTable, plotChart=p.plotChart, modelDir=modelDir,
-                onEdited=onEdited, progress=self._job.progress, cancel=self._job.cancel)
+            model = self.logic.loadModel(modelDir)
+            with self._job.computing():
+                return self.logic.segmentWithModel(
+                    p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth, minLesionAreaMm2=p.minLesionAreaMm2,
+                    resultsTable=p.resultsTable, slicesTable=p.slicesTable, plotChart=p.plotChart, model=model,
+                    onEdited=onEdited, progress=self._job.progress, cancel=self._job.cancel)
 
         self._modelRunning = True
         try:
@@ -329,7 +338,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         p = self._parameterNode
         result = self._job.run(lambda: self.logic.scoreSegmentation(
             p.inputVolume, p.outputSegmentation, halfWidth=p.halfWidth, minLesionAreaMm2=p.minLesionAreaMm2,
-            resultsTable=p.resultsTable, slicesTable=p.slicesTable, plotChart=p.plotChart))
+            resultsTable=p.resultsTable, slicesTable=p.slicesTable, plotChart=p.plotChart), waitCursor=True)
         if result is not None:
             self._showResult(result, _("Scored the segments as they are now (no model run)."))
 
@@ -348,7 +357,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             return self._job.run(lambda: self.logic.exportResults(
                 folder, p.inputVolume, p.outputSegmentation, overwrite=overwrite, halfWidth=p.halfWidth,
                 minLesionAreaMm2=p.minLesionAreaMm2, resultsTable=p.resultsTable, slicesTable=p.slicesTable,
-                plotChart=p.plotChart))
+                plotChart=p.plotChart), waitCursor=True)  # asks nothing: "Replace them?" comes after
 
         result = export()
         if result is None:

@@ -143,3 +143,34 @@ def test_batch_goes_on_past_a_bad_case_and_says_why(tmp_path, capsys):
     assert (tmp_path / "failures.csv").read_text().splitlines() == ["input,reason", "bad,bad: not an image"]
     assert jobs.run_batch(["a"], tmp_path, work, "test") == 0
     assert not (tmp_path / "failures.csv").exists()  # a clean re-run leaves no stale list
+
+
+def test_panel_job_sets_the_wait_cursor_only_around_computation():
+    """Issue 17, item 6: run() no longer puts the whole job under the wait cursor (its questions would show the
+    hourglass); computing() does, around the computation only, and run(job, waitCursor=True) for a job that asks
+    nothing. The cursor is restored when the job fails."""
+    calls: list = []
+    job, ui, busy = _panel(calls)
+
+    class WaitCursor:  # Slicer's slicer.util.WaitCursor
+        def __enter__(self):
+            calls.append("wait")
+
+        def __exit__(self, *exc):
+            calls.append("normal")
+
+    job.slicer.util.WaitCursor = WaitCursor
+
+    def asks_then_computes():
+        calls.append("question")
+        with job.computing():
+            calls.append("computing")
+        return 1
+
+    assert job.run(asks_then_computes) == 1 and calls == ["question", "wait", "computing", "normal"]
+    calls.clear()
+    assert job.run(lambda: calls.append("computing") or 2, waitCursor=True) == 2
+    assert calls == ["wait", "computing", "normal"]
+    calls.clear()
+    assert job.run(lambda: 1 / 0, waitCursor=True) is None
+    assert calls[:2] == ["wait", "normal"] and calls[2][0] == "error"  # restored before the error is shown

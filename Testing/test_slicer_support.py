@@ -306,3 +306,11 @@ def test_gui_binding_returns_the_tag_disconnect_needs():
     ui = SimpleNamespace(a=Widget("inputVolume"), b=Widget(None), label="not a widget")
     assert connect_parameters_to_gui(node, ui) == 7
     assert list(node.mapping) == ["inputVolume"]
+
+
+def test_forget_modules_removes_the_packages_and_their_submodules_only():
+    modules = {"AxSpAScoringLib": 1, "AxSpAScoringLib.panel": 2, "AxSpAScoringLibrary": 3, "axspa": 4,
+               "axspa.jobs": 5, "axspa_other": 6, "HipInflammationLib.panel": 7}
+    removed = ss.forget_modules(("AxSpAScoringLib", "axspa"), modules)
+    assert sorted(removed) == ["AxSpAScoringLib", "AxSpAScoringLib.panel", "axspa", "axspa.jobs"]
+    assert modules == {"AxSpAScoringLibrary": 3, "axspa_other": 6, "HipInflammationLib.panel": 7}

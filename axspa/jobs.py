@@ -106,11 +106,16 @@ class PanelJob:
     """A module panel's model job: progress bar and status line live while it runs, the Cancel button
     honoured, and a cancelled job or a model that cannot run reported calmly.
 
-    ``slicer`` is the Slicer module (for ``util.tryWithErrorDisplay``, ``util.warningDisplay`` and
-    ``app.processEvents``); ``ui`` holds ``progressBar`` and ``statusLabel``; ``busy(running)`` is called
-    when a job starts and ends (to enable or disable the panel's buttons); ``title`` is the module's
-    name for the warning window and ``hint`` what the user can still do without a model; ``tr``
+    ``slicer`` is the Slicer module (for ``util.tryWithErrorDisplay``, ``util.warningDisplay``,
+    ``util.WaitCursor`` and ``app.processEvents``); ``ui`` holds ``progressBar`` and ``statusLabel``;
+    ``busy(running)`` is called when a job starts and ends (to enable or disable the panel's buttons); ``title``
+    is the module's name for the warning window and ``hint`` what the user can still do without a model; ``tr``
     translates the texts shown.
+
+    The wait cursor is shown only while the job computes: a job that asks the user something (install a package,
+    run a bundle's own code, keep edited segments) asks first and computes inside ``with job.computing():``; a
+    job that asks nothing may run whole under it (``run(job, waitCursor=True)``). A question asked under the wait
+    cursor shows the hourglass in Slicer.
     """
 
     def __init__(self, slicer: Any, ui: Any, busy: Callable[[bool], None], title: str, hint: str,
@@ -130,19 +135,33 @@ class PanelJob:
         self.cancel.cancel()
         self.ui.statusLabel.text = self.tr("Cancelling...")
 
-    def run(self, job: Callable[[], Any]) -> Any:
+    def computing(self) -> Any:
+        """A context manager: the wait cursor while its block runs (Slicer's ``util.WaitCursor``). Only
+        computation goes in it, after any question to the user."""
+        return self.slicer.util.WaitCursor()
+
+    def run(self, job: Callable[[], Any], waitCursor: bool = False) -> Any:
         """Run ``job()``; its result, or None when it was cancelled, no model could run, or it failed.
+        ``waitCursor``: the whole job under the wait cursor (only for a job that asks the user nothing; others
+        use ``computing()`` inside).
 
         A failure (a predictor raising on an odd image, any error) is displayed by Slicer's
         ``tryWithErrorDisplay``, which re-raises it; here it ends: the status line says the job failed and
         why, the progress bar is reset, the buttons come back. Never a dead panel."""
+        def work() -> Any:
+            if not waitCursor:
+                return job()
+            with self.computing():
+                return job()
+
         outcome = JobOutcome()  # stays empty if the job fails
         self.cancel.reset()
         self._set_running(True)
         self.ui.progressBar.value = 0
         try:
-            with self.slicer.util.tryWithErrorDisplay(self.tr("Failed to compute results."), waitCursor=True):
-                outcome = run_model_job(job)
+            # No wait cursor here: the job may ask the user first (see the class docstring).
+            with self.slicer.util.tryWithErrorDisplay(self.tr("Failed to compute results.")):
+                outcome = run_model_job(work)
         except Exception as exc:  # noqa: BLE001 (shown by tryWithErrorDisplay; the panel lives on)
             self.ui.progressBar.value = 0
             self.ui.statusLabel.text = self.tr("Failed:") + " " + (" ".join(str(exc).split()) or type(exc).__name__)
@@ -172,7 +191,10 @@ def run_batch(items: Iterable[str], out_dir: Path, work: Callable[[str], str], w
     fails that case only: its one-line reason goes to ``out_dir/failures.csv``, and the traceback of an
     unexpected error to ``out_dir/failures.log``. Only Ctrl-C, a missing model or a missing package
     (the same for every case) stop the batch. Returns the exit status: 1 when some case failed."""
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:  # 3D Slicer's Python has no tqdm: no bar
+        from axspa.progress import tqdm
 
     items = list(items)
     out_dir.mkdir(parents=True, exist_ok=True)

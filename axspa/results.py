@@ -34,13 +34,23 @@ def load_schema(kind: str) -> dict:
 
 
 def validate(doc: dict, kind: str) -> None:
-    """Raise InvalidDocumentError listing every schema violation of ``doc``."""
-    import jsonschema  # imported here: only validation needs it
+    """Raise InvalidDocumentError listing every schema violation of ``doc``.
 
-    validator = jsonschema.Draft202012Validator(load_schema(kind))
-    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    With the jsonschema package when it is installed; otherwise (3D Slicer's Python does not bundle it) with
+    ``axspa.schema_check``, which checks the part of JSON Schema our schemas use and words errors the same."""
+    schema = load_schema(kind)
+    try:
+        import jsonschema  # imported here: only validation needs it
+    except ImportError:
+        from axspa.schema_check import iter_errors
+
+        errors = iter_errors(doc, schema)
+    else:
+        validator = jsonschema.Draft202012Validator(schema)
+        errors = [(tuple(e.absolute_path), e.message) for e in validator.iter_errors(doc)]
+    errors.sort(key=lambda e: list(e[0]))
     if errors:
-        lines = [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in errors[:10]]
+        lines = [f"{'/'.join(map(str, path)) or '(top)'}: {message}" for path, message in errors[:10]]
         raise InvalidDocumentError(f"invalid axspa.{kind}/1 document:\n  " + "\n  ".join(lines))
 
 

@@ -11,7 +11,8 @@ the PyTorchUtils module), so this file imports nothing from Slicer and is tested
   ``ensure_model_dependencies`` checks its bundles first and then asks for what is missing;
 - cohorts: ``process_cohort_for`` is the modules' ``processCohort`` (axspa.batch in this process, plain
   values back), ``cohort_bundles`` the bundles to install torch and MONAI for first (loading a finished case
-  into the scene is axspa.mrml.cohort).
+  into the scene is axspa.mrml.cohort);
+- a module's Reload: ``forget_modules`` (what it needs to read its Lib and the engine again).
 
 Manifest format (the lead fills it; a missing file means no sample data)::
 
@@ -29,6 +30,7 @@ import importlib
 import importlib.metadata
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Sequence
@@ -373,3 +375,17 @@ def connect_parameters_to_gui(parameter_node: Any, ui: Any) -> Any:
         if name:
             mapping[str(name)] = widget
     return parameter_node.connectParametersToGui(mapping)
+
+
+# ------------------------------------------------------------------------------------------------- reloading
+
+def forget_modules(packages: Iterable[str], modules: Optional[dict] = None) -> list[str]:
+    """Remove ``packages`` and their submodules from ``modules`` (``sys.modules``), so that the next import reads
+    them from disk again: Slicer's Reload (and Reload and Test) re-runs only the module's own file, and would
+    otherwise keep the module's Lib and the axspa engine as they were first imported. Returns the names removed."""
+    modules = sys.modules if modules is None else modules
+    packages = tuple(packages)
+    names = [name for name in list(modules) if any(name == p or name.startswith(p + ".") for p in packages)]
+    for name in names:
+        del modules[name]
+    return names

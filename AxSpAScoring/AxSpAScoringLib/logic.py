@@ -210,20 +210,22 @@ class ModelLogic:
 
     def scoreSpine(self, inputVolume, region: str = "auto", otherVolume=None, outputMarkups=None,
                    otherMarkups=None, outputTable=None, threshold: float = 0.5, progress=None,
-                   cancel=None, modelDir=None, overwrite: bool = False) -> dict:
+                   cancel=None, modelDir=None, overwrite: bool = False, models=None) -> dict:
         """Score one radiograph, or a cervical + lumbar pair for the study total, with the models.
 
         Returns {"documents": [axspa.spine/1 dicts], "markups": [nodes], "table": node,
         "score": TotalScore.to_dict(), "warnings": [str]}. Output nodes given are reused (points and
         grades the user edited are kept unless ``overwrite``; kept points are re-graded where they are);
         missing ones, and those of a manual reading, are created under the input's study. The documents are
-        the models' output; the table holds the grades as they stand (exportResults writes those).
+        the models' output; the table holds the grades as they stand (exportResults writes those). ``models``:
+        loaded already (loadSpineModels), else loaded from ``modelDir`` or the installed bundles.
         """
         from AxSpAScoringLib.scoring import scoreSpineNodes
 
         if inputVolume is None:
             raise ValueError(_("Select a spine radiograph to score."))
-        result = scoreSpineNodes(self.loadSpineModels(modelDir), inputVolume, region, otherVolume, outputMarkups,
+        models = models if models is not None else self.loadSpineModels(modelDir)
+        result = scoreSpineNodes(models, inputVolume, region, otherVolume, outputMarkups,
                                  otherMarkups, outputTable, threshold, progress, cancel, overwrite, _dicomDatabase())
         result["score"] = self.rescoreFromTable(result["table"])  # grades the user had edited are kept there
         return result
@@ -255,15 +257,22 @@ class ModelLogic:
         result["score"] = self.rescoreFromTable(table)
         return result
 
-    def scorePelvis(self, pelvisVolume, heatmapVolume=None, progress=None, cancel=None) -> tuple:
-        """Modified New York grades of both sacroiliac joints; returns (axspa.sij/1 dict, heat map node)."""
+    def loadSijModel(self):
+        """The sacroiliac grader (installed bundle), asking before running a bundle's own code."""
         from axspa.bundles import load_predictor
-        from axspa.sij.pipeline import SIJ_BUNDLE, score_pelvis
+        from axspa.sij.pipeline import SIJ_BUNDLE
+
+        return self._loadTrusting(lambda trust: load_predictor(SIJ_BUNDLE, None, trust), None)
+
+    def scorePelvis(self, pelvisVolume, heatmapVolume=None, progress=None, cancel=None, model=None) -> tuple:
+        """Modified New York grades of both sacroiliac joints; returns (axspa.sij/1 dict, heat map node).
+        ``model``: loaded already (loadSijModel), else loaded here."""
+        from axspa.sij.pipeline import score_pelvis
         from AxSpAScoringLib.nodes import radiographFromNode, showHeatmap
 
         if pelvisVolume is None:
             raise ValueError(_("Select a pelvic radiograph to grade."))
-        model = self._loadTrusting(lambda trust: load_predictor(SIJ_BUNDLE, None, trust), None)
+        model = model if model is not None else self.loadSijModel()
         doc, heatmap = score_pelvis(radiographFromNode(pelvisVolume, _dicomDatabase()), model=model,
                                     progress=progress, cancel=cancel)
         node = showHeatmap(pelvisVolume, heatmap, heatmapVolume) if heatmap is not None else heatmapVolume

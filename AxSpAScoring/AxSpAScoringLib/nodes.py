@@ -84,9 +84,10 @@ def writeSiteTable(volumeNode, sites: list, tableNode=None, name: str = "mSASSS 
 
 
 def showHeatmap(volumeNode, heatmap, heatmapNode=None, name: str = "Sacroiliitis heat map"):
-    """Put the model's heat map ([rows, columns] on the radiograph's grid) into a volume node."""
+    """Put the model's heat map ([rows, columns] on the radiograph's grid, 0..1) into a volume node shown as a heat
+    map: blue to red, 0 transparent (the radiograph shows through), with a colour legend."""
     from axspa.mrml.hierarchy import place_if_new
-    from axspa.mrml.volumes import array_to_volume
+    from axspa.mrml.volumes import array_to_volume, show_as_heat_map
 
     array = np.asarray(heatmap, dtype=np.float32)
     dims = volumeNode.GetImageData().GetDimensions()  # (i, j, k) = (columns, rows, 1)
@@ -96,6 +97,8 @@ def showHeatmap(volumeNode, heatmap, heatmapNode=None, name: str = "Sacroiliitis
     node = array_to_volume(volumeNode.GetScene(), array.reshape(1, dims[1], dims[0]), ijkToRas(volumeNode),
                            name, node=heatmapNode)
     place_if_new(node, heatmapNode is None, volumeNode)
+    finite = array[np.isfinite(array)]
+    show_as_heat_map(node, maximum=max(1.0, float(finite.max())) if finite.size else 1.0)
     return node
 
 

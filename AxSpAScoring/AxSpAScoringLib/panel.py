@@ -1,6 +1,7 @@
 """The AxSpA Scoring panel's glue that is not one button's handler: totals that follow every edit of the site
 table (LiveScore), the "Selected site" box (SiteEditor: grade drop-down and the eight findings as check
-boxes), the site table shown without its finding columns, and Slicer's place mode for a reading's corners.
+boxes), the site table shown without its finding columns, and Slicer's place mode for a reading's corners
+(Placement: from one film's point list to the next).
 
 Widgets are used only through the properties and ``connect`` PythonQt gives them (``text``, ``checked``,
 ``currentIndex``, ...), so the tests drive this code with stand-ins and a real MRML scene.
@@ -137,6 +138,80 @@ def showSiteTable(view, tableNode) -> None:
     table = tableNode.GetTable() if tableNode is not None else None
     for column in range(table.GetNumberOfColumns() if table is not None else 0):
         view.setColumnHidden(column, table.GetColumnName(column) in FINDINGS)
+
+
+class Placement:
+    """Slicer's place mode over the panel's reading: one point list per film, their corners clicked in order.
+
+    Every reading point list in the scene is watched (PointPositionDefinedEvent): a placed point gets its site label
+    (reading.labelPlacedPoints) and, once the last corner of a list is placed (Slicer then leaves place mode by
+    itself, the number of points being fixed), placing goes on in the next list of the reading that still has
+    corners to place, its film shown. That step runs through ``defer`` (a zero-delay timer in Slicer: place mode
+    is left only after the event) and is told to ``placing(site)`` (the label placed next, None when every site is
+    placed). The lists are watched again after a scene is loaded or imported (the loaded lists are new nodes).
+    ``parameters()`` is the panel's parameter node (None while there is none): its outputMarkups and otherMarkups
+    are the reading's lists, of inputVolume and otherVolume."""
+
+    def __init__(self, slicer, parameters: Callable, defer: Callable[[Callable], None],
+                 placing: Callable[[Optional[str]], None]) -> None:
+        self.slicer, self.parameters, self.defer, self.placing = slicer, parameters, defer, placing
+        self.scene, self._sceneTags, self._watched, self._pending = None, [], {}, False
+
+    def observe(self, scene) -> None:
+        """Watch the reading point lists of ``scene``, now and after each scene import (or close)."""
+        self.stop()
+        self.scene = scene
+        self._sceneTags = [scene.AddObserver(event, lambda caller, event: self.watchScene())
+                           for event in (scene.EndImportEvent, scene.EndCloseEvent)]
+        self.watchScene()
+
+    def stop(self) -> None:
+        """Remove every observer (the widget's cleanup)."""
+        for tag in self._sceneTags:
+            self.scene.RemoveObserver(tag)
+        for node, tag in self._watched.items():
+            node.RemoveObserver(tag)
+        self._sceneTags, self._watched = [], {}
+
+    def watchScene(self) -> None:
+        """Watch each reading point list of the scene not watched yet; forget those that left it."""
+        from axspa.mrml import ATTRIBUTE_PREFIX
+        from AxSpAScoringLib.reading import READING_SITES
+
+        if self.scene is None:
+            return
+        for node in [n for n in self._watched if not self.scene.IsNodePresent(n)]:
+            node.RemoveObserver(self._watched.pop(node))
+        className = "vtkMRMLMarkupsFiducialNode"
+        for index in range(self.scene.GetNumberOfNodesByClass(className)):
+            node = self.scene.GetNthNodeByClass(index, className)
+            if node not in self._watched and node.GetAttribute(ATTRIBUTE_PREFIX + READING_SITES):
+                self._watched[node] = node.AddObserver(node.PointPositionDefinedEvent, self._onPointDefined)
+
+    def start(self) -> Optional[str]:
+        """Place mode for the next corner of the reading (startPlacing); the label placed next, or None."""
+        self.watchScene()
+        markups, volumes = self._lists()
+        return startPlacing(self.slicer, markups, volumes)
+
+    def _lists(self) -> tuple:
+        """The reading's point lists and their films, in placing order."""
+        p = self.parameters()
+        return ([p.outputMarkups, p.otherMarkups], [p.inputVolume, p.otherVolume]) if p is not None else ([], [])
+
+    def _onPointDefined(self, caller, event=None) -> None:
+        from AxSpAScoringLib.reading import labelPlacedPoints
+
+        labelPlacedPoints(caller)
+        ids = [node.GetID() for node in self._lists()[0] if node is not None]
+        if caller.GetNumberOfUndefinedControlPoints() == 0 and caller.GetID() in ids and not self._pending:
+            self._pending = True
+            self.defer(self._goOn)
+
+    def _goOn(self) -> None:
+        self._pending = False
+        markups, volumes = self._lists()
+        self.placing(startPlacing(self.slicer, markups, volumes))
 
 
 def startPlacing(slicer, markupsNodes, volumes) -> Optional[str]:

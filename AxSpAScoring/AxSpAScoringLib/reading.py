@@ -4,10 +4,10 @@ The reading is the module's usual site table (axspa.mrml.tables: site, grade, so
 the eight finding columns, here 0 or 1), every row the reader's ("source" reader), plus the table attribute
 ``AxSpA.Reading`` = {"reader", "study", "regions"}. A grade cell is "0".."3", "unscorable", or empty while the
 site is not graded yet (both read as unscorable by the rules). The points are one fiducial node per
-radiograph holding the region's 12 sites, labelled in order and not yet placed: Slicer's place mode fills
-the next unplaced point, so a reader clicks C2i, C3s, ... down the column. A point added some other way is
-given the next free site label when it is placed (``watchPlacedPoints``). Grades live in the table only:
-moving a point never changes one.
+radiograph holding the region's 12 sites, labelled in order and not yet placed, their number fixed: Slicer's
+place mode fills the next unplaced point, so a reader clicks C2i, C3s, ... down the column, and stops after the
+last one. A point added some other way (the number unlocked in the Markups module) is given the next free site
+label when it is placed (``watchPlacedPoints``). Grades live in the table only: moving a point never changes one.
 
 MRML classes and vtk only, so it runs inside Slicer and under slicer-core.
 """
@@ -61,7 +61,13 @@ def newReadingTable(scene, regions, reader: str, study: str, tableNode=None, nam
 
 def newReadingPoints(scene, region: str, markupsNode=None, name: str = "mSASSS points"):
     """A fiducial node holding the region's 12 sites as unplaced control points labelled in order (place mode
-    fills them one click at a time); at most 12 points. Reuses ``markupsNode`` (its points replaced)."""
+    fills them one click at a time). Reuses ``markupsNode`` (its points replaced).
+
+    The number of points is fixed (FixedNumberOfControlPoints): Slicer's place mode then leaves off by itself once
+    the last corner is placed, and deleting a point in Slicer clears its position (the next click places it again)
+    instead of removing it. No maximum is set: Slicer's place mode makes a new, empty point list as soon as the
+    mouse moves over a view once a list holds its maximum, and the next clicks would land there, outside the
+    reading."""
     from axspa.mrml import set_json_attribute
     from axspa.spine.sites import REGIONS
 
@@ -71,12 +77,13 @@ def newReadingPoints(scene, region: str, markupsNode=None, name: str = "mSASSS p
     sites = list(REGIONS[region])
     wasModifying = node.StartModify()
     try:
+        node.SetFixedNumberOfControlPoints(False)
         node.SetMaximumNumberOfControlPoints(-1)
         node.RemoveAllControlPoints()
         for site in sites:
             index = node.AddControlPoint(0.0, 0.0, 0.0, site)
             node.UnsetNthControlPointPosition(index)  # undefined: a click in place mode places it
-        node.SetMaximumNumberOfControlPoints(len(sites))
+        node.SetFixedNumberOfControlPoints(True)
         node.SetControlPointPlacementStartIndex(0)
         set_json_attribute(node, READING_SITES, sites)
     finally:

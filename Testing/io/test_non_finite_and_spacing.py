@@ -8,12 +8,12 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-import nrrd
 import numpy as np
 import pytest
 
 from axspa.cli import main
 from axspa.image import InputError
+from axspa.io import nrrd_format
 from axspa.io.radiograph import read_radiograph
 from axspa.io.volume import read_volume
 
@@ -22,7 +22,7 @@ SAMPLE = REPO / "Resources" / "SampleData"
 
 
 def _nrrd_radiograph(path: Path, data: np.ndarray) -> Path:
-    nrrd.write(str(path), data.T.copy(), {"space dimension": 2, "space directions": [[0.2, 0], [0, 0.2]]})
+    nrrd_format.write(path, data, {"space dimension": 2, "space directions": [[0.2, 0], [0, 0.2]]})
     return path
 
 

@@ -17,9 +17,9 @@ from pydicom.data import get_testdata_file  # noqa: E402
 
 
 def _data(name: str) -> str:
-    path = get_testdata_file(name)
+    path = get_testdata_file(name, download=False)  # never from the network: pydicom-data (the dev extra) has them
     if path is None:
-        pytest.skip(f"pydicom test file {name} not installed")
+        pytest.skip(f"pydicom test file {name} not installed (pydicom-data, the dev extra)")
     return str(path)
 
 

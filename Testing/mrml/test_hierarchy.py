@@ -62,18 +62,18 @@ def test_without_a_study_the_output_joins_the_input_folder(scene):
 
 
 def test_volume_saved_as_nrrd_keeps_voxels_and_geometry(scene, oblique_ijk_to_ras, tmp_path):
-    import nrrd
+    import SimpleITK as sitk  # noqa: N813 (an independent reader, and one Slicer's Python has)
 
     array = np.arange(3 * 4 * 5, dtype=np.int16).reshape(3, 4, 5)
     node = array_to_volume(scene, array, oblique_ijk_to_ras, "heat map")
     path = tmp_path / "case.heatmap.nrrd"
     save_node(node, path)
-    data, header = nrrd.read(str(path))  # pynrrd: independent reader, [i, j, k] order
-    np.testing.assert_array_equal(data.transpose(2, 1, 0), array)
+    image = sitk.ReadImage(str(path))  # LPS geometry; the array comes back [k, j, i]
+    np.testing.assert_array_equal(sitk.GetArrayFromImage(image), array)
     lps_to_ras = np.diag([-1.0, -1.0, 1.0])
-    directions = np.asarray(header["space directions"], dtype=float).T  # columns = i, j, k axes
+    directions = np.asarray(image.GetDirection()).reshape(3, 3) * np.asarray(image.GetSpacing())  # columns = i, j, k
     np.testing.assert_allclose(lps_to_ras @ directions, oblique_ijk_to_ras[:3, :3], atol=1e-6)
-    np.testing.assert_allclose(lps_to_ras @ header["space origin"], oblique_ijk_to_ras[:3, 3], atol=1e-6)
+    np.testing.assert_allclose(lps_to_ras @ np.asarray(image.GetOrigin()), oblique_ijk_to_ras[:3, 3], atol=1e-6)
 
 
 def test_save_node_reports_unwritable_path(scene, tmp_path):

@@ -33,6 +33,9 @@ def application_stubs(connections: list) -> dict[str, types.ModuleType]:
         def __init__(self, parent=None):
             self.parent = parent
 
+        def onReload(self):  # Slicer's re-runs the module's file (slicer.util.reloadScriptedModule)
+            slm.reloaded.append(type(self).__name__)
+
     class ScriptedLoadableModuleLogic:
         def __init__(self, parent=None):
             pass
@@ -47,6 +50,7 @@ def application_stubs(connections: list) -> dict[str, types.ModuleType]:
     for cls in (ScriptedLoadableModule, ScriptedLoadableModuleWidget, ScriptedLoadableModuleLogic,
                 ScriptedLoadableModuleTest):
         setattr(slm, cls.__name__, cls)
+    slm.reloaded = []  # the widgets whose base onReload ran
 
     pnw = types.ModuleType("slicer.parameterNodeWrapper")
 
@@ -93,16 +97,39 @@ def imported_module(monkeypatch, module_dir, name: str):
         sys.modules.pop(m, None)
 
 
-def error_display_recorder(errors: list):
+def error_display_recorder(errors: list, wait_cursor=None):
     """Slicer's ``slicer.util.tryWithErrorDisplay`` for tests: records the error's text and re-raises, as
-    Slicer's does."""
+    Slicer's does; with ``waitCursor=True`` its block runs under ``wait_cursor`` (a wait_cursor_recorder class,
+    when given), as Slicer's sets the wait cursor."""
 
     @contextlib.contextmanager
-    def try_with_error_display(message, waitCursor=False):
-        try:
-            yield
-        except Exception as exc:
-            errors.append(str(exc))
-            raise
+    def try_with_error_display(message=None, show=True, waitCursor=False):
+        with wait_cursor() if waitCursor and wait_cursor is not None else contextlib.nullcontext():
+            try:
+                yield
+            except Exception as exc:
+                errors.append(str(exc))
+                raise
 
     return try_with_error_display
+
+
+def wait_cursor_recorder(events: list):
+    """Slicer's ``slicer.util.WaitCursor`` for tests: ``events`` gets "wait" when the wait cursor is set and
+    "normal" when it is restored; the class's ``depth`` is how many are set now (0: the normal cursor)."""
+
+    class WaitCursor:
+        depth = 0
+
+        def __init__(self, show=True):
+            self.show = show
+
+        def __enter__(self):
+            WaitCursor.depth += 1
+            events.append("wait")
+
+        def __exit__(self, *exc):
+            WaitCursor.depth -= 1
+            events.append("normal")
+
+    return WaitCursor

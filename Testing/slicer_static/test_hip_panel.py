@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from slicer_app_stubs import error_display_recorder, imported_module
+from slicer_app_stubs import error_display_recorder, imported_module, wait_cursor_recorder
 
 REPO = Path(__file__).resolve().parents[2]
 slicer = pytest.importorskip("slicer")
@@ -334,11 +334,12 @@ def panel(hip, logic, volume, errors):
     """The module's widget with stand-ins for its .ui widgets and Slicer's error display."""
     from axspa.jobs import PanelJob
 
-    try_with_error_display = error_display_recorder(errors)
+    wait_cursor = wait_cursor_recorder([])
+    try_with_error_display = error_display_recorder(errors, wait_cursor)
 
     fake_slicer = types.SimpleNamespace(
         util=types.SimpleNamespace(tryWithErrorDisplay=try_with_error_display,
-                                   warningDisplay=lambda text, **kw: errors.append(text)),
+                                   warningDisplay=lambda text, **kw: errors.append(text), WaitCursor=wait_cursor),
         app=types.SimpleNamespace(processEvents=lambda: None))
     widget = hip.HipInflammationWidget()
     widget.ui = types.SimpleNamespace(**{name: Widget(text="", enabled=True, toolTip="", visible=True, value=0)
@@ -354,6 +355,7 @@ def panel(hip, logic, volume, errors):
     widget._job = PanelJob(fake_slicer, widget.ui, busy=lambda running: widget._checkCanApply(), title="Hip",
                            hint="Draw a segmentation.")
     widget._checkCanApply()
+    widget.slicer = fake_slicer
     return widget
 
 
@@ -434,3 +436,33 @@ def test_the_shipped_model_segments_the_sample_through_the_logic(hip, monkeypatc
     assert all(doc["sides"][s]["femoral_head_found"] for s in ("right", "left"))
     seg = slicer.mrmlScene.GetFirstNodeByClass("vtkMRMLSegmentationNode")
     assert sorted(segment_names(seg)) == sorted(s.name for s in HIP_SEGMENTS)
+
+
+def test_questions_show_the_normal_cursor_and_the_model_the_wait_cursor(hip, logic, monkeypatch):
+    """Issue 17, item 6: "Keep my edits", the installation questions and the question before a bundle's own code
+    runs were asked under the hourglass (the whole job ran under tryWithErrorDisplay(waitCursor=True)). They are
+    asked with the normal cursor; only the model and the scoring run under the wait cursor."""
+    volume, _ = stir_volume()
+    errors = []
+    widget = panel(hip, logic, volume, errors)
+    wait = widget.slicer.util.WaitCursor
+    seen = []  # (what, cursors set when it happened)
+    monkeypatch.setattr(widget.slicer.app, "processEvents", lambda: seen.append(("computing", wait.depth)))
+    monkeypatch.setattr(logic, "ensureModelDependencies", lambda modelDir=None: seen.append(("install?", wait.depth)))
+    monkeypatch.setattr(widget, "_askAboutEditedSegments",
+                        lambda volume, segmentation: seen.append(("keep my edits?", wait.depth)) or "keep")
+    monkeypatch.delenv("AXSPA_TRUSTED_PREDICTORS")  # the test double's code: Slicer asks before it runs
+    monkeypatch.setattr(slicer.util, "confirmYesNoDisplay",
+                        lambda text, **kwargs: seen.append(("question", wait.depth)) or True, raising=False)
+
+    widget.onApplyButton()
+    assert errors == [] and widget.ui.statusLabel.text == "Segmented and scored."
+    assert [s for s in seen if s[0] != "computing"] == [("keep my edits?", 0), ("install?", 0), ("question", 0)]
+    assert {s for s in seen if s[0] == "computing"} == {("computing", 1)} and wait.depth == 0
+
+    seen.clear()
+    score = logic.scoreSegmentation
+    monkeypatch.setattr(logic, "scoreSegmentation",
+                        lambda *args, **kwargs: seen.append(("scoring", wait.depth)) or score(*args, **kwargs))
+    widget.onScoreButton()  # asks nothing: the whole job under the wait cursor
+    assert errors == [] and seen == [("scoring", 1)] and wait.depth == 0

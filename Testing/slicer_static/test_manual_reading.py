@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from slicer_app_stubs import error_display_recorder, imported_module
+from slicer_app_stubs import error_display_recorder, imported_module, wait_cursor_recorder
 
 REPO = Path(__file__).resolve().parents[2]
 slicer = pytest.importorskip("slicer")
@@ -152,14 +152,24 @@ def test_place_mode_labels_the_corners_in_order(scoring, tmp_path):
     np.testing.assert_allclose(point(markups, "C3i"), [-8.0, -6.0, 0.0])
     assert markups.GetNumberOfUndefinedControlPoints() == 7 and markups.GetNumberOfControlPoints() == 12
 
-    # A point deleted and clicked again is a new point: it is given the site label that is missing.
-    markups.RemoveNthControlPoint(labels(markups).index("C3s"))
+    # The number of points is fixed: deleting a point in Slicer clears its position ("Clear control point
+    # position"), and the next click places it again, with its label.
+    assert markups.GetFixedNumberOfControlPoints()
+    markups.UnsetNthControlPointPosition(labels(markups).index("C3s"))
     for n in range(8):
         click(markups, 45.0, 60.0 + 8 * n)
     assert markups.GetNumberOfUndefinedControlPoints() == 0
-    assert sorted(labels(markups)) == sorted(CERVICAL_SITES) and labels(markups)[-1] == "C3s"
+    assert labels(markups) == list(CERVICAL_SITES)
     assert markups.GetNumberOfControlPoints() == 12  # never more points than sites
-    np.testing.assert_allclose(point(markups, "C3s"), [-9.0, -(60.0 + 8 * 7) * 0.2, 0.0])
+    np.testing.assert_allclose(point(markups, "C3s"), [-9.0, -60.0 * 0.2, 0.0])
+    click(markups, 45.0, 130.0)  # a click more adds nothing
+    assert markups.GetNumberOfControlPoints() == 12 and labels(markups) == list(CERVICAL_SITES)
+
+    # A point added some other way (the number unlocked in the Markups module) gets the missing site's label.
+    markups.SetFixedNumberOfControlPoints(False)
+    markups.RemoveNthControlPoint(labels(markups).index("C6s"))
+    markups.AddControlPoint(1.0, 2.0, 0.0, "F-1")
+    assert labels(markups)[-1] == "C6s"
 
 
 def test_grades_and_findings_follow_the_rules_and_the_totals(scoring, tmp_path):
@@ -389,14 +399,15 @@ def panel(scoring, tmp_path, monkeypatch):
 
     names = [w.get("name") for w in ET.parse(UI).getroot().iter("widget")]
     assert set(FINDING_BOXES.values()) <= set(names)
-    errors, placing = [], []
-
-    try_with_error_display = error_display_recorder(errors)
+    errors, placing, cursor = [], [], []
+    wait_cursor = wait_cursor_recorder(cursor)
+    try_with_error_display = error_display_recorder(errors, wait_cursor)
 
     markups_logic = types.SimpleNamespace(SetActiveList=lambda node: placing.append(node.GetName()),
                                           StartPlaceMode=lambda persistent: placing.append(persistent),
                                           JumpSlicesToNthPointInMarkup=lambda *args: placing.append(args[1:]))
     monkeypatch.setattr(slicer.util, "tryWithErrorDisplay", try_with_error_display)
+    monkeypatch.setattr(slicer.util, "WaitCursor", wait_cursor)
     monkeypatch.setattr(slicer.util, "setSliceViewerLayers", lambda **kw: placing.append(kw["background"].GetName()))
     monkeypatch.setattr(slicer.util, "confirmYesNoDisplay", lambda text, **kw: True)
     monkeypatch.setattr(slicer.util, "mainWindow", lambda: None)
@@ -419,8 +430,9 @@ def panel(scoring, tmp_path, monkeypatch):
     widget.makePanelHelpers(defer=lambda function: function())  # Slicer's: once Qt is back in its loop
     widget._parameterNode.observer = widget._checkCanApply
     widget._checkCanApply()
-    widget.errors, widget.placing = errors, placing
-    return widget
+    widget.errors, widget.placing, widget.cursor = errors, placing, cursor
+    yield widget
+    widget.cleanup()
 
 
 def test_panel_new_reading_place_grade_and_save(panel, tmp_path):
@@ -565,3 +577,147 @@ def test_panel_sacroiliitis_warnings_stay_in_the_pelvis_section(panel, tmp_path,
     assert "not finite" in panel.ui.sijWarningsLabel.text
     assert panel.ui.warningsLabel.text == "the spine result's warning"
     assert not panel.ui.progressBar.visible  # hidden again once the job is done
+
+
+# ------------------------------------------------------------------------------- place mode in a real Slicer
+
+def test_panel_placing_goes_on_in_the_second_film_after_the_last_corner(panel, tmp_path):
+    """Issue 17, items 2 and 3. With a maximum of 12 points, Slicer's place mode made a new, empty point list at
+    the next mouse move after the 12th corner (vtkMRMLMarkupsDisplayableManager::GetWidgetForPlacement does so for
+    a full list) and later clicks went there; the second film's list was never made active. The lists now have a
+    fixed number of points and no maximum (Slicer leaves place mode after the last one), and the last corner of
+    the first film starts placing in the second (deferred: Slicer leaves place mode after the event). The hint
+    names what stops placing in Slicer: right-click or double-click, not Esc."""
+    ui, p = panel.ui, panel._parameterNode
+    p.otherVolume = film(tmp_path, "lspine", rows=150)
+    panel.onNewReadingButton()
+    first, second = p.outputMarkups, p.otherMarkups
+    for node in (first, second):
+        assert node.GetFixedNumberOfControlPoints() and node.GetMaximumNumberOfControlPoints() == -1
+    assert panel.placing == ["cspine", first.GetName(), True]
+    assert "right-click or double-click to stop" in ui.statusLabel.text and "Esc" not in ui.statusLabel.text
+    tips = {w.get("name"): "".join(w.find("property[@name='toolTip']").itertext())
+            for w in ET.parse(UI).getroot().iter("widget") if w.find("property[@name='toolTip']") is not None}
+    assert "Right-click or double-click stops placing" in tips["placePointsCheckBox"]
+    assert not [name for name, tip in tips.items() if "Esc" in tip]
+    for n in range(11):
+        click(first, 40.0, 10.0 * (n + 1))
+    assert len(panel.placing) == 3  # still placing in the first film
+    click(first, 40.0, 120.0)  # its last corner
+    assert panel.placing[3:] == ["lspine", second.GetName(), True]  # the second film, its list active
+    assert "starting with T12i" in ui.statusLabel.text
+    for n in range(12):
+        click(second, 50.0, 11.0 * (n + 1))
+    assert ui.statusLabel.text.startswith("Every site is placed") and len(panel.placing) == 6
+    assert labels(second) == list(LUMBAR_SITES) and second.GetNumberOfUndefinedControlPoints() == 0
+    assert slicer.mrmlScene.GetNumberOfNodesByClass("vtkMRMLMarkupsFiducialNode") == 2  # no stray list
+
+
+def save_and_reload(scene, folder: Path) -> None:
+    """The scene saved as File > Save writes it (each node's data in its own file, and the .mrml) and loaded again
+    as File > Load Scene does (the scene cleared, the .mrml imported): every node is a new one."""
+    from axspa.mrml import ensure_node_class
+
+    for storage_class in ("vtkMRMLMarkupsJsonStorageNode", "vtkMRMLTableStorageNode"):
+        ensure_node_class(scene, storage_class)
+    for node in [scene.GetNthNode(n) for n in range(scene.GetNumberOfNodes())]:
+        if not node.IsA("vtkMRMLStorableNode") or (node.GetStorageNode() is None and not node.AddDefaultStorageNode()):
+            continue
+        storage = node.GetStorageNode()
+        storage.SetFileName(str(folder / f"{node.GetID()}.{storage.GetDefaultWriteFileExtension()}"))
+        assert storage.WriteData(node), node.GetName()
+    scene.SetRootDirectory(str(folder))
+    scene.SetURL(str(folder / "scene.mrml"))
+    assert scene.Commit()
+    assert scene.Connect()  # Clear (EndCloseEvent), then Import (EndImportEvent)
+
+
+def test_placing_goes_on_after_the_scene_is_saved_and_loaded_again(panel, tmp_path):
+    """Issue 17, item 8: the observer that moves placing on to the next film was attached to the point lists
+    when the reading was made; a scene saved and loaded again holds new lists, which are watched again when the
+    scene is imported."""
+    ui, p = panel.ui, panel._parameterNode
+    p.otherVolume = film(tmp_path, "lspine", rows=150)
+    panel.onNewReadingButton()
+    for n in range(10):
+        click(p.outputMarkups, 40.0, 10.0 * (n + 1))
+    names = {key: getattr(p, key).GetName() for key in ("inputVolume", "otherVolume", "outputMarkups",
+                                                         "otherMarkups", "outputTable")}
+    (tmp_path / "scene").mkdir()
+    save_and_reload(slicer.mrmlScene, tmp_path / "scene")
+    # The parameter node is saved with the scene: it points to the loaded nodes.
+    for key, name in names.items():
+        setattr(p, key, slicer.mrmlScene.GetFirstNodeByName(name))
+    first, second = p.outputMarkups, p.otherMarkups
+    assert first.GetNumberOfUndefinedControlPoints() == 2 and first.GetFixedNumberOfControlPoints()
+    del panel.placing[:]
+    # The reader goes on placing with Slicer's own place mode (the Markups toolbar), not the panel's button.
+    click(first, 40.0, 110.0)
+    assert panel.placing == []
+    click(first, 40.0, 120.0)  # the last corner of the loaded list
+    assert panel.placing == ["lspine", second.GetName(), True] and "starting with T12i" in ui.statusLabel.text
+    # Loading it once more (an import into the same scene) watches each list once: one step on, not two.
+    panel._placement.watchScene()
+    slicer.mrmlScene.InvokeEvent(slicer.mrmlScene.EndImportEvent)
+    for n in range(12):
+        click(second, 50.0, 11.0 * (n + 1))
+    assert len(panel.placing) == 3 and ui.statusLabel.text.startswith("Every site is placed")
+
+
+# -------------------------------------------------------------------------------------- the busy cursor
+
+def test_questions_show_the_normal_cursor_and_computation_the_wait_cursor(panel, tmp_path, monkeypatch):
+    """Issue 17, item 6: the whole job ran under tryWithErrorDisplay(waitCursor=True), so the installation
+    questions and the question before a bundle's own code runs came up under the hourglass (as did "Replace
+    them?" when saving). Now every question is asked with the normal cursor, and only the computation runs under
+    the wait cursor (the engine's progress calls, which let Slicer process events, come with it)."""
+    import axspa.slicer_support
+
+    models = tmp_path / "models"
+    fake.install_bundle(models, "spine-landmarks", "FixedLandmarks", {})
+    fake.install_bundle(models, "spine-corners", "PointCorners", {"syndesmophyte_beyond": 50, "bridging_beyond": 70})
+    fake.install_bundle(models, "sij-grader", "FixedSij", {"right": [0, 0, 0.1, 0.8, 0.1],
+                                                            "left": [0.1, 0.7, 0.2, 0, 0]})
+    monkeypatch.setenv("AXSPA_MODELS", str(models))
+    monkeypatch.delenv("AXSPA_TRUSTED_PREDICTORS")  # the test doubles' code: Slicer asks before it runs
+    wait = slicer.util.WaitCursor
+    seen = []  # (what, cursors set when it happened)
+    monkeypatch.setattr(axspa.slicer_support, "ensure_model_dependencies",
+                        lambda *args, **kwargs: seen.append(("install?", wait.depth)))
+    monkeypatch.setattr(slicer.util, "confirmYesNoDisplay",
+                        lambda text, **kwargs: seen.append(("question", wait.depth)) or True)
+    monkeypatch.setattr(slicer.app, "processEvents", lambda: seen.append(("computing", wait.depth)))
+
+    panel.onApplyButton()  # the spine: installs, then the bundles' code (asked once), then scoring
+    assert panel.errors == [] and panel.ui.statusLabel.text.startswith("Scored")
+    assert [s for s in seen if s[0] != "computing"] == [("install?", 0), ("question", 0)]
+    assert {s for s in seen if s[0] == "computing"} == {("computing", 1)} and wait.depth == 0
+
+    seen.clear()
+    p = panel._parameterNode
+    index = next(i for i in range(12) if p.outputMarkups.GetNthControlPointLabel(i) == "C5s")
+    p.outputMarkups.SetNthControlPointPosition(index, *(IJK_TO_RAS @ [60.0, 60.0, 0, 1])[:3])
+    panel.onRegradeButton()  # the corner model again: installs checked, no question (trusted this session)
+    assert panel.errors == [] and panel.ui.statusLabel.text.startswith("Re-graded: C5s")
+    assert seen[0] == ("install?", 0) and set(seen[1:]) == {("computing", 1)} and wait.depth == 0
+
+    seen.clear()
+    panel.logic._trustedModelDirs.clear()  # a new session: the grader's code is asked for again
+    p.pelvisVolume = slicer.util.addVolumeFromArray(np.zeros((1, 30, 40), np.float32), name="pelvis")
+    panel.onSijApplyButton()  # the sacroiliac grader: installs, its code (asked), then grading
+    assert panel.errors == [] and panel.ui.statusLabel.text == "Graded."
+    assert [s for s in seen if s[0] != "computing"] == [("install?", 0), ("question", 0)]
+    assert {s for s in seen if s[0] == "computing"} == {("computing", 1)} and wait.depth == 0
+
+    # Saving twice into one folder after an edit: the files are written under the wait cursor, "Replace them?"
+    # is asked with the normal one.
+    seen.clear()
+    panel.onExportButton()
+    panel.logic.setSiteGrade(p.outputTable, "C2i", 3)
+    writes = []
+    export = panel.logic.exportResults
+    monkeypatch.setattr(panel.logic, "exportResults",
+                        lambda *args, **kwargs: writes.append(wait.depth) or export(*args, **kwargs))
+    panel.onExportButton()
+    assert panel.errors == [] and writes == [1, 1] and seen == [("question", 0)] and wait.depth == 0
+    assert panel.cursor.count("wait") == panel.cursor.count("normal")

@@ -224,3 +224,73 @@ def test_hip_unknown_segments_are_reported_not_fatal(modules):
     assert result["document"]["settings"] == {"half_width": 1, "min_lesion_area_mm2": 2.0}
     table = result["table"]
     assert table.GetNumberOfRows() == 11 and table.GetCellText(0, 2) == "yes"
+
+
+def test_pelvis_heat_map_is_coloured_with_zero_transparent(modules, tmp_path, monkeypatch):
+    """Issue 17, item 5: the heat map was a grey volume at 40 % over a grey radiograph (invisible). It is shown
+    with the heat-map colour table (blue to red, 0 fully transparent), window 0..1 and a colour legend; Slicer's
+    own display pipeline (vtkMRMLScalarVolumeDisplayNode) then draws nothing where the map is 0."""
+    from vtk.util import numpy_support
+
+    from axspa.mrml.volumes import HEAT_MAP_COLORS
+
+    fake = pytest.importorskip("fake_predictors")
+    scoring, _, _ = modules
+    fake.install_bundle(tmp_path / "models", "sij-grader", "FixedSij", {"right": [0, 0, 0.1, 0.8, 0.1],
+                                                                          "left": [0.1, 0.7, 0.2, 0, 0]})
+    monkeypatch.setenv("AXSPA_MODELS", str(tmp_path / "models"))
+    pelvis = slicer.util.addVolumeFromArray(np.zeros((1, 30, 40), np.int16), name="pelvis")
+    logic = scoring.AxSpAScoringLogic()
+    _, heatmap = logic.scorePelvis(pelvis)
+    display = heatmap.GetDisplayNode()
+    colors = display.GetColorNode()
+    assert colors is not None and colors.GetName() == HEAT_MAP_COLORS and colors.GetNumberOfColors() == 256
+    rgba = [0.0] * 4
+    colors.GetColor(0, rgba)
+    assert rgba[3] == 0.0  # zero: transparent
+    colors.GetColor(255, rgba)
+    assert rgba == [1.0, 0.0, 0.0, 1.0]  # the hottest: opaque red
+    assert not display.GetAutoWindowLevel()
+    assert (display.GetWindowLevelMin(), display.GetWindowLevelMax()) == (0.0, 1.0)
+    assert slicer.vtkSlicerColorLogic.GetColorLegendDisplayNode(heatmap) is not None
+
+    # What the slice views blend over the radiograph: RGBA from the display node's own pipeline.
+    producer = display.GetOutputImageDataConnection().GetProducer()
+    producer.Update()
+    rgba_pixels = numpy_support.vtk_to_numpy(producer.GetOutputDataObject(0).GetPointData().GetScalars())
+    values = slicer.util.arrayFromVolume(heatmap).reshape(-1)
+    assert (rgba_pixels[values == 0, 3] == 0).all() and (rgba_pixels[values > 0.01, 3] == 255).all()
+    assert (values == 0).any() and (values > 0.01).any()
+
+    # Grading again reuses the node, the colour table and the legend.
+    _, again = logic.scorePelvis(pelvis, heatmapVolume=heatmap)
+    assert again is heatmap and again.GetDisplayNode().GetColorNode() is colors
+    assert slicer.mrmlScene.GetNumberOfNodesByClass("vtkMRMLColorTableNode") == 1
+    assert slicer.mrmlScene.GetNumberOfNodesByClass("vtkMRMLColorLegendDisplayNode") == 1
+
+
+def test_reload_reads_the_module_lib_and_the_engine_again(modules):
+    """Issue 17, item 7: Slicer's Reload (and Reload and Test) re-runs only <Module>.py, so edits to <Module>Lib/
+    and axspa/ stayed stale. onReload forgets them (sys.modules) before Slicer's reload re-runs the module file,
+    which then imports them afresh; the other module's Lib is left alone."""
+    import axspa.jobs  # noqa: F401 (the engine is imported, as after a first run)
+
+    scoring, hip, _ = modules
+    slm = sys.modules["slicer.ScriptedLoadableModule"]
+    before = dict(sys.modules)
+
+    def loaded(package):
+        return [name for name in sys.modules if name == package or name.startswith(package + ".")]
+
+    try:
+        for module, lib, other in ((scoring, "AxSpAScoringLib", "HipInflammationLib"),
+                                   (hip, "HipInflammationLib", "AxSpAScoringLib")):
+            sys.modules.update(before)
+            assert loaded(lib) and loaded("axspa") and loaded(other)
+            getattr(module, module.__name__ + "Widget")().onReload()
+            assert loaded(lib) == [] and loaded("axspa") == [] and loaded(other)
+            assert slm.reloaded[-1] == module.__name__ + "Widget"  # then Slicer's own reload
+    finally:  # the rest of the session goes on with the modules it imported
+        for name in [name for name in sys.modules if name not in before]:
+            del sys.modules[name]
+        sys.modules.update(before)

@@ -68,6 +68,8 @@ def run_scores(args: argparse.Namespace) -> int:
     print(json.dumps(doc, indent=1) if args.json else agreement_text(doc))
     if args.plot:
         _say_outputs(args.plot, ["agreement.json"] + (["bland_altman.png"] if doc.get("figures") else []), args.json)
+        if doc.get("figures_skipped"):
+            print(doc["figures_skipped"], file=sys.stderr)
     return 0
 
 

@@ -111,18 +111,19 @@ class _Display:
     failures only."""
 
     def __init__(self, total: int, quiet: bool) -> None:
-        from tqdm import tqdm
+        try:
+            from tqdm import tqdm
+        except ImportError:  # 3D Slicer's Python has no tqdm: no bar
+            from axspa.progress import tqdm
 
         self.quiet, self.failed = quiet, 0
         self.bar = tqdm(total=total, desc="batch", unit="case", disable=quiet or not sys.stderr.isatty())
 
     def __call__(self, event) -> None:
-        from tqdm import tqdm
-
         self.bar.update(1)
         self.bar.set_postfix(failed=event.failed, refresh=False)
         if event.status == "failed":
-            tqdm.write(f"FAILED {event.case_id}: {event.reason}", file=sys.stderr)
+            self.bar.write(f"FAILED {event.case_id}: {event.reason}", file=sys.stderr)
         elif not self.quiet and self.bar.disable:
             print(f"[{event.done}/{event.total}] {event.case_id}: {event.status}", flush=True)
 

@@ -42,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
         write_progression(doc, args.out, args.overwrite)
     print(json.dumps(doc, indent=1) if args.json else progression_text(doc))
     if args.out:
-        print(outputs_line(args.out, ["progression.csv", "progression.json", "cumulative_probability.png"]),
+        figure = ["cumulative_probability.png"] if doc.get("figures") else []
+        print(outputs_line(args.out, ["progression.csv", "progression.json"] + figure),
               file=sys.stderr if args.json else sys.stdout)
+        if doc.get("figures_skipped"):
+            print(doc["figures_skipped"], file=sys.stderr)
     return 0

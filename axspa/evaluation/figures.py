@@ -1,27 +1,42 @@
 """PNG figures of agreement and progression (Bland–Altman, cumulative probability), and the matplotlib
 set-up every figure shares (the report's own are in axspa/report/figures.py). matplotlib is imported
-lazily with the Agg backend, so the engine imports without it and nothing here needs a display."""
+lazily with the Agg backend, so the engine imports without it and nothing here needs a display.
+
+matplotlib is optional (the ``report`` extra; 3D Slicer's Python does not bundle it): without it the agreement and
+progression figures are not drawn (their functions return None and the documents say so), while the HTML
+report, which is made of figures, refuses with a message saying how to install it."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
 from axspa.image import InputError
 from axspa.results import PathLike
 
+MISSING = "matplotlib is not installed (pip install 'axspa[report]')"
+
+
+def available() -> bool:
+    """Whether matplotlib can be imported (it is not in 3D Slicer's Python)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
 
 def pyplot():
     """matplotlib.pyplot on the Agg backend; InputError saying how to install it when it is missing."""
     try:
         import matplotlib
+
+        matplotlib.use("Agg", force=True)
+        import matplotlib.pyplot as plt
     except ImportError:
         raise InputError("figures need matplotlib: pip install 'axspa[report]'") from None
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
     return plt
 
 
@@ -41,8 +56,11 @@ def save(fig, path: PathLike, overwrite: bool = True) -> Path:
 
 
 def bland_altman_plot(a: Sequence[float], b: Sequence[float], path: PathLike, label_a: str = "reader 1",
-                      label_b: str = "reader 2", units: str = "mSASSS", overwrite: bool = True) -> Path:
-    """Bland–Altman plot: difference (b − a) against the mean, with the bias and 95% limits of agreement."""
+                      label_b: str = "reader 2", units: str = "mSASSS", overwrite: bool = True) -> Optional[Path]:
+    """Bland–Altman plot: difference (b − a) against the mean, with the bias and 95% limits of agreement.
+    None, and nothing written, without matplotlib."""
+    if not available():
+        return None
     plt = pyplot()
     a, b = np.asarray(a, float), np.asarray(b, float)
     mean, diff = (a + b) / 2.0, b - a
@@ -62,9 +80,12 @@ def bland_altman_plot(a: Sequence[float], b: Sequence[float], path: PathLike, la
 
 
 def cumulative_probability_plot(changes: Sequence[float], path: PathLike, sdc: float = 2.0,
-                                units: str = "mSASSS units", overwrite: bool = True) -> Path:
+                                units: str = "mSASSS units", overwrite: bool = True) -> Optional[Path]:
     """Cumulative probability plot of change scores (the standard figure of AS trials): each patient's change
-    against its cumulative probability, smallest first, with the smallest detectable change marked."""
+    against its cumulative probability, smallest first, with the smallest detectable change marked. None, and
+    nothing written, without matplotlib."""
+    if not available():
+        return None
     plt = pyplot()
     values = np.sort(np.asarray(changes, float))
     n = len(values)

@@ -34,7 +34,7 @@ def nrrd_geometry_header(ijk_to_ras: np.ndarray) -> dict:
 
 
 def ijk_to_ras_from_header(header: dict, n_space_axes: int | None = None) -> np.ndarray:
-    """IJK-to-RAS from a pynrrd header; ``n_space_axes`` domain rows of 'space directions'."""
+    """IJK-to-RAS from a NRRD header (axspa.io.nrrd_format.read); ``n_space_axes`` domain rows of 'space directions'."""
     space = str(header.get("space", "")).lower()
     m = np.eye(4)
     dirs = header.get("space directions")
@@ -62,21 +62,14 @@ def ijk_to_ras_from_header(header: dict, n_space_axes: int | None = None) -> np.
 
 
 def write_nrrd_file(path: str | Path, array: np.ndarray, header: dict) -> None:
-    """pynrrd write, minus the time stamp it puts in a comment, so equal inputs give equal bytes."""
-    import io
-    import re
-
-    import nrrd
-
-    buffer = io.BytesIO()
-    nrrd.write(buffer, array, header, index_order="C")
-    raw = buffer.getvalue()
-    head_end = raw.index(b"\n\n") + 2  # header lines are never empty: the first blank line ends it
-    head = re.sub(rb"# on [^\n]*\(GMT\)\.\n", b"", raw[:head_end], count=1)
+    """Write ``array`` (C order) with ``header`` (axspa.io.nrrd_format; no time stamp, so equal inputs give
+    equal bytes)."""
+    from axspa.io.nrrd_format import to_bytes
     from axspa.results import write_file_safely
 
+    raw = to_bytes(array, header)
     # atomic (temporary name, then rename); whether to replace is the caller's decision
-    write_file_safely(path, lambda tmp: Path(tmp).write_bytes(head + raw[head_end:]), overwrite=True)
+    write_file_safely(path, lambda tmp: Path(tmp).write_bytes(raw), overwrite=True)
 
 
 def write_nrrd(path: str | Path, array: np.ndarray, ijk_to_ras: np.ndarray, *, compress: bool = True) -> None:
@@ -102,14 +95,14 @@ def write_nrrd(path: str | Path, array: np.ndarray, ijk_to_ras: np.ndarray, *, c
 
 def read_nrrd(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Read a scalar NRRD -> (array [k, j, i] or [j, i] for a 2D file, IJK-to-RAS 4x4)."""
-    import nrrd
+    from axspa.io import nrrd_format
 
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
     try:
-        data, header = nrrd.read(str(path), index_order="C")
-    except Exception as e:  # pynrrd: NRRDError for headers, ValueError/OSError for data
+        data, header = nrrd_format.read(path)
+    except Exception as e:  # NrrdFormatError (a ValueError) for headers and data, OSError, MemoryError
         raise InputError(f"{path}: not a readable NRRD file ({e})") from e
     kinds = [str(k).lower() for k in header.get("kinds", ["domain"] * data.ndim)]
     if any(k not in ("domain", "space", "time") for k in kinds) or data.ndim not in (2, 3):

@@ -418,11 +418,11 @@ def _tiff_spacing(img: Any, steps: list[str], warn: list[str]) -> tuple[float, f
 
 
 def _read_nrrd(path: Path) -> Radiograph:
-    import nrrd
+    from axspa.io import nrrd_format
 
     try:
-        data, header = nrrd.read(str(path), index_order="C")
-    except Exception as e:  # pynrrd raises NRRDError, ValueError, OSError for bad headers or data
+        data, header = nrrd_format.read(path)
+    except Exception as e:  # NrrdFormatError (a ValueError) for bad headers or data, OSError
         raise InputError(f"{path}: not a readable NRRD file ({e})") from e
     ndim = data.ndim
     directions = _nrrd_axis_lengths(header, ndim)

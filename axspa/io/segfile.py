@@ -138,14 +138,14 @@ def write_seg_nrrd(
 
 def read_seg_nrrd(path: str | Path) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Read a .seg.nrrd (3D single layer or 4D layers) -> ({segment name: bool [k, j, i]}, IJK-to-RAS)."""
-    import nrrd
+    from axspa.io import nrrd_format
 
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: file not found")
     try:
-        data, header = nrrd.read(str(path), index_order="C")
-    except Exception as e:  # pynrrd raises NRRDError, ValueError, OSError
+        data, header = nrrd_format.read(path)
+    except Exception as e:  # NrrdFormatError (a ValueError) for headers and data, OSError, MemoryError
         raise InputError(f"{path}: not a readable NRRD file ({e})") from e
     kinds = [str(k).lower() for k in header.get("kinds", [])]
     if data.ndim == 4 and kinds and kinds[0] in ("list", "vector"):

@@ -325,9 +325,9 @@ def _nifti_spacing_problem(path: Path) -> str | None:
 
 
 def _nrrd_spacing_problem(path: Path) -> str | None:
-    import nrrd
+    from axspa.io import nrrd_format
 
-    header = nrrd.read_header(str(path))
+    header = nrrd_format.read_header(path)
     dirs = header.get("space directions")
     if dirs is not None:
         lengths = []

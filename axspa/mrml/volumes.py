@@ -162,3 +162,66 @@ def _set_voxels(node: Any, voxels: tuple[np.ndarray, int], ijk_to_ras: np.ndarra
     image.GetPointData().SetScalars(numpy_support.numpy_to_vtk(flat, deep=True))
     node.SetIJKToRASMatrix(vtk_matrix_from_array(ijk_to_ras))
     node.SetAndObserveImageData(image)
+
+
+# ------------------------------------------------------------------------------------------------- heat maps
+
+HEAT_MAP_COLORS = "AxSpA heat map"  # name of the scene's heat-map colour table
+HEAT_MAP_COLORS_TAG = "AxSpA.HeatMapColors"  # its singleton tag: one per scene, found again after a reload
+# The ramp (value, red, green, blue): blue, cyan, green, yellow, red, as Slicer's ColdToHotRainbow.
+_HEAT_RAMP = ((0.0, 0.0, 0.0, 1.0), (0.25, 0.0, 1.0, 1.0), (0.5, 0.0, 1.0, 0.0), (0.75, 1.0, 1.0, 0.0),
+              (1.0, 1.0, 0.0, 0.0))
+
+
+def heat_map_color_node(scene: Any) -> Any:
+    """The scene's heat-map colour table (made the first time): 256 colours from blue (low) to red (high), the
+    first one, for 0, fully transparent, so a heat map over a radiograph shows only where the model looked."""
+    import slicer
+
+    node = scene.GetSingletonNode(HEAT_MAP_COLORS_TAG, "vtkMRMLColorTableNode")
+    if node is not None:
+        return node
+    node = slicer.vtkMRMLColorTableNode()
+    node.SetSingletonTag(HEAT_MAP_COLORS_TAG)
+    node.SetName(HEAT_MAP_COLORS)
+    node.SetTypeToUser()
+    node.SetNumberOfColors(256)
+    node.GetLookupTable().SetTableRange(0, 255)
+    stops, channels = [s[0] for s in _HEAT_RAMP], np.array([s[1:] for s in _HEAT_RAMP]).T
+    for index in range(256):
+        red, green, blue = (float(np.interp(index / 255.0, stops, channel)) for channel in channels)
+        node.SetColor(index, "", red, green, blue, 0.0 if index == 0 else 1.0)
+    scene.AddNode(node)
+    return node
+
+
+def show_as_heat_map(volume_node: Any, maximum: float = 1.0, legend: bool = True) -> Any:
+    """Display ``volume_node`` (values 0..``maximum``) as a heat map: the heat-map colour table (0 transparent),
+    window 0..maximum, and a colour legend in the views (``legend``; Slicer >= 5.0). Returns the legend's display
+    node, or None."""
+    scene = volume_node.GetScene()
+    display = volume_node.GetDisplayNode()
+    if display is None:
+        volume_node.CreateDefaultDisplayNodes()
+        display = volume_node.GetDisplayNode()
+    display.SetAndObserveColorNodeID(heat_map_color_node(scene).GetID())
+    display.SetAutoWindowLevel(False)
+    display.SetWindowLevelMinMax(0.0, float(maximum))
+    return _color_legend(volume_node) if legend else None
+
+
+def _color_legend(volume_node: Any) -> Any:
+    """The volume's colour legend (Slicer's Colors module logic; None where this Slicer has none)."""
+    import slicer
+
+    from axspa.mrml import ensure_node_class
+
+    colors = getattr(getattr(slicer, "modules", None), "colors", None)  # the application's Colors module
+    logic = colors.logic() if colors is not None else getattr(slicer, "vtkSlicerColorLogic", None)
+    if logic is None or not hasattr(logic, "AddDefaultColorLegendDisplayNode"):
+        return None
+    try:
+        ensure_node_class(volume_node.GetScene(), "vtkMRMLColorLegendDisplayNode")  # registered in Slicer already
+    except RuntimeError:
+        return None
+    return logic.AddDefaultColorLegendDisplayNode(volume_node)

@@ -12,7 +12,10 @@ def generate(kind: str, out: Path, n: int, seed: int, start: int = 0, config=Non
     np.random.default_rng([seed, i, ...]), so the same seed gives the same bytes whatever ``n``.
     Every file is written atomically (a hip case folder appears only when complete); files (folders)
     that differ from the new case are kept unless ``overwrite``."""
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:  # 3D Slicer's Python has no tqdm: no bar
+        from axspa.progress import tqdm
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -112,7 +112,8 @@ def sites_csv_text(sites: list[dict]) -> str:
 def write_agreement(doc: dict, folder: PathLike, overwrite: bool = False) -> None:
     """``axspa agree scores --plot``: ``bland_altman.png`` (reader 2 - reader 1 totals, when at least two
     studies have both) and ``agreement.json`` (the document, naming the figure) in ``folder``; atomically,
-    a file that differs from the new result kept unless ``overwrite`` (results.write_output)."""
+    a file that differs from the new result kept unless ``overwrite`` (results.write_output). Without
+    matplotlib the figure is not drawn and ``figures_skipped`` in the document says why."""
     from axspa.evaluation import figures
 
     folder = Path(folder)
@@ -123,7 +124,10 @@ def write_agreement(doc: dict, folder: PathLike, overwrite: bool = False) -> Non
     if len(pairs) >= 2:
         a, b = zip(*pairs)
         path = figures.bland_altman_plot(a, b, folder / "bland_altman.png", names[0], names[1], overwrite=overwrite)
-        doc["figures"] = {"bland_altman": path.name}
+        if path is not None:
+            doc["figures"] = {"bland_altman": path.name}
+        else:
+            doc["figures_skipped"] = f"bland_altman.png not drawn: {figures.MISSING}"
     write_text_output(folder / "agreement.json", json.dumps(doc, indent=1) + "\n", overwrite)
 
 
@@ -146,13 +150,17 @@ def write_cohort_csv(doc: dict, path: PathLike, overwrite: bool = False) -> Path
 
 def write_progression(doc: dict, folder: PathLike, overwrite: bool = False) -> None:
     """``axspa progression --out``: ``progression.csv``, ``cumulative_probability.png`` (each patient's
-    first-to-last change scaled to 2 years, on the threshold's scale) and ``progression.json``."""
+    first-to-last change scaled to 2 years, on the threshold's scale) and ``progression.json``. Without
+    matplotlib the figure is not drawn and ``figures_skipped`` in the document says why."""
     from axspa.evaluation import figures
 
     out = Path(folder)
     write_cohort_csv(doc, out / "progression.csv", overwrite)
     changes = [p["change_2y"] for p in doc["patients"] if p["change_2y"] is not None]
-    figures.cumulative_probability_plot(changes, out / "cumulative_probability.png", sdc=doc["threshold"],
-                                        units="mSASSS units per 2 years", overwrite=overwrite)
-    doc["figures"] = {"cumulative_probability": "cumulative_probability.png"}
+    path = figures.cumulative_probability_plot(changes, out / "cumulative_probability.png", sdc=doc["threshold"],
+                                               units="mSASSS units per 2 years", overwrite=overwrite)
+    if path is not None:
+        doc["figures"] = {"cumulative_probability": path.name}
+    else:
+        doc["figures_skipped"] = f"cumulative_probability.png not drawn: {figures.MISSING}"
     write_text_output(out / "progression.json", json.dumps(doc, indent=1) + "\n", overwrite)

@@ -1,4 +1,3 @@
-import logging
 import os
 import sys
 from typing import Annotated, Optional
@@ -72,17 +71,9 @@ Chen et al. 2024, Koo et al. 2022 and Bressem et al. 2021. Built on the 3D Slice
 
 def registerSampleData():
     """Add the phantom radiographs listed in Resources/SampleData/manifest.json to Sample Data."""
-    import SampleData
+    from axspa.slicer.samples import register_samples
 
-    from axspa.slicer_support import find_resources_dir, read_sample_manifest
-
-    try:
-        sources = read_sample_manifest(find_resources_dir(__file__, "SampleData"), module="AxSpAScoring")
-    except Exception as exc:  # a broken manifest must not break Slicer's startup
-        logging.warning(f"AxSpA Scoring sample data not registered: {exc}")
-        return
-    for source in sources:
-        SampleData.SampleDataLogic.registerCustomSampleDataSource(**source.register_kwargs())
+    register_samples(__file__, "AxSpAScoring", "AxSpA Scoring")
 
 
 #
@@ -192,7 +183,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         lists (``defer`` runs a function once Qt is back in its loop)."""
         from AxSpAScoringLib.panel import LiveScore, Placement, SiteEditor
 
-        from axspa.jobs import PanelJob
+        from axspa.slicer.panel_job import PanelJob
 
         self._job = PanelJob(
             slicer, self.ui, busy=lambda running: self._checkCanApply(), title=_("AxSpA Scoring"), tr=_,
@@ -215,7 +206,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onReload(self) -> None:
         """Reload re-reads AxSpAScoringLib and the axspa engine too (Slicer's re-runs only this file)."""
-        from axspa.slicer_support import forget_modules
+        from axspa.slicer.reload import forget_modules
 
         forget_modules(("AxSpAScoringLib", "axspa"))
         ScriptedLoadableModuleWidget.onReload(self)
@@ -253,7 +244,7 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def setParameterNode(self, inputParameterNode: Optional[AxSpAScoringParameterNode]) -> None:
         """Set and observe parameter node, so the GUI always shows the node's state."""
-        from axspa.slicer_support import connect_parameters_to_gui
+        from axspa.slicer.parameters import connect_parameters_to_gui
 
         if self._parameterNode:
             self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
@@ -434,14 +425,15 @@ class AxSpAScoringWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         folder = qt.QFileDialog.getExistingDirectory(slicer.util.mainWindow(), title)
         if not folder:
             return False
+        from axspa.slicer.saving import save_keeping_edits
+
+        def writeWaiting(overwrite):
+            with slicer.util.WaitCursor():  # not around the question: it shows the normal cursor
+                return write(folder, overwrite)
+
         with slicer.util.tryWithErrorDisplay(_("Failed to save.")):
-            with slicer.util.WaitCursor():  # not around the question below: it shows the normal cursor
-                result = write(folder, False)
-            if result["kept"] and slicer.util.confirmYesNoDisplay(
-                    _("These files differ from the result (edited?) and were kept:") + "\n\n"
-                    + "\n".join(result["kept"]) + "\n\n" + _("Replace them?"), windowTitle=_("AxSpA Scoring")):
-                with slicer.util.WaitCursor():
-                    write(folder, True)
+            save_keeping_edits(writeWaiting, lambda question: slicer.util.confirmYesNoDisplay(
+                question, windowTitle=_("AxSpA Scoring")), _)
             self.ui.statusLabel.text = _("Saved to {folder}.").format(folder=folder)
             return True
         return False
@@ -587,7 +579,7 @@ class AxSpAScoringLogic(CohortLogic, ModelLogic, ReadingLogic, ScriptedLoadableM
 
     process() returns scoreSpine's dict (documents, markups, table, score, warnings) and creates or updates
     the nodes: the markups and the table an earlier run made for the same radiograph (found through their
-    "AxSpAInputVolume" node references) are reused. What the user edited there is never overwritten:
+    node references, axspa.slicer.outputs) are reused. What the user edited there is never overwritten:
     points moved, placed or locked keep their position (and are re-graded where they are), grades typed
     into the table are kept and marked "reader" in its source column. overwrite=True replaces the moved
     points and typed grades with the models' (locked points are still kept). modelDir is a folder of the
@@ -636,7 +628,7 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
 
     def test_RescoreManualReading(self):
         """A reader's grades in a table node give the mSASSS worked by hand, and edits are picked up."""
-        from axspa.mrml.tables import sites_to_table
+        from axspa.slicer.tables import sites_to_table
         from axspa.spine.sites import CERVICAL_SITES, FINDINGS, LUMBAR_SITES
 
         self.delayDisplay("Scoring a manual reading from a table")
@@ -696,7 +688,7 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
     def test_GradeOverrideIsMarked(self):
         """A grade typed over the model's is marked as the reader's in the source column and counts in the
         totals; typing the model's grade back makes it the model's again."""
-        from axspa.mrml.tables import sites_to_table
+        from axspa.slicer.tables import sites_to_table
         from axspa.spine.sites import CERVICAL_SITES, FINDINGS
 
         self.delayDisplay("Overriding a grade in the result table")
@@ -720,7 +712,7 @@ class AxSpAScoringTest(ScriptedLoadableModuleTest):
         import os
         import tempfile
 
-        from axspa.mrml.tables import sites_to_table
+        from axspa.slicer.tables import sites_to_table
         from axspa.spine.sites import CERVICAL_SITES, FINDINGS
 
         self.delayDisplay("Comparing a result with a reader's table")

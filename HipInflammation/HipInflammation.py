@@ -1,11 +1,10 @@
-import logging
 import os
 import sys
 from typing import Annotated, Optional
 
 import slicer
 import vtk
-from HipInflammationLib.logic import OUTPUT_PARAMETERS, CohortLogic, ModelLogic, ScoringLogic, _path  # noqa: F401
+from HipInflammationLib.logic import OUTPUT_PARAMETERS, CohortLogic, ModelLogic, ScoringLogic  # noqa: F401
 from HipInflammationLib.panel import askAboutEditedSegments, scoreHint, selectOutputsOf, showResultsTable
 from slicer import vtkMRMLPlotChartNode, vtkMRMLScalarVolumeNode, vtkMRMLSegmentationNode, vtkMRMLTableNode
 from slicer.i18n import tr as _
@@ -83,17 +82,9 @@ Built on the 3D Slicer scripted module template.
 
 def registerSampleData():
     """Add the phantom STIR series listed in Resources/SampleData/manifest.json to Sample Data."""
-    import SampleData
+    from axspa.slicer.samples import register_samples
 
-    from axspa.slicer_support import find_resources_dir, read_sample_manifest
-
-    try:
-        sources = read_sample_manifest(find_resources_dir(__file__, "SampleData"), module="HipInflammation")
-    except Exception as exc:  # a broken manifest must not break Slicer's startup
-        logging.warning(f"Hip Inflammation sample data not registered: {exc}")
-        return
-    for source in sources:
-        SampleData.SampleDataLogic.registerCustomSampleDataSource(**source.register_kwargs())
+    register_samples(__file__, "HipInflammation", "Hip Inflammation")
 
 
 #
@@ -157,7 +148,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         # Set scene in MRML widgets (the .ui connects mrmlSceneChanged to each MRML widget).
         uiWidget.setMRMLScene(slicer.mrmlScene)
 
-        from axspa.jobs import PanelJob
+        from axspa.slicer.panel_job import PanelJob
 
         self.logic = HipInflammationLogic()
         self._job = PanelJob(
@@ -190,7 +181,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def onReload(self) -> None:
         """Reload re-reads HipInflammationLib and the axspa engine too (Slicer's re-runs only this file)."""
-        from axspa.slicer_support import forget_modules
+        from axspa.slicer.reload import forget_modules
 
         forget_modules(("HipInflammationLib", "axspa"))
         ScriptedLoadableModuleWidget.onReload(self)
@@ -228,7 +219,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
 
     def setParameterNode(self, inputParameterNode: Optional[HipInflammationParameterNode]) -> None:
         """Set and observe parameter node, so the GUI always shows the node's state."""
-        from axspa.slicer_support import connect_parameters_to_gui
+        from axspa.slicer.parameters import connect_parameters_to_gui
 
         if self._parameterNode:
             self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
@@ -242,7 +233,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             self._checkCanApply()
 
     def _checkCanApply(self, caller=None, event=None) -> None:
-        from HipInflammationLib.nodes import OUTPUT_KIND
+        from axspa.slicer.outputs import output_kind
 
         p = self._parameterNode
         if p is not None and p.inputVolume is not self._lastInput:
@@ -260,7 +251,7 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             _("Stop after the current step") if self._modelRunning else
             _("Segment the hips with the model (installed, or the folder chosen above), then score them")
             if hasInput else _("Select a STIR volume"))
-        scored = hasSegmentation and p.outputSegmentation.GetAttribute(OUTPUT_KIND) == "segmentation"
+        scored = hasSegmentation and output_kind(p.outputSegmentation) == "segmentation"
         self.ui.scoreButton.text = _("Recompute scores") if scored else _("Score existing segmentation")
         self.ui.scoreButton.enabled = idle and hasSegmentation
         self.ui.scoreButton.toolTip = (
@@ -289,9 +280,10 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def onModelDirChanged(self, path=None) -> None:
         """Say which model "Segment with model" will use, or why there is none."""
         from axspa.bundles import ModelMissingError, find_bundle
+        from axspa.slicer.packages import model_folder
 
         try:
-            folder = find_bundle(self.logic.HIP_BUNDLES[0], _path(self._modelDir()))
+            folder = find_bundle(self.logic.HIP_BUNDLES[0], model_folder(self._modelDir()))
             self.ui.modelStatusLabel.text = _("Model: {folder}").format(folder=folder)
         except ModelMissingError as exc:
             self.ui.modelStatusLabel.text = str(exc)
@@ -346,6 +338,8 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         """Write hip.json, <stem>.slices.csv and <stem>.seg.nrrd of the segments as they are now."""
         import qt
 
+        from axspa.slicer.saving import save_keeping_edits
+
         p = self._parameterNode
         settings = qt.QSettings()
         start = settings.value("HipInflammation/ExportFolder") or os.path.expanduser("~")
@@ -359,14 +353,16 @@ class HipInflammationWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                 minLesionAreaMm2=p.minLesionAreaMm2, resultsTable=p.resultsTable, slicesTable=p.slicesTable,
                 plotChart=p.plotChart), waitCursor=True)  # asks nothing: "Replace them?" comes after
 
-        result = export()
+        def exportRemembering(overwrite):
+            result = export(overwrite)
+            if result is not None:
+                settings.setValue("HipInflammation/ExportFolder", folder)
+            return result
+
+        result = save_keeping_edits(exportRemembering, lambda question: slicer.util.confirmYesNoDisplay(
+            question, windowTitle=_("Hip Inflammation")), _)
         if result is None:
             return
-        settings.setValue("HipInflammation/ExportFolder", folder)
-        if result["kept"] and slicer.util.confirmYesNoDisplay(
-                _("These files differ from the result (edited?) and were kept:") + "\n\n" + "\n".join(result["kept"])
-                + "\n\n" + _("Replace them?"), windowTitle=_("Hip Inflammation")):
-            result = export(overwrite=True) or result
         self._showResult(result, _("Exported to {folder}.").format(folder=folder))
 
     def _showResult(self, result: dict, status: str) -> None:
@@ -447,7 +443,7 @@ class HipInflammationTest(ScriptedLoadableModuleTest):
         import numpy as np
 
         from axspa.hip.segments import HIP_SEGMENTS
-        from axspa.mrml.segmentations import masks_to_segmentation
+        from axspa.slicer.segmentations import masks_to_segmentation
 
         self.delayDisplay("Scoring a hip segmentation built from masks")
         # Identity geometry, 1 mm voxels: array axis 1 (j, anterior-posterior) is the coronal axis.
@@ -477,8 +473,8 @@ class HipInflammationTest(ScriptedLoadableModuleTest):
         import numpy as np
 
         from axspa.hip.segments import HIP_SEGMENTS
-        from axspa.mrml.segmentations import masks_to_segmentation, oriented_image_from_mask
-        from axspa.mrml.volumes import ijk_to_ras_of
+        from axspa.slicer.segmentations import masks_to_segmentation, oriented_image_from_mask
+        from axspa.slicer.volumes import ijk_to_ras_of
 
         self.delayDisplay("Recomputing the scores of an edited segmentation")
         stir = np.full((8, 40, 40), 100, dtype=np.int16)

@@ -90,3 +90,48 @@ def test_risk_flags_edges():
     assert risk_flags(basfi=3.6, basdai=2.1) == {"basfi_high": True, "basdai_high": True}
     assert risk_flags(basfi=3.59, basdai=2.09) == {"basfi_high": False, "basdai_high": False}
     assert risk_flags(basdai=5.0) == {"basfi_high": None, "basdai_high": True}
+
+
+# ------------------------------------------------------------------------------ axspa clinical VISITS.csv
+
+VISITS = """patient,visit_date,basdai_q1,basdai_q2,basdai_q3,basdai_q4,basdai_q5,basdai_q6,basfi_1,basfi_2,basfi_3,\
+basfi_4,basfi_5,basfi_6,basfi_7,basfi_8,basfi_9,basfi_10,crp,esr,patient_global
+P01,2023-03-01,2,2,1,2,2,3,2,2,1,2,2,2,1,2,2,2,1,8,2
+P01,2021-03-01,5,6,4,5,6,7,4,4,3,5,4,4,3,5,4,4,15,25,5
+P02,2022-01-10,1,1,1,1,1,,,,,,,,,,,,3,,
+"""
+
+
+def test_clinical_command_scores_each_visit_and_the_change(tmp_path, capsys):
+    import csv
+
+    from axspa.cli import main
+
+    visits = tmp_path / "visits.csv"
+    visits.write_text(VISITS)
+    assert main(["clinical", str(visits), "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "P01        2021-03-01  3.58 very high     3.33 high          5.3     4.0    yes/yes" in printed
+    with open(tmp_path / "out" / "clinical.csv", newline="") as f:
+        rows = {(r["patient"], r["visit_date"]): r for r in csv.DictReader(f)}
+    first, second = rows[("P01", "2021-03-01")], rows[("P01", "2023-03-01")]
+    # ASDAS-CRP from BASDAI Q2 (back pain 6), Q3 (peripheral 4), Q6 (stiffness 7), global 5, CRP 15: the
+    # hand-worked 3.5793 above; the follow-up (2, 2, 1, 3; CRP 1 -> 2): 0.242+0.22+0.073+0.174+0.579 ln 3 = 1.345
+    assert (first["asdas_crp"], first["asdas_crp_state"]) == ("3.58", "very high")
+    assert (second["asdas_crp"], second["asdas_crp_state"], second["asdas_crp_change"]) == ("1.35", "low", "major")
+    indices = (first["basdai"], first["basfi"], first["basdai_high"], first["basfi_high"])
+    assert indices == ("5.3", "4.0", "True", "True")
+    p02 = rows[("P02", "2022-01-10")]
+    assert p02["basdai"] == "" and "BASDAI: no basdai_q6" in p02["notes"] and "ASDAS-ESR: no" in p02["notes"]
+
+
+def test_clinical_command_names_a_bad_value(tmp_path, capsys):
+    from axspa.cli import main
+
+    visits = tmp_path / "visits.csv"
+    visits.write_text("patient,basdai_q1,crp\nP1,11,3\nP2,x,1\n")
+    assert main(["clinical", str(visits)]) == 2
+    assert "visits.csv, line 2: basdai_q1 = 11 is not on the 0-10 scale" in capsys.readouterr().err
+    visits.write_text("patient,basdai_q1,crp\nP2,x,1\n")
+    assert main(["clinical", str(visits)]) == 2
+    assert "visits.csv, line 2: basdai_q1 = 'x' is not a number" in capsys.readouterr().err

@@ -25,7 +25,19 @@ from axspa.results import sha256_file
 
 
 class ModelMissingError(RuntimeError):
-    """A model bundle is not installed; the message says which and where it was looked for."""
+    """A model bundle is not installed; the message says which and where it was looked for. ``hint`` is what a
+    user of the command line can do about it (empty when nothing): the command line adds it to the message
+    (``command_line_text``), the panels say their own."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def command_line_text(exc: BaseException) -> str:
+    """An error's message with its command-line hint, if it has one: 'X refused (pass --flag to allow)'."""
+    hint = getattr(exc, "hint", "")
+    return f"{exc} ({hint})" if hint else str(exc)
 
 
 class BundleCodeError(ModelMissingError):
@@ -135,8 +147,9 @@ def load_predictor(bundle_name: str, model_dir: Optional[Path] = None, trust_cod
         raise ModelMissingError(f"model bundle '{bundle_name}' names no predictor ('module:Class')")
     if not trust_code and not _trusted(module_name):
         raise BundleCodeError(f"model bundle '{bundle_name}' in {info['folder']}: predictor {target} is not part "
-                              "of axspa; loading it would run the bundle's code (pass --trust-bundle-code, or list "
-                              "the module in $AXSPA_TRUSTED_PREDICTORS, to allow)")
+                              "of axspa; loading it would run the bundle's code",
+                              hint="pass --trust-bundle-code, or list the module in $AXSPA_TRUSTED_PREDICTORS, to "
+                                   "allow")
     info["trust_code"] = bool(trust_code)
     try:
         cls = getattr(importlib.import_module(module_name), class_name)

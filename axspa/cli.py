@@ -5,63 +5,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import math
 import os
 import sys
-from typing import Callable, Optional
 
 from axspa import __version__
-from axspa.bundles import ModelMissingError
+from axspa.bundles import ModelMissingError, command_line_text
 from axspa.image import InputError
 from axspa.jobs import DependencyError
 
 # Subcommand modules, in the order `axspa --help` lists them. A module that is not there
 # (a feature not built yet) is skipped.
-COMMAND_MODULES = ("spine", "msasss", "sij", "hip", "batch", "phantom", "agree", "progression", "report", "demo",
-                   "train", "evaluate")
-
-
-# ------------------------------------------------------------------ option types: every number range-checked
-
-def integer(low: Optional[int] = None, high: Optional[int] = None) -> Callable[[str], int]:
-    """An argparse type: a whole number in [low, high] (either end open when None)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        _check_range(text, value, low, high)
-        return value
-    parse.__name__ = "integer"  # what argparse names in its message
-    return parse
-
-
-def number(low: Optional[float] = None, high: Optional[float] = None) -> Callable[[str], float]:
-    """An argparse type: a finite number in [low, high] (either end open when None)."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-        _check_range(text, value, low, high)
-        return value
-    parse.__name__ = "number"
-    return parse
-
-
-def _check_range(text: str, value: float, low: Optional[float], high: Optional[float]) -> None:
-    if low is not None and value < low or high is not None and value > high:
-        if high is None:
-            raise argparse.ArgumentTypeError(f"{text} is below the smallest allowed value {low:g}")
-        if low is None:
-            raise argparse.ArgumentTypeError(f"{text} is above the largest allowed value {high:g}")
-        raise argparse.ArgumentTypeError(f"{text} is not in the allowed range {low:g} to {high:g}")
-
-
-PROBABILITY = number(0.0, 1.0)
-SEED = integer(0, 2**32 - 1)  # what numpy's random generators accept
+COMMAND_MODULES = ("spine", "msasss", "sij", "hip", "batch", "clinical", "phantom", "agree", "progression", "report",
+                   "demo", "train", "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ModelMissingError as exc:
-        print(f"axspa {args.command}: {exc}", file=sys.stderr)
+        print(f"axspa {args.command}: {command_line_text(exc)}", file=sys.stderr)
         return 3
     except (InputError, FileNotFoundError) as exc:
         print(f"axspa {args.command}: {exc}", file=sys.stderr)
@@ -115,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         reason, trace = failure_reason(exc)
         log = _save_traceback(args.command, trace) if trace else None
         where = f" (traceback in {log})" if log else ""
-        print(f"axspa {args.command}: failed: {reason.replace(' (traceback in failures.log)', '')}{where}",
+        print(f"axspa {args.command}: failed: {reason}{where}",
               file=sys.stderr)
         return 1
 

@@ -1,4 +1,4 @@
-"""Clinical indices that go with the imaging scores (SPEC: Clinical indices): ASDAS-CRP, ASDAS-ESR
+"""Clinical indices that go with the imaging scores (docs/scoring.md): ASDAS-CRP, ASDAS-ESR
 (Lukas et al. 2009, ASAS handbook), their disease-activity states, BASDAI, BASFI and the high-risk flags
 of the pelvic-radiograph study (BASFI >= 3.6, BASDAI >= 2.1).
 

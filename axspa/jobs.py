@@ -1,12 +1,8 @@
-"""Running jobs, for the command line and the module panels alike: progress, cancel, a model job's
-outcome, the panels' job runner and the command line's batches.
+"""Running jobs, for the command line and the module panels alike: progress, cancel and the command line's
+batches (the panels' job runner is axspa.slicer.panel_job).
 
 - ``report(progress, fraction, message, cancel)`` is how every pipeline tells its caller how far it is,
-  and stops with CancelledError when the user asked to cancel;
-- a model job ends with a result, cancelled, or unavailable (a bundle not installed, a package the
-  user declined to install): ``run_model_job`` turns these into a ``JobOutcome``;
-- ``PanelJob`` is what both Slicer modules do around a model job (progress bar, status line, Cancel
-  button, a calm message when no model can run). Slicer itself is passed in, so nothing here imports it;
+  and stops with CancelledError when the user asked to cancel; ``CancelFlag`` is the Cancel button's flag;
 - ``run_batch`` goes on past a bad case of a command-line batch, records why in ``DIR/failures.csv``
   and exits 1 so scripts notice.
 """
@@ -16,11 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional
 
-from axspa.bundles import ModelMissingError
+from axspa.bundles import ModelMissingError, command_line_text
 
 Progress = Optional[Callable[[float, str], None]]
 Cancel = Optional[Callable[[], bool]]
@@ -80,108 +75,6 @@ def scaled_progress(progress: Optional[Callable[[float, str], None]], start: flo
     return relay
 
 
-# ---------------------------------------------------------------------------------------- job outcome
-
-@dataclass
-class JobOutcome:
-    """How a model-backed job ended: its result, or cancelled, or why no model could run."""
-
-    result: Any = None
-    cancelled: bool = False
-    unavailable: Optional[str] = None
-
-
-def run_model_job(job: Callable[[], Any]) -> JobOutcome:
-    """Run ``job``; Cancel and a missing model or declined package install are outcomes the panel
-    shows calmly, not errors (any other exception propagates to Slicer's error display)."""
-    try:
-        return JobOutcome(result=job())
-    except CancelledError:
-        return JobOutcome(cancelled=True)
-    except (ModelMissingError, DependencyError) as exc:
-        return JobOutcome(unavailable=str(exc))
-
-
-class PanelJob:
-    """A module panel's model job: progress bar and status line live while it runs, the Cancel button
-    honoured, and a cancelled job or a model that cannot run reported calmly.
-
-    ``slicer`` is the Slicer module (for ``util.tryWithErrorDisplay``, ``util.warningDisplay``,
-    ``util.WaitCursor`` and ``app.processEvents``); ``ui`` holds ``progressBar`` and ``statusLabel``;
-    ``busy(running)`` is called when a job starts and ends (to enable or disable the panel's buttons); ``title``
-    is the module's name for the warning window and ``hint`` what the user can still do without a model; ``tr``
-    translates the texts shown.
-
-    The wait cursor is shown only while the job computes: a job that asks the user something (install a package,
-    run a bundle's own code, keep edited segments) asks first and computes inside ``with job.computing():``; a
-    job that asks nothing may run whole under it (``run(job, waitCursor=True)``). A question asked under the wait
-    cursor shows the hourglass in Slicer.
-    """
-
-    def __init__(self, slicer: Any, ui: Any, busy: Callable[[bool], None], title: str, hint: str,
-                 tr: Callable[[str], str] = lambda text: text) -> None:
-        self.slicer, self.ui, self.busy, self.title, self.hint, self.tr = slicer, ui, busy, title, hint, tr
-        self.cancel = CancelFlag()
-        self.running = False
-
-    def progress(self, fraction: float, message: str) -> None:
-        """The engine's progress callback."""
-        self.ui.progressBar.value = progress_percent(fraction)
-        self.ui.statusLabel.text = message
-        self.slicer.app.processEvents()  # lets the Cancel button be pressed while the model runs
-
-    def request_cancel(self) -> None:
-        """What the panel's Cancel button does."""
-        self.cancel.cancel()
-        self.ui.statusLabel.text = self.tr("Cancelling...")
-
-    def computing(self) -> Any:
-        """A context manager: the wait cursor while its block runs (Slicer's ``util.WaitCursor``). Only
-        computation goes in it, after any question to the user."""
-        return self.slicer.util.WaitCursor()
-
-    def run(self, job: Callable[[], Any], waitCursor: bool = False) -> Any:
-        """Run ``job()``; its result, or None when it was cancelled, no model could run, or it failed.
-        ``waitCursor``: the whole job under the wait cursor (only for a job that asks the user nothing; others
-        use ``computing()`` inside).
-
-        A failure (a predictor raising on an odd image, any error) is displayed by Slicer's
-        ``tryWithErrorDisplay``, which re-raises it; here it ends: the status line says the job failed and
-        why, the progress bar is reset, the buttons come back. Never a dead panel."""
-        def work() -> Any:
-            if not waitCursor:
-                return job()
-            with self.computing():
-                return job()
-
-        outcome = JobOutcome()  # stays empty if the job fails
-        self.cancel.reset()
-        self._set_running(True)
-        self.ui.progressBar.value = 0
-        try:
-            # No wait cursor here: the job may ask the user first (see the class docstring).
-            with self.slicer.util.tryWithErrorDisplay(self.tr("Failed to compute results.")):
-                outcome = run_model_job(work)
-        except Exception as exc:  # noqa: BLE001 (shown by tryWithErrorDisplay; the panel lives on)
-            self.ui.progressBar.value = 0
-            self.ui.statusLabel.text = self.tr("Failed:") + " " + (" ".join(str(exc).split()) or type(exc).__name__)
-            return None
-        finally:
-            self._set_running(False)
-        if outcome.cancelled:
-            self.ui.statusLabel.text = self.tr("Cancelled.")
-        elif outcome.unavailable:
-            self.ui.statusLabel.text = self.tr("No model run.")
-            self.slicer.util.warningDisplay(
-                self.tr("The model cannot run:") + f"\n\n{outcome.unavailable}\n\n" + self.hint,
-                windowTitle=self.title)
-        return outcome.result
-
-    def _set_running(self, running: bool) -> None:
-        self.running = running
-        self.busy(running)
-
-
 # ------------------------------------------------------------------------------- command-line batches
 
 def run_batch(items: Iterable[str], out_dir: Path, work: Callable[[str], str], what: str) -> int:
@@ -208,6 +101,7 @@ def run_batch(items: Iterable[str], out_dir: Path, work: Callable[[str], str], w
             raise
         except Exception as exc:  # noqa: BLE001 (one case's failure, whatever it is, is that case's)
             reason, trace = failure_reason(exc)
+            reason += " (traceback in failures.log)" if trace else ""
             failures.append((item, reason))
             if trace:
                 tracebacks.append(f"{item}\n{trace}")
@@ -232,7 +126,8 @@ def os_error_text(exc: OSError) -> str:
 
 def failure_reason(exc: BaseException) -> tuple[str, str]:
     """A failed case's one-line reason, and the traceback when the error was not one we expected
-    (empty for a bad input or an OS error, whose message says it all)."""
+    (empty for a bad input or an OS error, whose message says it all). Where the traceback goes is for the
+    caller to say (a batch's failures.log, the command line's log file)."""
     import traceback
 
     from axspa.image import InputError
@@ -241,12 +136,13 @@ def failure_reason(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError) or (
             isinstance(exc, FileNotFoundError) and exc.filename is not None):
         return os_error_text(exc), ""
+    if isinstance(exc, (ModelMissingError, DependencyError)):
+        return command_line_text(exc), ""  # a batch case whose model cannot be loaded: no bug, no traceback
     if isinstance(exc, (InputError, InvalidDocumentError, FileNotFoundError, ValueError)):
         return " ".join(str(exc).split()) or type(exc).__name__, ""
     text = " ".join(str(exc).split())
     reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return f"{reason} (traceback in failures.log)", "".join(traceback.format_exception(type(exc), exc,
-                                                                                       exc.__traceback__))
+    return reason, "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
 def _write_failures(path: Path, failures: list[tuple[str, str]]) -> None:

@@ -42,7 +42,7 @@ def readerGradesFromTable(tableNode: Any, study: Optional[str] = None) -> dict[s
     (required when it holds several studies). InputError naming the table for an unknown or repeated site,
     a bad grade or an unknown study."""
     from axspa.image import InputError
-    from axspa.mrml.tables import table_to_grades
+    from axspa.slicer.tables import table_to_grades
     from axspa.spine.readings import canonical_grades
 
     if tableNode is None:
@@ -92,7 +92,7 @@ def writeDisagreementTable(scene: Any, rows: list[dict], node: Any = None,
                            name: str = DISAGREEMENT_TABLE_NAME) -> Any:
     """Fill (or create) a table node with one row per compared site; a reused node's rows are replaced.
     A derived view of two readings: an edit here would change neither, so the table is locked."""
-    from axspa.mrml.tables import text_table
+    from axspa.slicer.tables import text_table
 
     cells = [[_cellText(column, row) for column in COLUMNS] for row in rows]
     return text_table(scene, COLUMNS, cells, node, name, descriptions=_DESCRIPTIONS)
@@ -141,8 +141,8 @@ def compareWithReaderGrades(resultTable: Any, readerGrades: Mapping[str, Optiona
     """The whole comparison: axspa.spine.agreement.compare_grades' dict plus "table" (the disagreement table,
     created under the result table's study when not given) and "marked" (labels of the highlighted control
     points)."""
-    from axspa.mrml.hierarchy import place_if_new
-    from axspa.mrml.tables import table_to_grades
+    from axspa.slicer.hierarchy import place_if_new
+    from axspa.slicer.tables import table_to_grades
     from axspa.spine.agreement import compare_grades
 
     if resultTable is None:

@@ -28,9 +28,10 @@ def documentFromNodes(volumeNode, markupsNode, tableNode, dicomDatabase=None, re
     for ``region`` or else the region most of the sites in the markups and table belong to. ``reading``
     ({"reader", "study"}) marks a manual reading: the document carries it, and its warnings name the
     grades the ticked findings do not give (what ``axspa train`` would learn) instead of "overrides"."""
-    from axspa.mrml.markups import markups_to_sites
-    from axspa.mrml.tables import SOURCE_READER, table_site_rows
+    from axspa.slicer.markups import markups_to_sites
+    from axspa.slicer.tables import table_site_rows
     from axspa.spine.edits import edited_document, empty_document
+    from axspa.spine.site_table import SOURCE_READER
     from axspa.spine.sites import FINDINGS, REGIONS
     from AxSpAScoringLib.nodes import ijkToRas, radiographFromNode, storedDocument
 

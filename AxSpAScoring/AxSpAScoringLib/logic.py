@@ -19,13 +19,6 @@ def _dicomDatabase():
     return getattr(slicer, "dicomDatabase", None)
 
 
-def _path(folder):
-    """A model folder as the engine takes it: a Path, or None for the installed bundles."""
-    from pathlib import Path
-
-    return Path(folder) if folder else None
-
-
 class ReadingLogic:
     """Scoring and saving what the site table holds, whoever graded it (see the module docstring)."""
 
@@ -54,7 +47,7 @@ class ReadingLogic:
         """mSASSS (TotalScore.to_dict()) of the grades in a site table, e.g. after the user edited them.
         Grades that differ from the models' are marked "reader" in the table's source column."""
         from axspa.image import InputError
-        from axspa.mrml.tables import mark_grade_sources, table_to_grades
+        from axspa.slicer.tables import mark_grade_sources, table_to_grades
         from axspa.spine.rules import total_score
         from AxSpAScoringLib.reading import isEmptyTable
 
@@ -161,34 +154,35 @@ class ModelLogic:
 
     def ensureModelDependencies(self, bundles=SPINE_BUNDLES, modelDir=None) -> None:
         """Check the bundles are there, then install torch (PyTorch extension) and MONAI after asking."""
-        from axspa.slicer_support import ensure_model_dependencies
+        from axspa.slicer.packages import ensure_model_dependencies, model_folder
 
-        ensure_model_dependencies(slicer, bundles, "AxSpA Scoring", _path(modelDir))
+        ensure_model_dependencies(slicer, bundles, "AxSpA Scoring", model_folder(modelDir))
 
     def loadSpineModels(self, modelDir=None):
         """Both spine predictors (axspa.spine.pipeline.SpineModels), asking before running a bundle's own code."""
+        from axspa.slicer.packages import model_folder
         from axspa.spine.pipeline import SpineModels
 
-        return self._loadTrusting(lambda trust: SpineModels(_path(modelDir), trust), modelDir)
+        return self._loadTrusting(lambda trust: SpineModels(model_folder(modelDir), trust), modelDir)
 
     def loadCornerModel(self, modelDir=None):
         """The corner predictor alone (re-grading), asking before running a bundle's own code."""
         from axspa.bundles import load_predictor
+        from axspa.slicer.packages import model_folder
         from axspa.spine.pipeline import CORNER_BUNDLE
 
-        return self._loadTrusting(lambda trust: load_predictor(CORNER_BUNDLE, _path(modelDir), trust), modelDir)
+        return self._loadTrusting(lambda trust: load_predictor(CORNER_BUNDLE, model_folder(modelDir), trust), modelDir)
 
     def _loadTrusting(self, load, modelDir):
-        from axspa.slicer_support import load_trusting
+        from axspa.slicer.trust import load_trusting
 
         return load_trusting(load, self.confirmBundleCode, self._trustedModelDirs, str(modelDir or ""))
 
     def confirmBundleCode(self, reason: str) -> bool:
         """Ask the user whether a bundle may run its own code (BundleCodeError's reason)."""
-        return slicer.util.confirmYesNoDisplay(
-            reason + ".\n\n" + _("This model bundle brings its own Python code, which runs with your permissions "
-                                  "when it loads. Trust it only if you know who made it.") + "\n\n"
-            + _("Load it and run its code?"), windowTitle=_("AxSpA Scoring"))
+        from axspa.slicer.trust import confirm_bundle_code
+
+        return confirm_bundle_code(slicer, reason, _("AxSpA Scoring"), _)
 
     # ------------------------------------------------------------------------------------------- spine
 
@@ -196,16 +190,17 @@ class ModelLogic:
                 threshold: float = 0.5, progress=None, cancel=None) -> dict:
         """Score a radiograph (and the other region's, for the study total) into new or earlier nodes;
         see the class docstring. Returns scoreSpine's dict."""
-        from AxSpAScoringLib.nodes import findOutputNode
+        from axspa.slicer.outputs import find_output
+        from AxSpAScoringLib.nodes import MARKUPS, TABLE
 
         if volumeNode is None:
             raise ValueError(_("Select a spine radiograph to score."))
         self.ensureModelDependencies(self.SPINE_BUNDLES, modelDir)
         return self.scoreSpine(
             volumeNode, region, otherVolume=otherVolume,
-            outputMarkups=findOutputNode(volumeNode, "vtkMRMLMarkupsFiducialNode"),
-            otherMarkups=findOutputNode(otherVolume, "vtkMRMLMarkupsFiducialNode"),
-            outputTable=findOutputNode(volumeNode, "vtkMRMLTableNode"), threshold=threshold, progress=progress,
+            outputMarkups=find_output(volumeNode, "vtkMRMLMarkupsFiducialNode", MARKUPS),
+            otherMarkups=find_output(otherVolume, "vtkMRMLMarkupsFiducialNode", MARKUPS),
+            outputTable=find_output(volumeNode, "vtkMRMLTableNode", TABLE), threshold=threshold, progress=progress,
             cancel=cancel, modelDir=modelDir, overwrite=overwrite)
 
     def scoreSpine(self, inputVolume, region: str = "auto", otherVolume=None, outputMarkups=None,
@@ -281,7 +276,8 @@ class ModelLogic:
 
 class CohortLogic:
     """A cohort from the console: its spine and pelvic films scored as ``axspa batch`` scores them, in this
-    process (axspa.slicer_support), and a finished case loaded into the scene (axspa.mrml.cohort)."""
+    process (axspa.slicer.cohort.process_cohort_for), and a finished case loaded into the scene
+    (axspa.slicer.cohort.load_case)."""
 
     COHORT_JOBS = ("spine", "sij")
 
@@ -296,11 +292,12 @@ class CohortLogic:
         the cases finished so far; the same call again goes on from there). ``threshold`` is the finding
         probability that counts; ``trustCode`` lets bundles of ``modelDir`` run their own code (as do model
         folders trusted earlier this session). torch and MONAI are installed first, after asking, when the
-        jobs' bundles are there. Returns axspa.slicer_support.process_cohort_for's dict (scored, unchanged,
+        jobs' bundles are there. Returns axspa.slicer.cohort.process_cohort_for's dict (scored, unchanged,
         failures, planNotRun, summary, cohort, exitStatus, text)."""
-        from axspa.slicer_support import cohort_bundles, process_cohort_for
+        from axspa.slicer.cohort import cohort_bundles, process_cohort_for
+        from axspa.slicer.packages import model_folder
 
-        bundles = cohort_bundles(self.COHORT_JOBS, _path(modelDir))
+        bundles = cohort_bundles(self.COHORT_JOBS, model_folder(modelDir))
         if bundles:
             self.ensureModelDependencies(tuple(bundles), modelDir)
         trusted = bool(trustCode) or str(modelDir or "") in getattr(self, "_trustedModelDirs", ())
@@ -311,9 +308,9 @@ class CohortLogic:
         """Load a case that processCohort (or ``axspa batch``) scored into ``outDir``: the radiograph, its
         control points and site table (spine) or its heat map (sij), the outputs under the radiograph's
         study. Returns {"volume", "markups", "table", "segmentation", "slices", "heatmap" (None where the
-        job writes none), "summary", "case"}; see axspa.mrml.cohort.load_case. InputError names the folder
+        job writes none), "summary", "case"}; see axspa.slicer.cohort.load_case. InputError names the folder
         when the case was not scored there, or the input when it is gone."""
         from axspa.batch.run import case_outputs
-        from axspa.mrml.cohort import application_util, load_case
+        from axspa.slicer.cohort import application_util, load_case
 
         return load_case(case_outputs(outDir, caseId), application_util(slicer), slicer.mrmlScene)

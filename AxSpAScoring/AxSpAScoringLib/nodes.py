@@ -15,7 +15,7 @@ RADIOGRAPH_FILE_EXTENSIONS = (".dcm", ".dicom", ".ima", "")
 
 def ijkToRas(volumeNode) -> np.ndarray:
     """The volume node's 4x4 IJK-to-RAS matrix (the real geometry, whatever the image was loaded from)."""
-    from axspa.mrml import array_from_vtk_matrix
+    from axspa.slicer import array_from_vtk_matrix
 
     matrix = vtk.vtkMatrix4x4()
     volumeNode.GetIJKToRASMatrix(matrix)
@@ -31,7 +31,7 @@ def radiographFromNode(volumeNode, dicomDatabase=None):
     """
     from axspa.image import InputError
     from axspa.io.radiograph import read_radiograph
-    from axspa.mrml.volumes import radiograph_from_volume_node
+    from axspa.slicer.volumes import radiograph_from_volume_node
 
     fromVoxels = radiograph_from_volume_node(volumeNode)
     path = sourceDicomFile(volumeNode, dicomDatabase)
@@ -62,8 +62,8 @@ def sourceDicomFile(volumeNode, dicomDatabase=None):
 def writeSiteMarkups(volumeNode, sites: list, markupsNode=None, name: str = "mSASSS sites", overwrite: bool = False):
     """Control points of the sites ([x, y] pixel points of an axspa.spine/1 document) on the volume; points
     the user moved, placed or locked are kept (with ``overwrite`` only locked ones)."""
-    from axspa.mrml.hierarchy import place_if_new
-    from axspa.mrml.markups import sites_to_markups
+    from axspa.slicer.hierarchy import place_if_new
+    from axspa.slicer.markups import sites_to_markups
 
     node = sites_to_markups(volumeNode.GetScene(), sites, ijkToRas(volumeNode), node=markupsNode, name=name,
                             overwrite=overwrite)
@@ -73,8 +73,8 @@ def writeSiteMarkups(volumeNode, sites: list, markupsNode=None, name: str = "mSA
 
 def writeSiteTable(volumeNode, sites: list, tableNode=None, name: str = "mSASSS sites", overwrite: bool = False):
     """One row per site (grades the user edited in an existing table are kept unless ``overwrite``)."""
-    from axspa.mrml.hierarchy import place_if_new
-    from axspa.mrml.tables import sites_to_table
+    from axspa.slicer.hierarchy import place_if_new
+    from axspa.slicer.tables import sites_to_table
     from axspa.spine.sites import FINDINGS
 
     node = sites_to_table(volumeNode.GetScene(), sites, node=tableNode, name=name, findings=FINDINGS,
@@ -86,8 +86,8 @@ def writeSiteTable(volumeNode, sites: list, tableNode=None, name: str = "mSASSS 
 def showHeatmap(volumeNode, heatmap, heatmapNode=None, name: str = "Sacroiliitis heat map"):
     """Put the model's heat map ([rows, columns] on the radiograph's grid, 0..1) into a volume node shown as a heat
     map: blue to red, 0 transparent (the radiograph shows through), with a colour legend."""
-    from axspa.mrml.hierarchy import place_if_new
-    from axspa.mrml.volumes import array_to_volume, show_as_heat_map
+    from axspa.slicer.hierarchy import place_if_new
+    from axspa.slicer.volumes import array_to_volume, show_as_heat_map
 
     array = np.asarray(heatmap, dtype=np.float32)
     dims = volumeNode.GetImageData().GetDimensions()  # (i, j, k) = (columns, rows, 1)
@@ -102,47 +102,30 @@ def showHeatmap(volumeNode, heatmap, heatmapNode=None, name: str = "Sacroiliitis
     return node
 
 
+def otherRegion(region: str) -> str:
+    """The other region of a cervical + lumbar visit."""
+    return "lumbar" if region == "cervical" else "cervical"
+
+
 # ------------------------------------------------------------------------- which nodes belong to which input
 
-# Node reference role from an output node (site markups, site table) to the radiograph(s) it holds results of.
-INPUT_REFERENCE = "AxSpAInputVolume"
+# Output kinds (axspa.slicer.outputs.link_output) of the site markups of a radiograph and of the site table of
+# one or both radiographs of a visit.
+MARKUPS, TABLE = "markups", "table"
 # Markups attribute: the engine's axspa.spine/1 document of the radiograph (input, model, vertebrae, warnings).
 SPINE_DOCUMENT = "SpineDocument"
 
 
-def linkToInputs(outputNode, volumeNodes) -> None:
-    """Record which radiograph(s) ``outputNode`` holds results of (node references survive saving the scene)."""
-    outputNode.RemoveNodeReferenceIDs(INPUT_REFERENCE)
-    for volume in volumeNodes:
-        if volume is not None:
-            outputNode.AddNodeReferenceID(INPUT_REFERENCE, volume.GetID())
-
-
-def findOutputNode(volumeNode, className: str):
-    """The last node of ``className`` in the scene that holds results of ``volumeNode`` (linkToInputs), or None."""
-    if volumeNode is None:
-        return None
-    scene = volumeNode.GetScene()
-    found = None
-    for n in range(scene.GetNumberOfNodesByClass(className)):
-        node = scene.GetNthNodeByClass(n, className)
-        ids = [node.GetNthNodeReferenceID(INPUT_REFERENCE, i)
-               for i in range(node.GetNumberOfNodeReferences(INPUT_REFERENCE))]
-        if volumeNode.GetID() in ids:
-            found = node
-    return found
-
-
 def storeDocument(markupsNode, doc: dict) -> None:
     """Keep the engine's document with the markups of its radiograph (what Export starts from)."""
-    from axspa.mrml import set_json_attribute
+    from axspa.slicer import set_json_attribute
 
     set_json_attribute(markupsNode, SPINE_DOCUMENT, doc)
 
 
 def storedDocument(markupsNode):
     """The document storeDocument kept, or None."""
-    from axspa.mrml import get_json_attribute
+    from axspa.slicer import get_json_attribute
 
     return get_json_attribute(markupsNode, SPINE_DOCUMENT, None)
 

@@ -175,7 +175,7 @@ class Placement:
 
     def watchScene(self) -> None:
         """Watch each reading point list of the scene not watched yet; forget those that left it."""
-        from axspa.mrml import ATTRIBUTE_PREFIX
+        from axspa.slicer import ATTRIBUTE_PREFIX
         from AxSpAScoringLib.reading import READING_SITES
 
         if self.scene is None:

@@ -1,6 +1,6 @@
 """A manual mSASSS reading, without any model ("New reading", the "Selected site" box, "Save reading").
 
-The reading is the module's usual site table (axspa.mrml.tables: site, grade, source, review, confidence and
+The reading is the module's usual site table (axspa.slicer.tables: site, grade, source, review, confidence and
 the eight finding columns, here 0 or 1), every row the reader's ("source" reader), plus the table attribute
 ``AxSpA.Reading`` = {"reader", "study", "regions"}. A grade cell is "0".."3", "unscorable", or empty while the
 site is not graded yet (both read as unscorable by the rules). The points are one fiducial node per
@@ -23,14 +23,14 @@ GRADE_CELLS = ("", "0", "1", "2", "3", UNSCORABLE)
 
 def readingInfo(tableNode) -> Optional[dict]:
     """The table's reading ({"reader", "study", "regions"}), or None for a model's result."""
-    from axspa.mrml import get_json_attribute
+    from axspa.slicer import get_json_attribute
 
     return get_json_attribute(tableNode, READING, None) if tableNode is not None else None
 
 
 def isReadingNode(node) -> bool:
     """True for the table or a point list of a manual reading."""
-    from axspa.mrml import ATTRIBUTE_PREFIX
+    from axspa.slicer import ATTRIBUTE_PREFIX
 
     return node is not None and any(node.GetAttribute(ATTRIBUTE_PREFIX + name) for name in (READING, READING_SITES))
 
@@ -44,8 +44,8 @@ def isEmptyTable(tableNode) -> bool:
 def newReadingTable(scene, regions, reader: str, study: str, tableNode=None, name: str = "mSASSS reading"):
     """The site table of a new reading: every site of ``regions``, no grade, no finding ticked, every row the
     reader's. Reuses ``tableNode`` (its rows replaced)."""
-    from axspa.mrml import set_json_attribute
-    from axspa.mrml.tables import WRITTEN_GRADES, mark_grade_sources, sites_to_table
+    from axspa.slicer import set_json_attribute
+    from axspa.slicer.tables import WRITTEN_GRADES, mark_grade_sources, sites_to_table
     from axspa.spine.manual import reading_sites
     from axspa.spine.sites import FINDINGS
 
@@ -68,7 +68,7 @@ def newReadingPoints(scene, region: str, markupsNode=None, name: str = "mSASSS p
     instead of removing it. No maximum is set: Slicer's place mode makes a new, empty point list as soon as the
     mouse moves over a view once a list holds its maximum, and the next clicks would land there, outside the
     reading."""
-    from axspa.mrml import set_json_attribute
+    from axspa.slicer import set_json_attribute
     from axspa.spine.sites import REGIONS
 
     node = markupsNode if markupsNode is not None else scene.AddNewNodeByClass("vtkMRMLMarkupsFiducialNode", name)
@@ -97,9 +97,9 @@ def newReading(volume, region: str, reader: str = "", study: str = "", otherVolu
     and, with ``points``, one point list per radiograph, each watched so placed points get site labels. Nodes
     given are reused only when empty (nothing read before is lost); new ones go under the radiograph's study.
     ``study`` defaults to the radiograph's name. Returns {"table", "markups": [nodes], "regions"}."""
-    from axspa.mrml.hierarchy import place_if_new
-    from AxSpAScoringLib.nodes import linkToInputs
-    from AxSpAScoringLib.scoring import otherRegion
+    from axspa.slicer.hierarchy import place_if_new
+    from axspa.slicer.outputs import link_output
+    from AxSpAScoringLib.nodes import MARKUPS, TABLE, otherRegion
 
     regions = [region] + ([otherRegion(region)] if otherVolume is not None else [])
     volumes = [volume] + ([otherVolume] if otherVolume is not None else [])
@@ -108,13 +108,13 @@ def newReading(volume, region: str, reader: str = "", study: str = "", otherVolu
     table = tableNode if tableNode is not None and isEmptyTable(tableNode) else None
     table = newReadingTable(scene, regions, reader, study, table, name=f"{study} mSASSS reading")
     place_if_new(table, table is not tableNode, volume)
-    linkToInputs(table, volumes)
+    link_output(table, volumes, TABLE)
     markups = []
     for vol, reg, given in zip(volumes, regions, (markupsNode, otherMarkupsNode)) if points else ():
         reuse = given if given is not None and given.GetNumberOfControlPoints() == 0 else None
         node = newReadingPoints(scene, reg, reuse, name=f"{study} mSASSS points {reg}")
         place_if_new(node, reuse is None, vol)
-        linkToInputs(node, [vol])
+        link_output(node, [vol], MARKUPS)
         watchPlacedPoints(node)
         markups.append(node)
     return {"table": table, "markups": markups, "regions": regions}
@@ -123,7 +123,7 @@ def newReading(volume, region: str, reader: str = "", study: str = "", otherVolu
 def labelPlacedPoints(markupsNode) -> list:
     """Give each control point not labelled with one of the reading's sites the first site label no point
     has yet, in anatomical order. Returns the labels given."""
-    from axspa.mrml import get_json_attribute
+    from axspa.slicer import get_json_attribute
 
     sites = get_json_attribute(markupsNode, READING_SITES, [])
     labels = [markupsNode.GetNthControlPointLabel(i) for i in range(markupsNode.GetNumberOfControlPoints())]
@@ -191,7 +191,7 @@ def _setCells(tableNode, site: str, cells: dict) -> None:
 
 def setSiteGrade(tableNode, site: str, grade) -> None:
     """The grade the reader chose: 0-3, None (unscorable) or "" (not graded yet)."""
-    from axspa.mrml.tables import mark_grade_sources
+    from axspa.slicer.tables import mark_grade_sources
 
     cell = "" if grade == "" else UNSCORABLE if grade is None else str(int(grade))
     if cell not in GRADE_CELLS:
@@ -212,7 +212,7 @@ def setSiteFinding(tableNode, site: str, finding: str, present: bool, threshold:
     """Tick or untick a finding (1 or 0 in its column) and grade the site from its findings by the rules;
     when bridging is or was ticked at the disc level, its partner's grade follows the level's rule too.
     Returns {site: new grade cell} of the rows whose grade was written."""
-    from axspa.mrml.tables import mark_grade_sources
+    from axspa.slicer.tables import mark_grade_sources
     from axspa.spine.rules import grade_sites
     from axspa.spine.sites import disc_of
 
@@ -266,7 +266,7 @@ def saveReading(outputDir, pairs, tableNode, reading: dict, overwrite: bool = Fa
     table's path) and "not_graded"."""
     from pathlib import Path
 
-    from axspa.mrml.tables import table_to_grades
+    from axspa.slicer.tables import table_to_grades
     from axspa.spine.manual import add_to_reader_table, reading_file_name, write_reading_table
     from AxSpAScoringLib.export import exportResults
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, Union
 
 def movedSites(markupsNode) -> list:
     """Site labels of the control points that are not where their grade was computed."""
-    from axspa.mrml.markups import moved_points
+    from axspa.slicer.markups import moved_points
     from axspa.spine.sites import ALL_SITES
 
     return [label for label in moved_points(markupsNode) if label in ALL_SITES] if markupsNode else []
@@ -24,8 +24,8 @@ def regradeMovedSites(volumeNode, markupsNode, tableNode, corners: Union[Any, Ca
     no model is loaded for nothing). Returns {"regraded": [sites], "changed": {site: [old, new grade]},
     "kept": [sites whose typed grade was kept], "partners": [disc partners whose grade changed]}.
     """
-    from axspa.mrml.markups import grade_text, markups_to_sites, record_graded_positions
-    from axspa.mrml.tables import table_site_rows, table_to_grades, update_site_rows
+    from axspa.slicer.markups import grade_text, markups_to_sites, record_graded_positions
+    from axspa.slicer.tables import table_site_rows, table_to_grades, update_site_rows
     from axspa.spine.pipeline import grade_points
     from axspa.spine.sites import ALL_SITES, FINDINGS, disc_of
     from AxSpAScoringLib.nodes import ijkToRas, radiographFromNode

@@ -6,10 +6,6 @@ user edited there. MRML classes and vtk only (plus slicer.i18n for the warnings)
 from slicer.i18n import tr as _
 
 
-def otherRegion(region: str) -> str:
-    return "lumbar" if region == "cervical" else "cervical"
-
-
 def scoreSpineNodes(models, inputVolume, region: str = "auto", otherVolume=None, outputMarkups=None,
                     otherMarkups=None, outputTable=None, threshold: float = 0.5, progress=None, cancel=None,
                     overwrite: bool = False, dicomDatabase=None) -> dict:
@@ -21,10 +17,19 @@ def scoreSpineNodes(models, inputVolume, region: str = "auto", otherVolume=None,
     (AxSpAScoringLib.reading) are never scored into: the models' result goes to new nodes beside them.
     """
     from axspa.jobs import scaled_progress
-    from axspa.mrml.markups import kept_points
-    from axspa.mrml.tables import kept_grades
+    from axspa.slicer.markups import kept_points
+    from axspa.slicer.outputs import link_output
+    from axspa.slicer.tables import kept_grades
     from axspa.spine.pipeline import score_radiograph
-    from AxSpAScoringLib.nodes import linkToInputs, radiographFromNode, storeDocument, writeSiteMarkups, writeSiteTable
+    from AxSpAScoringLib.nodes import (
+        MARKUPS,
+        TABLE,
+        otherRegion,
+        radiographFromNode,
+        storeDocument,
+        writeSiteMarkups,
+        writeSiteTable,
+    )
     from AxSpAScoringLib.reading import isReadingNode
     from AxSpAScoringLib.regrade import regradeMovedSites
 
@@ -40,12 +45,12 @@ def scoreSpineNodes(models, inputVolume, region: str = "auto", otherVolume=None,
         documents.append(doc)
     for volume, node, doc in zip(volumes, (outputMarkups, otherMarkups), documents):
         node = writeSiteMarkups(volume, doc["sites"], node, f"mSASSS sites {doc['region']}", overwrite)
-        linkToInputs(node, [volume])
+        link_output(node, [volume], MARKUPS)
         storeDocument(node, doc)
         markups.append(node)
     allSites = [site for doc in documents for site in doc["sites"]]
     table = writeSiteTable(inputVolume, allSites, outputTable, overwrite=overwrite)
-    linkToInputs(table, volumes)
+    link_output(table, volumes, TABLE)
     warnings = [w for doc in documents for w in doc.get("warnings", [])]
     kept = [label for node in markups for label in kept_points(node)]
     regraded = []

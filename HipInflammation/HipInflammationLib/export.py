@@ -61,8 +61,8 @@ def exportFiles(outputDir, volumeNode, document: dict, masks: dict, overwrite: b
     from axspa.hip import outputs
     from axspa.hip.segments import HIP_SEGMENTS
     from axspa.io.segfile import write_seg_nrrd
-    from axspa.mrml.volumes import ijk_to_ras_of
     from axspa.results import dumps, write_file_safely, write_text_safely
+    from axspa.slicer.volumes import ijk_to_ras_of
 
     out = checkOutputFolder(outputDir, installFolders)
     stem, docName = exportNames(volumeNode, document, out)

@@ -23,13 +23,6 @@ OUTPUT_PARAMETERS = (("outputSegmentation", "vtkMRMLSegmentationNode", "segmenta
                      ("plotChart", "vtkMRMLPlotChartNode", "plot"))
 
 
-def _path(folder):
-    """A model folder as the engine takes it: a Path, or None for the installed bundle."""
-    from pathlib import Path
-
-    return Path(folder) if folder else None
-
-
 class ModelLogic:
     """The hip-segmenter model: its dependencies, loading it, and the user's consent to a bundle's own code
     (its folder then trusted for the session: ``_trustedModelDirs``)."""
@@ -38,24 +31,24 @@ class ModelLogic:
 
     def ensureModelDependencies(self, modelDir=None) -> None:
         """Check the bundle is there, then install torch (PyTorch extension) and MONAI after asking."""
-        from axspa.slicer_support import ensure_model_dependencies
+        from axspa.slicer.packages import ensure_model_dependencies, model_folder
 
-        ensure_model_dependencies(slicer, self.HIP_BUNDLES, "Hip Inflammation", _path(modelDir))
+        ensure_model_dependencies(slicer, self.HIP_BUNDLES, "Hip Inflammation", model_folder(modelDir))
 
     def loadModel(self, modelDir=None):
         """The hip-segmenter predictor (installed, or in ``modelDir``), asking before running a bundle's own code."""
         from axspa.bundles import load_predictor
-        from axspa.slicer_support import load_trusting
+        from axspa.slicer.packages import model_folder
+        from axspa.slicer.trust import load_trusting
 
-        return load_trusting(lambda trust: load_predictor(self.HIP_BUNDLES[0], _path(modelDir), trust),
+        return load_trusting(lambda trust: load_predictor(self.HIP_BUNDLES[0], model_folder(modelDir), trust),
                              self.confirmBundleCode, self._trustedModelDirs, str(modelDir or ""))
 
     def confirmBundleCode(self, reason: str) -> bool:
         """Ask the user whether a bundle may run its own code (BundleCodeError's reason)."""
-        return slicer.util.confirmYesNoDisplay(
-            reason + ".\n\n" + _("This model bundle brings its own Python code, which runs with your permissions "
-                                  "when it loads. Trust it only if you know who made it.") + "\n\n"
-            + _("Load it and run its code?"), windowTitle=_("Hip Inflammation"))
+        from axspa.slicer.trust import confirm_bundle_code
+
+        return confirm_bundle_code(slicer, reason, _("Hip Inflammation"), _)
 
 
 class ScoringLogic:
@@ -91,9 +84,9 @@ class ScoringLogic:
 
     def outputNodes(self, volumeNode, **given) -> dict:
         """{"segmentation", "scores", "slices", "plot"}: the nodes given, else those holding results of the volume."""
-        from HipInflammationLib.nodes import findOutputNode
+        from axspa.slicer.outputs import find_output
 
-        return {kind: given.get(kind) or findOutputNode(volumeNode, className, kind)
+        return {kind: given.get(kind) or find_output(volumeNode, className, kind)
                 for _name, className, kind in OUTPUT_PARAMETERS}
 
     # ------------------------------------------------------------------------------------------ panel
@@ -192,7 +185,7 @@ class ScoringLogic:
 
 class CohortLogic:
     """A cohort from the console: its hip series scored as ``axspa batch`` scores them, in this process
-    (axspa.slicer_support), and a finished case loaded into the scene (axspa.mrml.cohort)."""
+    (axspa.slicer.cohort.process_cohort_for), and a finished case loaded into the scene (axspa.slicer.cohort)."""
 
     COHORT_JOBS = ("hip",)
 
@@ -207,11 +200,12 @@ class CohortLogic:
         call again goes on from there). ``halfWidth`` and ``minArea`` (mm2) are process()'s halfWidth and
         minLesionAreaMm2; ``trustCode`` lets a bundle in ``modelDir`` run its own code (as do model folders
         trusted earlier this session). torch and MONAI are installed first, after asking, when the bundle is
-        there. Returns axspa.slicer_support.process_cohort_for's dict (scored, unchanged, failures, planNotRun,
+        there. Returns axspa.slicer.cohort.process_cohort_for's dict (scored, unchanged, failures, planNotRun,
         summary, cohort, exitStatus, text)."""
-        from axspa.slicer_support import cohort_bundles, process_cohort_for
+        from axspa.slicer.cohort import cohort_bundles, process_cohort_for
+        from axspa.slicer.packages import model_folder
 
-        if cohort_bundles(self.COHORT_JOBS, _path(modelDir)):
+        if cohort_bundles(self.COHORT_JOBS, model_folder(modelDir)):
             self.ensureModelDependencies(modelDir)
         trusted = bool(trustCode) or str(modelDir or "") in getattr(self, "_trustedModelDirs", ())
         return process_cohort_for(self.COHORT_JOBS, manifestOrFolder, outDir, progress, cancel, overwrite,
@@ -221,9 +215,9 @@ class CohortLogic:
         """Load a case that processCohort (or ``axspa batch``) scored into ``outDir``: the STIR volume (a file,
         or the files of its DICOM series), its hip segmentation and per-slice table, under the volume's study.
         Returns {"volume", "segmentation", "slices", "markups", "table", "heatmap" (None: the hip job writes
-        none of these three), "summary", "case"}; see axspa.mrml.cohort.load_case. InputError names the folder
+        none of these three), "summary", "case"}; see axspa.slicer.cohort.load_case. InputError names the folder
         when the case was not scored there, or the input when it is gone."""
         from axspa.batch.run import case_outputs
-        from axspa.mrml.cohort import application_util, load_case
+        from axspa.slicer.cohort import application_util, load_case
 
         return load_case(case_outputs(outDir, caseId), application_util(slicer), slicer.mrmlScene)

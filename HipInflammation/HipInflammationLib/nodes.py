@@ -2,17 +2,13 @@
 
 Each function reuses the node it is given (the user's choice in the panel) and creates one only when
 none is given; a created node is placed in the subject hierarchy under the input's study. Every output
-records which STIR volume it holds results of (linkToInput), so the console's process() finds it again
-instead of adding another.
+records which STIR volume it holds results of (axspa.slicer.outputs.link_output, kinds "segmentation", "scores",
+"slices" and "plot"), so the console's process() finds it again instead of adding another.
 """
 
 import numpy as np
 
-# Node reference role from an output node to the STIR volume it holds results of.
-INPUT_REFERENCE = "AxSpAHipInput"
-# Node attribute naming what an output is: "segmentation", "scores", "slices" or "plot".
-OUTPUT_KIND = "AxSpA.HipOutput"
-# JSON node attribute (axspa.mrml) of a segmentation the model wrote: {"segmenter": "name@version"}.
+# JSON node attribute (axspa.slicer) of a segmentation the model wrote: {"segmenter": "name@version"}.
 MODEL_ATTRIBUTE = "HipModel"
 
 SLICE_COLUMN_DESCRIPTIONS = {
@@ -30,32 +26,6 @@ SLICE_COLUMN_DESCRIPTIONS = {
 }
 
 
-# ------------------------------------------------------------------------- which nodes belong to which input
-
-def linkToInput(outputNode, volumeNode, kind: str) -> None:
-    """Record that ``outputNode`` holds the ``kind`` result of ``volumeNode`` (survives saving the scene)."""
-    outputNode.SetAttribute(OUTPUT_KIND, kind)
-    outputNode.SetNodeReferenceID(INPUT_REFERENCE, volumeNode.GetID())
-
-
-def linkedInput(outputNode):
-    """The STIR volume an output node holds results of, or None."""
-    return outputNode.GetNodeReference(INPUT_REFERENCE) if outputNode is not None else None
-
-
-def findOutputNode(volumeNode, className: str, kind: str):
-    """The last node of ``className`` holding the ``kind`` result of ``volumeNode`` (linkToInput), or None."""
-    if volumeNode is None or volumeNode.GetScene() is None:
-        return None
-    scene = volumeNode.GetScene()
-    found = None
-    for n in range(scene.GetNumberOfNodesByClass(className)):
-        node = scene.GetNthNodeByClass(n, className)
-        if node.GetAttribute(OUTPUT_KIND) == kind and node.GetNodeReferenceID(INPUT_REFERENCE) == volumeNode.GetID():
-            found = node
-    return found
-
-
 # ----------------------------------------------------------------------------------------------- segments
 
 def writeSegmentation(volumeNode, masks: dict, segmentationNode=None):
@@ -63,8 +33,8 @@ def writeSegmentation(volumeNode, masks: dict, segmentationNode=None):
     written empty), with their fixed colours and terminology. Segments are matched by name; segments the
     user edited or drew are kept as they are. Returns (node, names of the kept segments)."""
     from axspa.hip.segments import HIP_SEGMENTS
-    from axspa.mrml.hierarchy import place_if_new
-    from axspa.mrml.segmentations import kept_segments, masks_to_segmentation
+    from axspa.slicer.hierarchy import place_if_new
+    from axspa.slicer.segmentations import kept_segments, masks_to_segmentation
 
     shape = next((np.shape(m) for m in masks.values()), None)
     full = {s.name: masks[s.name] if s.name in masks else np.zeros(shape, bool) for s in HIP_SEGMENTS
@@ -85,7 +55,7 @@ def setTerminology(segmentationNode, exclude=()) -> None:
     import slicer
 
     from axspa.hip.segments import HIP_SEGMENTS
-    from axspa.mrml.segmentations import name_key, segment_ids_by_name
+    from axspa.slicer.segmentations import name_key, segment_ids_by_name
 
     ids = segment_ids_by_name(segmentationNode)
     tag = slicer.vtkSegment.GetTerminologyEntryTagName()
@@ -101,7 +71,7 @@ def editedSegments(segmentationNode, volumeNode, masks=None) -> list:
     import vtk
 
     from axspa.hip.segments import HIP_SEGMENTS
-    from axspa.mrml.segmentations import HASH_TAG, mask_hash, name_key, segment_ids_by_name, segmentation_to_masks
+    from axspa.slicer.segmentations import HASH_TAG, mask_hash, name_key, segment_ids_by_name, segmentation_to_masks
 
     ids = segment_ids_by_name(segmentationNode)
     if masks is None:
@@ -124,8 +94,8 @@ def editedSegments(segmentationNode, volumeNode, masks=None) -> list:
 def writeResultsTable(volumeNode, columns, rows, tableNode=None, name: str = "Hip scores"):
     """A locked table node with string columns ``columns`` and ``rows`` (lists of cell texts): computed
     results, so the user edits the segmentation and re-scores instead."""
-    from axspa.mrml.hierarchy import place_if_new
-    from axspa.mrml.tables import text_table
+    from axspa.slicer.hierarchy import place_if_new
+    from axspa.slicer.tables import text_table
 
     node = text_table(volumeNode.GetScene(), columns, rows, tableNode, name, titles=True)
     place_if_new(node, tableNode is None, volumeNode)
@@ -137,7 +107,7 @@ def writeSlicesTable(volumeNode, document: dict, tableNode=None, name: str = "Hi
     in ``<stem>.slices.csv``): numbers in numeric columns so they sort and plot; a locked table."""
     import vtk
 
-    from axspa.mrml.hierarchy import place_if_new
+    from axspa.slicer.hierarchy import place_if_new
 
     rows = [{"side": side, **row} for side in ("right", "left") for row in document["sides"][side].get("slices", [])]
     columns = list(rows[0]) if rows else ["side", "index"]

@@ -35,13 +35,13 @@ def showResultsTable(view, table) -> None:
 def selectOutputsOf(p) -> None:
     """A new input volume: outputs left empty or holding results of another volume become this volume's
     (or none); outputs the user chose for no volume in particular stay."""
+    from axspa.slicer.outputs import find_output, linked_input
     from HipInflammationLib.logic import OUTPUT_PARAMETERS
-    from HipInflammationLib.nodes import findOutputNode, linkedInput
 
     for name, className, kind in OUTPUT_PARAMETERS:
         node = getattr(p, name)
-        if node is None or linkedInput(node) not in (None, p.inputVolume):
-            setattr(p, name, findOutputNode(p.inputVolume, className, kind))
+        if node is None or linked_input(node) not in (None, p.inputVolume):
+            setattr(p, name, find_output(p.inputVolume, className, kind))
 
 
 def askAboutEditedSegments(slicer, segmentation, edited) -> str:

@@ -15,7 +15,7 @@ X_COLUMN = "slice"
 def writeLesionPlot(volumeNode, document: dict, chartNode=None, name: str = ""):
     """Fill (or create, under the input's study) the chart of the document's per-slice lesion proportion."""
     from axspa.hip.segments import segment
-    from axspa.mrml.hierarchy import place_if_new
+    from axspa.slicer.hierarchy import place_if_new
 
     scene = volumeNode.GetScene()
     name = name or f"{volumeNode.GetName()} lesion proportion per slice"

@@ -2,7 +2,7 @@
 segments, and score the segments as they are now (after edits in Segment Editor: no model runs) into the
 results table, the per-slice table and the plot. MRML classes and vtk only (no Qt, no slicer.util)."""
 
-from HipInflammationLib.nodes import MODEL_ATTRIBUTE, editedSegments, linkToInput, writeSegmentation
+from HipInflammationLib.nodes import MODEL_ATTRIBUTE, editedSegments, writeSegmentation
 
 
 def segmentNodes(volumeNode, model, segmentationNode=None, progress=None, cancel=None):
@@ -10,15 +10,16 @@ def segmentNodes(volumeNode, model, segmentationNode=None, progress=None, cancel
     when the model fails or the user cancels. Returns (segmentation node, names of the kept segments)."""
     from axspa.hip.pipeline import segment_hip
     from axspa.jobs import report, scaled_progress
-    from axspa.mrml import set_json_attribute
-    from axspa.mrml.volumes import volume_to_engine
+    from axspa.slicer import set_json_attribute
+    from axspa.slicer.outputs import link_output
+    from axspa.slicer.volumes import volume_to_engine
 
     volume = volume_to_engine(volumeNode)
     masks = segment_hip(volume, model, progress=scaled_progress(progress, 0.0, 0.85), cancel=cancel)
     report(progress, 0.85, "writing the hip segments", cancel)
     node, kept = writeSegmentation(volumeNode, masks, segmentationNode)
     set_json_attribute(node, MODEL_ATTRIBUTE, {"segmenter": getattr(model, "bundle_id", type(model).__name__)})
-    linkToInput(node, volumeNode, "segmentation")
+    link_output(node, volumeNode, "segmentation")
     return node, kept
 
 
@@ -29,10 +30,11 @@ def scoreNodes(volumeNode, segmentationNode, config, resultsTable=None, slicesTa
     from axspa.hip.pipeline import score_hip
     from axspa.hip.segments import match_hip_segments
     from axspa.hip.texts import HIP_TABLE_COLUMNS, hip_result_rows
-    from axspa.mrml import get_json_attribute
-    from axspa.mrml.segmentations import segmentation_to_masks
-    from axspa.mrml.volumes import volume_to_engine
     from axspa.results import validate
+    from axspa.slicer import get_json_attribute
+    from axspa.slicer.outputs import link_output
+    from axspa.slicer.segmentations import segmentation_to_masks
+    from axspa.slicer.volumes import volume_to_engine
     from HipInflammationLib.nodes import writeResultsTable, writeSlicesTable
     from HipInflammationLib.plot import writeLesionPlot
 
@@ -55,7 +57,7 @@ def scoreNodes(volumeNode, segmentationNode, config, resultsTable=None, slicesTa
     slices = writeSlicesTable(volumeNode, document, slicesTable, name=f"{volumeNode.GetName()} hip scores per slice")
     plot = writeLesionPlot(volumeNode, document, plotChart)
     for node, kind in ((segmentationNode, "segmentation"), (table, "scores"), (slices, "slices"), (plot, "plot")):
-        linkToInput(node, volumeNode, kind)
+        link_output(node, volumeNode, kind)
 
     warnings = list(document.get("warnings", []))
     if ignored:

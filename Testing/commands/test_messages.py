@@ -100,3 +100,17 @@ def test_seg_file_names_match_ignoring_case_and_duplicates_are_refused(tmp_path,
     assert main(["hip", str(stir), "--seg", str(twice), "--out", str(tmp_path / "dup")]) == 2
     err = capsys.readouterr().err
     assert str(twice) in err and "two segments named" in err
+
+
+def test_a_refused_bundle_says_the_command_line_flag_on_the_command_line(tmp_path, capsys):
+    """The hint travels as a field of the error: the command line adds its flag, the panels word their own."""
+    from fake_predictors import install_bundle
+
+    models = tmp_path / "models"
+    install_bundle(models, "hip-segmenter", "BoxHips")
+    info = (models / "hip-segmenter" / "bundle.json")
+    info.write_text(info.read_text().replace("fake_predictors:BoxHips", "lab_models:Net"))
+    assert main(["hip", str(SAMPLE / "AxSpA-HipSTIR.nrrd"), "--out", str(tmp_path / "out"),
+                 "--model-dir", str(models / "hip-segmenter")]) == 3
+    err = capsys.readouterr().err
+    assert "loading it would run the bundle's code (pass --trust-bundle-code, or list the module" in err

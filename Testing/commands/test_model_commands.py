@@ -1,5 +1,5 @@
 """The model-backed commands: one clear line when a bundle is missing; with a bundle installed,
-the real pipeline writes the SPEC's files, goes on past a bad file and never overwrites edits."""
+the real pipeline writes the files of docs/formats.md, goes on past a bad file and never overwrites edits."""
 
 from __future__ import annotations
 

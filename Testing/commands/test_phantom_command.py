@@ -1,4 +1,4 @@
-"""``axspa phantom``: writes the files the SPEC names, same seed same bytes, a montage, clear errors."""
+"""``axspa phantom``: writes the files docs/formats.md names, same seed same bytes, a montage, clear errors."""
 
 from __future__ import annotations
 

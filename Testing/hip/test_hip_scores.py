@@ -1,4 +1,4 @@
-"""Hip STIR scores (SPEC: Hip inflammation) on small volumes whose answers are worked out by hand."""
+"""Hip STIR scores (docs/scoring.md) on small volumes whose answers are worked out by hand."""
 
 from __future__ import annotations
 

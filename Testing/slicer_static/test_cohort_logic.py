@@ -29,7 +29,7 @@ vtk = pytest.importorskip("vtk")  # comes with slicer-core
 from axspa.hip.segments import HIP_SEGMENTS  # noqa: E402
 from axspa.image import InputError  # noqa: E402
 from axspa.jobs import CancelledError  # noqa: E402
-from axspa.mrml.segmentations import segmentation_to_masks  # noqa: E402
+from axspa.slicer.segmentations import segmentation_to_masks  # noqa: E402
 
 STIR_SHAPE = (22, 145, 154)
 BOXES = {"Right femoral head": [[8, 14], [60, 80], [30, 60]], "Left femoral head": [[8, 14], [60, 80], [100, 130]]}
@@ -280,7 +280,7 @@ def test_load_case_through_the_application_readers(scoring, manifest, models, tm
     """Inside Slicer (its IO manager there) loadCase calls slicer.util's loaders: a film as one file, the heat
     map without taking over the slice views. The stand-in loaders read through storage nodes and put the film
     in a patient's study, as the DICOM module does: the outputs go under that study."""
-    from axspa.mrml.cohort import _StorageReaders
+    from axspa.slicer.cohort import _StorageReaders
 
     logic = scoring.AxSpAScoringLogic()
     installs_recorded(logic, monkeypatch)

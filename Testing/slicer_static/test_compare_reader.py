@@ -21,7 +21,7 @@ if not hasattr(slicer, "vtkMRMLScene"):
     pytest.skip("slicer-core (MRML) is not installed", allow_module_level=True)
 
 from axspa.image import InputError  # noqa: E402
-from axspa.mrml.tables import sites_to_table  # noqa: E402
+from axspa.slicer.tables import sites_to_table  # noqa: E402
 from axspa.spine.sites import ALL_SITES, CERVICAL_SITES, FINDINGS, LUMBAR_SITES  # noqa: E402
 
 OURS = {**{s: 1 for s in CERVICAL_SITES}, "C6i": 2, **{s: 1 for s in LUMBAR_SITES}, "L1s": None}

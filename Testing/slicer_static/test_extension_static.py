@@ -287,7 +287,7 @@ def test_widget_uses_the_standard_parameter_node_pattern(module):
     assert "self._parameterNode.disconnectGui(self._parameterNodeGuiTag)" in source
     assert "slicer.util.loadUI(self.resourcePath('UI/" + module + ".ui'))" in source
     assert "slicer.util.childWidgetVariables(uiWidget)" in source
-    # Errors shown by Slicer: directly, or through axspa.jobs.PanelJob (which also ends the job calmly,
+    # Errors shown by Slicer: directly, or through axspa.slicer.panel_job.PanelJob (which also ends the job calmly,
     # as tryWithErrorDisplay re-raises).
     assert ("slicer.util.tryWithErrorDisplay(_('Failed to compute results.'), waitCursor=True)" in source
             or "PanelJob(slicer, self.ui" in source)
@@ -369,9 +369,12 @@ ENGINE = REPO / "axspa"
 ENGINE_FILES = sorted(p for p in ENGINE.rglob("*.py") if "__pycache__" not in p.parts)
 FAMILIES = ("spine", "sij", "hip")
 # Layers a family may import besides itself and the core modules (axspa/*.py).
-SHARED_LAYERS = ("io", "mrml", "evaluation", "training")
+SHARED_LAYERS = ("io", "evaluation", "training")
+# The Slicer roof: everything that needs MRML or Qt (adapters, samples, installs, prompts, the panel job). It may
+# import the engine; nothing of the engine imports it.
+ROOF = "slicer"
 # Core modules no family imports: the command line, the HTML report and the Slicer-side helpers.
-NOT_FOR_FAMILIES = ("cli", "report", "slicer_support")
+NOT_FOR_FAMILIES = ("cli", "report")
 TORCH = {"torch", "monai"}
 
 
@@ -405,11 +408,11 @@ def _layer(dotted: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-@pytest.mark.parametrize("path", [p for p in ENGINE_FILES if "mrml" not in _rel(p)],
+@pytest.mark.parametrize("path", [p for p in ENGINE_FILES if _rel(p)[0] != ROOF],
                          ids=lambda p: str(p.relative_to(REPO)))
 def test_engine_imports_no_qt_slicer_or_torch(path):
-    """SPEC: the engine has no Qt and no Slicer app (only axspa/mrml talks to MRML); torch and monai are
-    imported only by the model code (a family's model/ and axspa/training/)."""
+    """The layers: the engine has no Qt and no Slicer app (only the roof, axspa/slicer, talks to MRML); torch and
+    monai are imported only by the model code (a family's model/ and axspa/training/)."""
     imported = imported_packages(ast.parse(path.read_text(), filename=str(path)))
     assert not imported & {"qt", "ctk", "slicer", "PythonQt", "vtk"}, path
     if not _is_model_code(path):
@@ -430,8 +433,8 @@ def test_model_code_is_imported_lazily(path):
 @pytest.mark.parametrize("path", [p for p in ENGINE_FILES if _rel(p)[0] in FAMILIES + SHARED_LAYERS],
                          ids=lambda p: str(p.relative_to(REPO)))
 def test_layers_import_only_what_they_may(path):
-    """A family imports only the core, io, mrml, evaluation and training (never another family, phantom,
-    the commands or the report); io, mrml, evaluation and training import no family at all (segment lists
+    """A family imports only the core, io, evaluation and training (never another family, the Slicer roof,
+    phantom, the commands or the report); io, evaluation and training import no family at all (segment lists
     and finding names are passed in)."""
     own = _rel(path)[0]
     core = {p.stem for p in ENGINE.glob("*.py")} - set(NOT_FOR_FAMILIES)
@@ -444,6 +447,24 @@ def test_layers_import_only_what_they_may(path):
                 (ENGINE / layer).is_dir() is False and not (ENGINE / f"{layer}.py").exists():
             continue  # 'from axspa import __version__': a name, not a module
         assert layer in allowed, f"{path} imports {dotted}: {own} may import only {sorted(allowed)}"
+
+
+
+@pytest.mark.parametrize("path", [p for p in ENGINE_FILES if _rel(p)[0] != ROOF],
+                         ids=lambda p: str(p.relative_to(REPO)))
+def test_engine_never_imports_the_slicer_roof(path):
+    """axspa/slicer holds everything that needs MRML or Qt; the engine (every other file of axspa, the core, the
+    families, the batch and the commands alike) never imports it, at import time or inside a function."""
+    for dotted in engine_imports(ast.parse(path.read_text(), filename=str(path))):
+        assert _layer(dotted) != ROOF, f"{path} imports {dotted}: the engine never imports the Slicer roof"
+
+
+def test_the_roof_holds_what_needs_slicer():
+    """The old homes of Slicer glue are gone: no axspa/mrml, no axspa/slicer_support.py, no PanelJob in jobs.py."""
+    assert not (ENGINE / "mrml").exists() and not (ENGINE / "slicer_support.py").exists()
+    assert "class PanelJob" not in (ENGINE / "jobs.py").read_text()
+    roof = {p.stem for p in (ENGINE / ROOF).glob("*.py")}
+    assert {"panel_job", "samples", "packages", "trust", "parameters", "reload", "tables", "volumes"} <= roof
 
 
 def test_torch_is_not_loaded_by_scoring_a_reading_or_a_hip_segmentation(tmp_path):
@@ -478,7 +499,7 @@ def test_commands_parse_and_print_but_write_no_file():
         calls = {name_of(n) for n in ast.walk(tree) if isinstance(n, ast.Call)}
         assert not calls & writers, f"{path} writes files itself: {sorted(calls & writers)}"
         for dotted in engine_imports(tree, at_import_time=True):
-            assert _layer(dotted) in ("image", "cli", "bundles"), \
+            assert _layer(dotted) in ("image", "cli", "bundles") or dotted.startswith("axspa.commands.options"), \
                 f"{path} imports {dotted} at import time: commands import the families when they run"
 
 
@@ -492,3 +513,23 @@ def test_icon_and_screenshot_urls_name_files_of_this_repository():
     for url in urls:
         assert url.startswith(prefix), url
         assert (REPO / url[len(prefix):]).is_file(), f"{url} names no file in the repository"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_lib_files_import_each_other_without_cycles(module):
+    """A module's Lib files import one another in one direction only (anywhere in the file, inside functions too):
+    no pair, and no longer loop, imports back."""
+    lib = f"{module}Lib"
+    graph = {}
+    for path in (REPO / module / lib).glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(lib + "."):
+                imported.add(node.module.split(".")[1])
+        graph[path.stem] = imported - {path.stem}
+
+    def reaches(start, goal, seen):
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph.get(start, ()))
+
+    cycles = sorted(name for name in graph if reaches(name, name, {name}))
+    assert not cycles, f"{lib}: import cycle through {cycles}"

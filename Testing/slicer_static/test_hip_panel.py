@@ -33,14 +33,14 @@ vtk = pytest.importorskip("vtk")  # comes with slicer-core
 
 from axspa.bundles import ModelMissingError  # noqa: E402
 from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME  # noqa: E402
-from axspa.mrml.segmentations import (  # noqa: E402
+from axspa.results import validate  # noqa: E402
+from axspa.slicer.segmentations import (  # noqa: E402
     name_key,
     oriented_image_from_mask,
     segment_ids_by_name,
     segmentation_to_masks,
 )
-from axspa.mrml.volumes import array_to_volume  # noqa: E402
-from axspa.results import validate  # noqa: E402
+from axspa.slicer.volumes import array_to_volume  # noqa: E402
 
 SHAPE = (20, 30, 40)
 IJK_TO_RAS = np.array([[-1.0, 0, 0, 20], [0, 0, 4.0, -30], [0, -2.0, 0, 40], [0, 0, 0, 1]])
@@ -332,7 +332,7 @@ class Widget(types.SimpleNamespace):
 
 def panel(hip, logic, volume, errors):
     """The module's widget with stand-ins for its .ui widgets and Slicer's error display."""
-    from axspa.jobs import PanelJob
+    from axspa.slicer.panel_job import PanelJob
 
     wait_cursor = wait_cursor_recorder([])
     try_with_error_display = error_display_recorder(errors, wait_cursor)

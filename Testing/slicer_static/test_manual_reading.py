@@ -51,7 +51,7 @@ def scoring(monkeypatch):
 def film(folder: Path, name: str, rows: int = 140):
     """A radiograph node loaded from a DICOM file (its storage node names the file, as Add Data leaves it)."""
     from axspa.io.dicom_write import write_radiograph_dicom
-    from axspa.mrml.volumes import array_to_volume
+    from axspa.slicer.volumes import array_to_volume
 
     stored = np.full((rows, 100), 1000, np.uint16)
     path = folder / f"{name}.dcm"
@@ -509,7 +509,7 @@ def test_panel_study_list_of_the_reader_table(panel, tmp_path):
 def test_reader_table_node_with_studies(scoring):
     from AxSpAScoringLib.compare import readerGradesFromTable, studiesOfTable
 
-    from axspa.mrml.tables import text_table
+    from axspa.slicer.tables import text_table
 
     node = text_table(slicer.mrmlScene, ("study", "site", "grade"),
                       [("V1", "C2i", "1"), ("V2", "c2i", "2"), ("V1", "C3s", "")], name="reader")
@@ -562,12 +562,12 @@ def test_ui_polish_of_the_spine_and_pelvis_sections():
 
 
 def test_panel_sacroiliitis_warnings_stay_in_the_pelvis_section(panel, tmp_path, monkeypatch):
-    import axspa.slicer_support
+    import axspa.slicer.packages
 
     fake.install_bundle(tmp_path / "models", "sij-grader", "FixedSij", {"right": [0, 0, 0.1, 0.8, 0.1],
                                                                           "left": [0.1, 0.7, 0.2, 0, 0]})
     monkeypatch.setenv("AXSPA_MODELS", str(tmp_path / "models"))
-    monkeypatch.setattr(axspa.slicer_support, "ensure_model_dependencies", lambda *args, **kwargs: None)
+    monkeypatch.setattr(axspa.slicer.packages, "ensure_model_dependencies", lambda *args, **kwargs: None)
     pixels = np.zeros((1, 30, 40), np.float32)
     pixels[0, 0, 0] = np.nan  # a pixel that is no number: the result warns about it
     panel._parameterNode.pelvisVolume = slicer.util.addVolumeFromArray(pixels, name="pelvis")
@@ -616,7 +616,7 @@ def test_panel_placing_goes_on_in_the_second_film_after_the_last_corner(panel, t
 def save_and_reload(scene, folder: Path) -> None:
     """The scene saved as File > Save writes it (each node's data in its own file, and the .mrml) and loaded again
     as File > Load Scene does (the scene cleared, the .mrml imported): every node is a new one."""
-    from axspa.mrml import ensure_node_class
+    from axspa.slicer import ensure_node_class
 
     for storage_class in ("vtkMRMLMarkupsJsonStorageNode", "vtkMRMLTableStorageNode"):
         ensure_node_class(scene, storage_class)
@@ -671,7 +671,7 @@ def test_questions_show_the_normal_cursor_and_computation_the_wait_cursor(panel,
     questions and the question before a bundle's own code runs came up under the hourglass (as did "Replace
     them?" when saving). Now every question is asked with the normal cursor, and only the computation runs under
     the wait cursor (the engine's progress calls, which let Slicer process events, come with it)."""
-    import axspa.slicer_support
+    import axspa.slicer.packages
 
     models = tmp_path / "models"
     fake.install_bundle(models, "spine-landmarks", "FixedLandmarks", {})
@@ -682,7 +682,7 @@ def test_questions_show_the_normal_cursor_and_computation_the_wait_cursor(panel,
     monkeypatch.delenv("AXSPA_TRUSTED_PREDICTORS")  # the test doubles' code: Slicer asks before it runs
     wait = slicer.util.WaitCursor
     seen = []  # (what, cursors set when it happened)
-    monkeypatch.setattr(axspa.slicer_support, "ensure_model_dependencies",
+    monkeypatch.setattr(axspa.slicer.packages, "ensure_model_dependencies",
                         lambda *args, **kwargs: seen.append(("install?", wait.depth)))
     monkeypatch.setattr(slicer.util, "confirmYesNoDisplay",
                         lambda text, **kwargs: seen.append(("question", wait.depth)) or True)

@@ -21,8 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 slicer = pytest.importorskip("slicer")
 if not hasattr(slicer, "vtkMRMLScene"):
     pytest.skip("slicer-core (MRML) is not installed", allow_module_level=True)
-pytest.importorskip("axspa.mrml.tables")
-pytest.importorskip("axspa.mrml.segmentations")
+pytest.importorskip("axspa.slicer.tables")
+pytest.importorskip("axspa.slicer.segmentations")
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_module_constructor_sets_texts_and_defers_sample_data(modules):
 
 
 def test_sample_data_registered_per_module(modules, tmp_path, monkeypatch):
-    import axspa.slicer_support as ss
+    import axspa.slicer.samples as ss
 
     scoring, hip, _ = modules
     (tmp_path / "c.dcm").write_bytes(b"c")
@@ -206,7 +206,7 @@ def test_pelvis_heat_map_lands_on_the_radiograph_grid(modules, tmp_path, monkeyp
 
 def test_hip_unknown_segments_are_reported_not_fatal(modules):
     from axspa.hip.segments import HIP_SEGMENTS
-    from axspa.mrml.segmentations import masks_to_segmentation
+    from axspa.slicer.segmentations import masks_to_segmentation
 
     _, hip, _ = modules
     stir = np.full((6, 20, 20), 100, np.int16)
@@ -232,7 +232,7 @@ def test_pelvis_heat_map_is_coloured_with_zero_transparent(modules, tmp_path, mo
     own display pipeline (vtkMRMLScalarVolumeDisplayNode) then draws nothing where the map is 0."""
     from vtk.util import numpy_support
 
-    from axspa.mrml.volumes import HEAT_MAP_COLORS
+    from axspa.slicer.volumes import HEAT_MAP_COLORS
 
     fake = pytest.importorskip("fake_predictors")
     scoring, _, _ = modules

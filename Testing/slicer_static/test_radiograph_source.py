@@ -34,7 +34,7 @@ def monochrome1(tmp_path):
 
 
 def _node_with_voxels(stored: np.ndarray):
-    from axspa.mrml.volumes import array_to_volume
+    from axspa.slicer.volumes import array_to_volume
 
     scene = slicer.vtkMRMLScene()
     return array_to_volume(scene, stored[np.newaxis].astype(np.int16), np.diag([-0.2, -0.2, 1.0, 1.0]), "cr")

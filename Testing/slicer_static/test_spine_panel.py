@@ -212,7 +212,7 @@ def test_export_writes_the_command_line_files_of_the_edited_result(scoring, mode
 
 def test_export_without_a_model_result_uses_the_volume(scoring, tmp_path):
     """A reading typed into a table, with its points placed by hand: exported for the region of its sites."""
-    from axspa.mrml.tables import sites_to_table
+    from axspa.slicer.tables import sites_to_table
 
     logic = scoring.AxSpAScoringLogic()
     volume = film()

@@ -1,4 +1,4 @@
-"""mSASSS rules (SPEC: Scoring rules), each checked on a case worked by hand."""
+"""mSASSS rules (docs/scoring.md), each checked on a case worked by hand."""
 
 from __future__ import annotations
 

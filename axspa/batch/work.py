@@ -67,7 +67,7 @@ def score_case(case: Case, options: Options) -> CaseResult:
         return CaseResult(case.case_id, files, summary, seconds=time.perf_counter() - start, worker=_worker_name())
     except Exception as exc:  # noqa: BLE001 (one case's failure, whatever it is, is that case's)
         reason, trace = failure_reason(exc)
-        return CaseResult(case.case_id, error=reason.replace(" (traceback in failures.log)", ""), trace=trace,
+        return CaseResult(case.case_id, error=reason + (" (traceback in failures.log)" if trace else ""), trace=trace,
                           seconds=time.perf_counter() - start, worker=_worker_name())
 
 

@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from axspa.cli import SEED, integer
+from axspa.commands.options import SEED, integer
 from axspa.image import InputError
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from axspa.cli import PROBABILITY, integer, number
+from axspa.commands.options import PROBABILITY, integer, number
 
 EPILOG = """\
 A manifest has columns case_id, patient_id, visit_date (YYYY-MM-DD), job (spine, sij or hip) and path

@@ -1,4 +1,4 @@
-"""``axspa hip SERIES --out DIR``: hip STIR segmentation and inflammation scores (SPEC: File contracts).
+"""``axspa hip SERIES --out DIR``: hip STIR segmentation and inflammation scores (docs/formats.md).
 
 With ``--seg FILE`` the scores are computed from an existing segmentation (a reader's, or one
 edited in Slicer) instead of the model's.
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from axspa.cli import integer, number
+from axspa.commands.options import integer, number
 
 
 def register(sub: argparse._SubParsersAction) -> None:

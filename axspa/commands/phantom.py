@@ -1,5 +1,5 @@
 """``axspa phantom spine|pelvis|hip --n N --seed S --out DIR [--montage FILE.png]``: synthetic cases with
-exact ground truth (SPEC: File contracts). Case i comes from np.random.default_rng([seed, i, ...]), so the
+exact ground truth (docs/formats.md). Case i comes from np.random.default_rng([seed, i, ...]), so the
 same seed gives the same bytes and a case does not depend on --n."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from axspa.cli import PROBABILITY, SEED, integer
+from axspa.commands.options import PROBABILITY, SEED, integer
 from axspa.image import InputError
 
 

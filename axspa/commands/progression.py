@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from axspa.cli import number
+from axspa.commands.options import number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

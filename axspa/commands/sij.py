@@ -1,4 +1,4 @@
-"""``axspa sij IMAGE ... --out DIR``: modified New York grade per sacroiliac joint (SPEC: File contracts)."""
+"""``axspa sij IMAGE ... --out DIR``: modified New York grade per sacroiliac joint (docs/formats.md)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""``axspa spine IMAGE ... --region cervical|lumbar|auto --out DIR [--study]`` (SPEC: File contracts)."""
+"""``axspa spine IMAGE ... --region cervical|lumbar|auto --out DIR [--study]`` (docs/formats.md)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from axspa.cli import PROBABILITY
+from axspa.commands.options import PROBABILITY
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,11 +1,11 @@
-"""``axspa train BUNDLE --data DIR [DIR ...] --out BUNDLE_DIR``: train one shipped model (SPEC: Models)."""
+"""``axspa train BUNDLE --data DIR [DIR ...] --out BUNDLE_DIR``: train one shipped model (README, Models)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from axspa.cli import SEED, integer
+from axspa.commands.options import SEED, integer
 
 SPINE_BUNDLES = ("spine-landmarks", "spine-corners")
 HIP_BUNDLES = ("hip-segmenter",)

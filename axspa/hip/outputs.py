@@ -1,4 +1,4 @@
-"""The files of the hip family (SPEC: File contracts): ``hip.json``, ``<stem>.slices.csv`` and the model's
+"""The files of the hip family (docs/formats.md): ``hip.json``, ``<stem>.slices.csv`` and the model's
 segmentation ``<stem>.seg.nrrd``. A file that differs from the new result is kept unless ``overwrite``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hip inflammation scores from a coronal STIR volume and its segments (SPEC: Hip inflammation).
+"""Hip inflammation scores from a coronal STIR volume and its segments (docs/scoring.md).
 
 Per patient side: the scoring slices (the coronal slice with the largest femoral-head area plus up to
 ``half_width`` slices each side of it), the UNet-score of Zheng et al. 2023 (sum over the scoring slices

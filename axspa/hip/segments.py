@@ -1,4 +1,4 @@
-"""Hip STIR segments: names (SPEC: Hip inflammation), label values, fixed colours, Slicer terminology, and
+"""Hip STIR segments: names (docs/scoring.md), label values, fixed colours, Slicer terminology, and
 matching the names a user typed to them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The files of the sacroiliac-joint family (SPEC: File contracts): ``<stem>.sij.json`` and the heat map
+"""The files of the sacroiliac-joint family (docs/formats.md): ``<stem>.sij.json`` and the heat map
 ``<stem>.heatmap.nrrd``. A file that differs from the new result is kept unless ``overwrite`` is set."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The sacroiliitis rules on pelvic radiographs, modified New York criteria (SPEC: Sacroiliitis)."""
+"""The sacroiliitis rules on pelvic radiographs, modified New York criteria (docs/scoring.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The files of the spine family (SPEC: File contracts): ``<stem>.spine.json``, ``<stem>.mrk.json``,
+"""The files of the spine family (docs/formats.md): ``<stem>.spine.json``, ``<stem>.mrk.json``,
 ``<stem>.sites.csv``, ``study.json``, and the reader-agreement and progression outputs. A file that
 differs from the new result (a user's edit) is kept unless ``overwrite`` is set."""
 

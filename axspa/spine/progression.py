@@ -1,7 +1,7 @@
 """Longitudinal mSASSS: change between consecutive visits per patient, annualised and over 2 years,
 progressors, new syndesmophytes and bridges, and a cohort table.
 
-A manifest has columns ``patient``, ``visit_date`` (YYYY-MM-DD) and ``result``: a ``.spine.json`` (SPEC
+A manifest has columns ``patient``, ``visit_date`` (YYYY-MM-DD) and ``result``: a ``.spine.json`` (docs/formats.md,
 axspa.spine/1; site grades from "sites"[].grade) or a grades table (``site,grade``). A visit may have several
 rows (a cervical and a lumbar result); their grades are merged. Paths are relative to the manifest's folder.
 A ``job`` column (the ``cohort.csv`` of ``axspa batch``) keeps the rows whose job is spine or empty.

@@ -1,4 +1,4 @@
-"""Read an mSASSS reading table (SPEC: `axspa msasss TABLE.csv`): one row per site, a `site` column and
+"""Read an mSASSS reading table (docs/formats.md, Tables you give the commands): one row per site, a `site` column and
 either a `grade` column (0-3, empty = unscorable) or the eight finding columns (0/1).
 
 Tables come from spreadsheets, so the reader accepts a UTF-8 byte-order mark, `,` or `;` as the

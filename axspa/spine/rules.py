@@ -1,4 +1,4 @@
-"""The mSASSS rules (SPEC: Scoring rules / mSASSS sites): grade each anterior vertebral corner from its
+"""The mSASSS rules (docs/scoring.md): grade each anterior vertebral corner from its
 findings, sum the segments with the imputation rule, average readers and measure progression.
 
 Everything here is plain Python: it scores model output, a hand reading or phantom ground truth alike.

@@ -1,4 +1,4 @@
-"""The 24 mSASSS sites, their disc levels and the findings a site can carry (SPEC: mSASSS sites)."""
+"""The 24 mSASSS sites, their disc levels and the findings a site can carry (docs/scoring.md)."""
 
 from __future__ import annotations
 

@@ -78,15 +78,15 @@ def check_config_safe(config: Any, where: str) -> None:
         target = config.get("_target_")
         if target is not None and not (isinstance(target, str) and target.startswith(ALLOWED_TARGET_PREFIXES)):
             raise BundleCodeError(f"{where}: _target_ {target!r} is not an allowed network "
-                                  f"({', '.join(ALLOWED_TARGET_PREFIXES)}…); pass --trust-bundle-code to run it")
+                                  f"({', '.join(ALLOWED_TARGET_PREFIXES)}…)", hint="pass --trust-bundle-code to run it")
         for v in config.values():
             check_config_safe(v, where)
     elif isinstance(config, list):
         for v in config:
             check_config_safe(v, where)
     elif isinstance(config, str) and config.startswith(("$", "%")):
-        raise BundleCodeError(f"{where}: expression {config[:40]!r} would run code; "
-                              "pass --trust-bundle-code to allow it")
+        raise BundleCodeError(f"{where}: expression {config[:40]!r} would run code",
+                              hint="pass --trust-bundle-code to allow it")
 
 
 def instantiate(config: dict, trust: bool = False) -> Any:

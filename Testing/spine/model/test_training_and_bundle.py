@@ -116,8 +116,9 @@ def test_a_predictor_outside_axspa_is_not_even_imported(bundles, tmp_path, monke
     info = json.loads((folder / "bundle.json").read_text())
     info["predictor"] = "evil_predictor:P"
     (folder / "bundle.json").write_text(json.dumps(info))
-    with pytest.raises(BundleCodeError, match="trust-bundle-code"):
+    with pytest.raises(BundleCodeError, match="would run the bundle's code") as refused:
         load_predictor("spine-corners", tmp_path / "models")
+    assert "--trust-bundle-code" in refused.value.hint and "--trust-bundle-code" not in str(refused.value)
     assert not marker.exists() and "evil_predictor" not in sys.modules
     load_predictor("spine-corners", tmp_path / "models", trust_code=True)  # the user said yes
     assert marker.exists()

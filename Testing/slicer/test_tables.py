@@ -8,8 +8,8 @@ import math
 import pytest
 
 from axspa.image import InputError
-from axspa.mrml.hierarchy import save_node
-from axspa.mrml.tables import (
+from axspa.slicer.hierarchy import save_node
+from axspa.slicer.tables import (
     kept_grades,
     mark_grade_sources,
     sites_to_table,

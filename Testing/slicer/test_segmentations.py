@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME
-from axspa.mrml.hierarchy import save_node
-from axspa.mrml.segmentations import (
+from axspa.slicer.hierarchy import save_node
+from axspa.slicer.segmentations import (
     kept_segments,
     masks_to_segmentation,
     oriented_image_from_mask,
     segmentation_to_masks,
 )
-from axspa.mrml.volumes import array_to_volume, ijk_to_ras_of
+from axspa.slicer.volumes import array_to_volume, ijk_to_ras_of
 
 slicer = pytest.importorskip("slicer")
 slicerio = pytest.importorskip("slicerio")

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from axspa.image import InputError, Radiograph, Volume, zero_non_finite
-from axspa.mrml import array_from_vtk_matrix, vtk_matrix_from_array
+from axspa.slicer import array_from_vtk_matrix, vtk_matrix_from_array
 
 _SCALAR_CLASSES = ("vtkMRMLScalarVolumeNode", "vtkMRMLLabelMapVolumeNode")
 # ITU-R BT.601 luma weights: how a colour photo of a radiograph becomes one gray channel.
@@ -214,7 +214,7 @@ def _color_legend(volume_node: Any) -> Any:
     """The volume's colour legend (Slicer's Colors module logic; None where this Slicer has none)."""
     import slicer
 
-    from axspa.mrml import ensure_node_class
+    from axspa.slicer import ensure_node_class
 
     colors = getattr(getattr(slicer, "modules", None), "colors", None)  # the application's Colors module
     logic = colors.logic() if colors is not None else getattr(slicer, "vtkSlicerColorLogic", None)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from axspa.image import InputError, Radiograph
-from axspa.mrml.markups import kept_points, markups_to_sites, moved_points, record_graded_positions, sites_to_markups
+from axspa.slicer.markups import kept_points, markups_to_sites, moved_points, record_graded_positions, sites_to_markups
 from axspa.spine.sites import CERVICAL_SITES
 
 slicer = pytest.importorskip("slicer")

@@ -9,8 +9,8 @@ import pytest
 
 from axspa.image import InputError, Radiograph
 from axspa.io.markups import SCHEMA_URL, read_markups_json, write_markups_json
-from axspa.mrml.hierarchy import save_node
-from axspa.mrml.markups import markups_to_sites, sites_to_markups
+from axspa.slicer.hierarchy import save_node
+from axspa.slicer.markups import markups_to_sites, sites_to_markups
 
 slicer = pytest.importorskip("slicer")
 

@@ -1,5 +1,7 @@
 """Table nodes: mSASSS sites <-> a table a user can read, sort and edit in Slicer's table view, and
-read-only tables of text (results, disagreements).
+read-only tables of text (results, disagreements). The site table's columns and rules (how a grade cell reads,
+where a grade comes from, what a rescoring keeps) are the spine family's, axspa.spine.site_table; this file
+puts them into and reads them out of vtkMRMLTableNode.
 
 Site table columns (same names as ``<stem>.sites.csv``; the finding columns are the ones the caller
 passes, the spine family's ``FINDINGS``):
@@ -31,20 +33,22 @@ import math
 from typing import Any, Mapping, Optional, Sequence
 
 from axspa.image import InputError
-from axspa.mrml import get_json_attribute, set_json_attribute
+from axspa.slicer import get_json_attribute, set_json_attribute
+from axspa.spine.site_table import (
+    DESCRIPTIONS,
+    SOURCE_READER,
+    TEXT_COLUMNS,
+    grade_key,
+    grade_source,
+    keep_user_grades,
+    parse_grade,
+    row_of_site,
+    to_float,
+    user_rows,
+)
 
 WRITTEN_GRADES = "WrittenGrades"
 KEPT_GRADES = "KeptGrades"
-SOURCE_MODEL, SOURCE_READER = "model", "reader"
-_TEXT_COLUMNS = ("site", "grade", "source", "review")
-_EMPTY_GRADES = {"", "na", "nan", "none", "null", "-", "unscorable"}
-_DESCRIPTIONS = {
-    "site": "mSASSS site: anterior vertebral corner (s = upper, i = lower)",
-    "grade": "mSASSS grade 0-3; empty = unscorable. Edit and rescore to use your grade.",
-    "source": "model: the grade the engine computed; reader: a grade a reader typed in (kept when re-scoring)",
-    "review": "yes: low confidence, a reader should check this site",
-    "confidence": "model confidence in the grade",
-}
 
 
 def sites_to_table(scene: Any, sites: list[dict], node: Any = None, name: str = "mSASSS sites", *,
@@ -54,20 +58,20 @@ def sites_to_table(scene: Any, sites: list[dict], node: Any = None, name: str = 
     Returns the node."""
     if node is None:
         node = scene.AddNewNodeByClass("vtkMRMLTableNode", name)
-    rows = [_row_of_site(site, findings) for site in sites]
+    rows = [row_of_site(site, findings) for site in sites]
     kept: list[str] = []
     written: dict = {} if overwrite else get_json_attribute(node, WRITTEN_GRADES, {})
     extra: list[dict] = []
     if node.GetTable() is not None and node.GetNumberOfRows() > 0:
         current = _read_rows(node)
         if not overwrite:
-            kept = _keep_user_grades(rows, current, written)
-        extra = _user_rows(current, rows, findings)
+            kept = keep_user_grades(rows, current, written)
+        extra = user_rows(current, rows, findings)
     for row in rows:
         if row["site"] not in kept:
             written[row["site"]] = row["grade"]
     for row in rows + extra:
-        row["source"] = _source(row["site"], row["grade"], written)
+        row["source"] = grade_source(row["site"], row["grade"], written)
     node.SetAndObserveTable(_vtk_table(rows + extra, findings))
     _describe(node, findings)
     set_json_attribute(node, WRITTEN_GRADES, written)
@@ -76,7 +80,7 @@ def sites_to_table(scene: Any, sites: list[dict], node: Any = None, name: str = 
 
 
 def _describe(node: Any, findings: Sequence[str]) -> None:
-    for column, text in _DESCRIPTIONS.items():
+    for column, text in DESCRIPTIONS.items():
         node.SetColumnDescription(column, text)
     for finding in findings:
         node.SetColumnDescription(finding, f"model probability of {finding.replace('_', ' ')}")
@@ -98,7 +102,7 @@ def table_to_grades(node: Any) -> dict[str, Optional[int]]:
         site = row["site"]
         if site in grades:
             raise InputError(f"table '{node.GetName()}': site {site} appears in more than one row")
-        grades[site] = _parse_grade(node, site, row["grade"])
+        grades[site] = parse_grade(node.GetName(), site, row["grade"])
     return grades
 
 
@@ -118,7 +122,7 @@ def mark_grade_sources(node: Any) -> list[str]:
         site = _text(table, r, "site")
         if not site:
             continue
-        source = _source(site, _text(table, r, "grade"), written)
+        source = grade_source(site, _text(table, r, "grade"), written)
         if source == SOURCE_READER:
             readers.append(site)
         if source_column >= 0 and table.GetValue(r, source_column).ToString() != source:
@@ -147,7 +151,7 @@ def table_site_rows(node: Any, findings: Sequence[str]) -> dict[str, dict]:
             continue
         probabilities = {f: _number(table, r, f) for f in findings}
         result[site] = {
-            "grade": grades[site], "source": _source(site, _text(table, r, "grade"), written),
+            "grade": grades[site], "source": grade_source(site, _text(table, r, "grade"), written),
             "review": _text(table, r, "review"),
             "confidence": _number(table, r, "confidence"),
             "findings": None if any(v is None for v in probabilities.values()) else probabilities}
@@ -180,10 +184,10 @@ def update_site_rows(node: Any, sites: list[dict], *, findings: Sequence[str]) -
                 for column in ("confidence", *findings):
                     table.SetValue(row, _column_index(table, column), vtk.vtkVariant(math.nan))
                 table.SetValue(row, _column_index(table, "site"), vtk.vtkVariant(label))
-            values = _row_of_site(site, findings)
+            values = row_of_site(site, findings)
             if "grade" in site:
                 current = _text(table, row, "grade")
-                if existed and (label not in written or _grade_key(current) != _grade_key(written[label])):
+                if existed and (label not in written or grade_key(current) != grade_key(written[label])):
                     kept.append(label)
                 else:
                     table.SetValue(row, _column_index(table, "grade"), vtk.vtkVariant(values["grade"]))
@@ -196,7 +200,7 @@ def update_site_rows(node: Any, sites: list[dict], *, findings: Sequence[str]) -
             for column, value in cells:
                 table.SetValue(row, _column_index(table, column), vtk.vtkVariant(value))
             table.SetValue(row, _column_index(table, "source"),
-                           vtk.vtkVariant(_source(label, _text(table, row, "grade"), written)))
+                           vtk.vtkVariant(grade_source(label, _text(table, row, "grade"), written)))
         table.Modified()
     finally:
         node.EndModify(was_modifying)
@@ -208,14 +212,14 @@ def _add_missing_columns(node: Any, findings: Sequence[str]) -> None:
     import vtk
 
     table = node.GetTable()
-    for name in (*_TEXT_COLUMNS, "confidence", *findings):
+    for name in (*TEXT_COLUMNS, "confidence", *findings):
         if table.GetColumnByName(name) is not None:
             continue
-        column = vtk.vtkStringArray() if name in _TEXT_COLUMNS else vtk.vtkDoubleArray()
+        column = vtk.vtkStringArray() if name in TEXT_COLUMNS else vtk.vtkDoubleArray()
         column.SetName(name)
         column.SetNumberOfValues(table.GetNumberOfRows())
         for r in range(table.GetNumberOfRows()):
-            column.SetValue(r, "" if name in _TEXT_COLUMNS else math.nan)
+            column.SetValue(r, "" if name in TEXT_COLUMNS else math.nan)
         table.AddColumn(column)
     _describe(node, findings)
 
@@ -241,82 +245,15 @@ def _number(table: Any, row: int, name: str) -> Optional[float]:
     if column.IsNumeric():
         value = float(column.GetTuple1(row))
     else:
-        value = _to_float(table.GetValue(row, c).ToString().strip())
+        value = to_float(table.GetValue(row, c).ToString().strip())
     return None if math.isnan(value) else value
-
-
-def _grade_key(text: str) -> str:
-    """A grade cell as a comparable key: "2", "2.0" and " 2 " are the same grade, every way of
-    writing unscorable is ""."""
-    text = (text or "").strip()
-    if text.lower() in _EMPTY_GRADES:
-        return ""
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    return str(int(value)) if value.is_integer() else text
-
-
-def _source(site: str, grade: str, written: Mapping[str, Any]) -> str:
-    if site in written and _grade_key(grade) == _grade_key(written[site]):
-        return SOURCE_MODEL
-    return SOURCE_READER
-
-
-def _row_of_site(site: dict, findings_columns: Sequence[str]) -> dict:
-    findings = site.get("findings") or {}
-    grade = site.get("grade")
-    review = site.get("review")
-    row = {"site": str(site["id"]), "grade": "" if grade is None else str(int(grade)),
-           "review": "" if review is None or site.get("confidence") is None else ("yes" if review else "no"),
-           "confidence": _float_or_nan(site.get("confidence"))}
-    row.update({f: _float_or_nan(findings.get(f)) for f in findings_columns})
-    return row
-
-
-def _float_or_nan(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-def _keep_user_grades(rows: list[dict], current: list[dict], written: dict) -> list[str]:
-    """Put back grades the user typed over ours (or into a row we never wrote); return their sites."""
-    user_grade = {r["site"]: r.get("grade", "").strip() for r in current if r.get("site")}
-    kept = []
-    for row in rows:
-        site = row["site"]
-        if site not in user_grade:
-            continue
-        if site not in written or _grade_key(user_grade[site]) != _grade_key(written[site]):
-            row["grade"] = user_grade[site]
-            kept.append(site)
-    return kept
-
-
-def _user_rows(current: list[dict], rows: list[dict], findings: Sequence[str]) -> list[dict]:
-    """Rows in the table for sites the engine did not write this time: kept, never dropped."""
-    ours = {r["site"] for r in rows}
-    extra = []
-    for r in current:
-        if r.get("site") and r["site"] not in ours:
-            row = {"site": r["site"], "grade": r.get("grade", "").strip(), "review": r.get("review", "")}
-            row.update({c: _to_float(r.get(c)) for c in ("confidence", *findings)})
-            extra.append(row)
-    return extra
-
-
-def _to_float(text: Optional[str]) -> float:
-    try:
-        return float(text) if text not in (None, "") else math.nan
-    except ValueError:
-        return math.nan
 
 
 def _vtk_table(rows: list[dict], findings: Sequence[str]) -> Any:
     import vtk
 
     table = vtk.vtkTable()
-    for name in _TEXT_COLUMNS:
+    for name in TEXT_COLUMNS:
         column = vtk.vtkStringArray()
         column.SetName(name)
         for row in rows:
@@ -343,19 +280,6 @@ def _read_rows(node: Any, required: tuple[str, ...] = ()) -> list[dict]:
     for r in range(table.GetNumberOfRows() if table else 0):
         rows.append({name: table.GetValue(r, c).ToString().strip() for c, name in enumerate(names)})
     return rows
-
-
-def _parse_grade(node: Any, site: str, text: str) -> Optional[int]:
-    if text.lower() in _EMPTY_GRADES:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value.is_integer() or not 0 <= value <= 3:
-        raise InputError(f"table '{node.GetName()}', site {site}: grade {text!r} is not 0, 1, 2, 3 "
-                         "or empty (unscorable)")
-    return int(value)
 
 
 def text_table(scene: Any, columns: Sequence[str], rows: Sequence[Sequence[Any]], node: Any = None,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from axspa.image import InputError
-from axspa.mrml.volumes import (
+from axspa.slicer.volumes import (
     array_to_volume,
     radiograph_from_volume_node,
     volume_to_array,

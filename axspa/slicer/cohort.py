@@ -5,16 +5,19 @@ modules' ``loadCase`` does with ``axspa.batch.run.case_outputs(out, case_id)``.
 its DICOM series) and the files the batch wrote into nodes. With ``slicer_util`` (Slicer's ``slicer.util``,
 when the application can read files: see ``application_util``) the application's readers load them (display
 defaults, DICOM as Add Data reads it); without it MRML storage nodes read them into ``scene`` (what the
-slicer-core wheel has). Output nodes go under the input's study (axspa.mrml.hierarchy.place_under_study).
-Running the batch itself is axspa.slicer_support.process_cohort_for (this layer imports no batch code).
+slicer-core wheel has). Output nodes go under the input's study (axspa.slicer.hierarchy.place_under_study).
 
-``slicer`` is imported inside functions, as everywhere in axspa.mrml; nothing here needs Qt.
+Running the batch: ``process_cohort_for`` is the modules' ``processCohort`` (axspa.batch in this process, plain
+values back), ``cohort_bundles`` the bundles to install torch and MONAI for first. The batch code is imported
+inside those two functions only, so loading a case costs no batch import.
+
+``slicer`` is imported inside functions, as everywhere in axspa.slicer; nothing here needs Qt.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from axspa.image import InputError
 
@@ -44,7 +47,7 @@ def load_case(outputs: dict, slicer_util: Any = None, scene: Any = None) -> dict
     case's job does not write is None), "summary": the case's summary (its row of summary.csv), "case": the
     case as planned (path, job, patient, visit, series UID)}. Nodes are named after the case id. Raises
     InputError naming the input when it is not there any more, or a file that cannot be read."""
-    from axspa.mrml.hierarchy import place_under_study
+    from axspa.slicer.hierarchy import place_under_study
 
     case, files = outputs["case"], outputs["files"]
     case_id = case["case_id"]
@@ -161,7 +164,7 @@ class _StorageReaders:
 
     def _read(self, node_class: str, storage_class: str, path: str, name: str,
               setup: Optional[Callable[[Any], None]] = None) -> Any:
-        from axspa.mrml import ensure_node_class
+        from axspa.slicer import ensure_node_class
 
         ensure_node_class(self.scene, storage_class)
         node = self.scene.AddNewNodeByClass(node_class, name)
@@ -184,3 +187,54 @@ def _named(node: Any, name: str) -> Any:
     if node is not None:
         node.SetName(name)
     return node
+
+
+# ------------------------------------------------------------------------------ running a cohort
+
+def process_cohort_for(jobs: Iterable[str], source: Any, out: Any, progress: Optional[Callable] = None,
+                       cancel: Optional[Callable] = None, overwrite: bool = False, model_dir: Any = None,
+                       threshold: float = 0.5, half_width: int = 7, min_area: float = 5.0,
+                       trust_code: bool = False) -> dict:
+    """Score the ``jobs`` cases of a manifest (CSV) or a folder (scanned) into ``out`` with
+    axspa.batch.run.process_cohort: in this process, one case after another (no worker processes, no Dask,
+    no tqdm). Cases of other jobs are listed in "planNotRun" as not selected.
+
+    Returns {"scored": [case ids], "unchanged": [case ids done before with the same input, options and
+    models], "failures": {case id: reason}, "planNotRun": [(path, status, reason)] (rows and files that do not
+    run: failed, excluded, unassigned, ...), "summary" and "cohort" (paths of summary.csv and cohort.csv),
+    "exitStatus" (1 when anything failed) and "text" (one line saying all that)}. ``cancel()`` returning True
+    raises axspa.jobs.CancelledError between cases; the tables of the cases finished by then are written, and
+    the same call again goes on from there (finished cases are not scored again)."""
+    from axspa.batch.run import process_cohort
+    from axspa.batch.work import Options
+
+    if not source or not str(source).strip():
+        raise InputError("Select a manifest (a CSV file) or a folder of images to score.")
+    if not out or not str(out).strip():
+        raise InputError("Select a folder for the batch's results.")
+    options = Options(threshold=float(threshold), half_width=int(half_width), min_area=float(min_area),
+                      model_dir=str(model_dir) if model_dir else None, trust_code=bool(trust_code))
+    outcome = process_cohort(source, out, set(jobs), options, overwrite, progress, cancel)
+    return {"scored": list(outcome.scored), "unchanged": list(outcome.unchanged),
+            "failures": dict(outcome.failures),
+            "planNotRun": [(line.path, line.status, line.reason) for line in outcome.plan.lines],
+            "summary": str(outcome.out / "summary.csv"), "cohort": str(outcome.out / "cohort.csv"),
+            "exitStatus": outcome.exit_status, "text": outcome.text()}
+
+
+def cohort_bundles(jobs: Iterable[str], model_dir: Optional[Path] = None) -> list[str]:
+    """The model bundles of those ``jobs`` whose bundles are all installed (in ``model_dir`` when given): what
+    torch and MONAI are installed for before a cohort runs. A job missing a bundle is left out: its cases fail
+    naming the bundle, and nothing is installed for it."""
+    from axspa.batch.store import JOB_BUNDLES
+    from axspa.bundles import ModelMissingError, find_bundle
+
+    found: list[str] = []
+    for job in dict.fromkeys(jobs):
+        try:
+            for name in JOB_BUNDLES[job]:
+                find_bundle(name, model_dir)
+        except ModelMissingError:
+            continue
+        found += [name for name in JOB_BUNDLES[job] if name not in found]
+    return found

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Union
 
-from axspa.mrml import ensure_node_class
+from axspa.slicer import ensure_node_class
 
 
 def place_under_study(scene: Any, output_node: Any, input_node: Any) -> None:

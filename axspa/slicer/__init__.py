@@ -1,9 +1,17 @@
-"""Generic MRML adapters: volumes, markups, tables, segmentations, hierarchy <-> the engine's arrays and sites.
+"""The Slicer roof: everything of the extension that needs MRML or Qt, shared by both modules. The engine (the
+rest of axspa) never imports it; it imports the engine.
 
-Everything here uses only MRML classes and ``vtk`` (plus numpy), never ``slicer.util`` helpers that
-need the Slicer application and never Qt, so the same code runs inside Slicer (>= 5.8) and under the
-``slicer-core`` wheel that the tests use. ``slicer`` is imported inside functions so that importing
-this package costs nothing until an adapter is called.
+- MRML adapters <-> the engine's arrays and sites: volumes, markups, tables, segmentations, hierarchy, cohort
+  (a batch case loaded into the scene, and the batch run in this process), outputs (one way to link an output
+  node to its input); the JSON node attributes and matrix helpers are here;
+- the panels' plumbing: samples (Sample Data registration), packages (installs, asked first), trust (a bundle's
+  own code), parameters (widgets bound to the parameter node), reload, panel_job (progress, Cancel, calm
+  messages), saving (the keep-my-edits save flow and the output folder of a path field).
+
+The adapters use only MRML classes and ``vtk`` (plus numpy), never ``slicer.util`` helpers that need the Slicer
+application and never Qt, so the same code runs inside Slicer (>= 5.8) and under the ``slicer-core`` wheel that
+the tests use; Slicer's application and Qt are passed in where a panel needs them. ``slicer`` is imported inside
+functions so that importing this package costs nothing until an adapter is called.
 
 Node attributes written here (all start with ``AxSpA.``) record what the engine last wrote, so a
 rescoring run can tell a user's edit from its own output and keep the edit.

@@ -25,8 +25,8 @@ from typing import Any, Optional
 import numpy as np
 
 from axspa.image import InputError
-from axspa.mrml import get_json_attribute, set_json_attribute
-from axspa.mrml.volumes import ijk_to_ras_of
+from axspa.slicer import get_json_attribute, set_json_attribute
+from axspa.slicer.volumes import ijk_to_ras_of
 
 HASH_TAG = "AxSpA.WrittenHash"
 KEPT_SEGMENTS = "KeptSegments"
@@ -165,7 +165,7 @@ def oriented_image_from_mask(mask: np.ndarray, ijk_to_ras: np.ndarray) -> Any:
     import vtk
     from vtk.util import numpy_support
 
-    from axspa.mrml import vtk_matrix_from_array
+    from axspa.slicer import vtk_matrix_from_array
 
     image = slicer.vtkOrientedImageData()
     k, j, i = mask.shape

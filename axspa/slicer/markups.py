@@ -19,7 +19,7 @@ from typing import Any, Iterator, Optional
 import numpy as np
 
 from axspa.image import InputError
-from axspa.mrml import get_json_attribute, set_json_attribute
+from axspa.slicer import get_json_attribute, set_json_attribute
 
 WRITTEN_POSITIONS = "WrittenPositions"
 KEPT_POINTS = "KeptPoints"

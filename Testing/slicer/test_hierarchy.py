@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from axspa.mrml.hierarchy import place_under_study, save_node
-from axspa.mrml.volumes import array_to_volume
+from axspa.slicer.hierarchy import place_under_study, save_node
+from axspa.slicer.volumes import array_to_volume
 
 slicer = pytest.importorskip("slicer")
 

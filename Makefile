@@ -68,7 +68,8 @@ endif
 # - .venv-slicerpy, on Python 3.9 (Slicer 5.8's), runs the engine tests the modules reach;
 # - .venv-slicermrml, on $(PYTHON), adds the slicer-core wheel (the real MRML; it exists for Python >= 3.10 only)
 #   and the VTK it names, both --no-deps (VTK's wheel would pull in matplotlib), and runs both modules' Logic and
-#   self-tests against a real scene (Testing/slicer_static, Testing/slicer).
+#   self-tests against a real scene (Testing/slicer_static, Testing/slicer_roof: the roof axspa/slicer; not named Testing/slicer, which
+#   would shadow the slicer module on sys.path where slicer-core is absent).
 # A module action that reaches a package Slicer lacks fails there with ModuleNotFoundError; under
 # AXSPA_SLICER_PYTHON=1, Testing/slicer_static/test_slicer_python_env.py checks that nothing else was installed.
 # Each environment is made anew when this file or pyproject.toml changes, so nothing stale stays in it.
@@ -79,9 +80,9 @@ VENV_SLICERMRML := .venv-slicermrml
 SLICERPY_TESTS := Testing/io Testing/hip Testing/spine Testing/sij Testing/evaluation Testing/batch \
 	Testing/test_results.py Testing/test_schema_check.py Testing/test_without_optional_packages.py \
 	Testing/test_docs.py Testing/test_jobs.py Testing/test_clinical.py Testing/test_texts.py Testing/slicer_static \
-	Testing/slicer/test_samples.py Testing/slicer/test_packages.py Testing/slicer/test_trust.py \
-	Testing/slicer/test_parameters.py Testing/slicer/test_reload.py Testing/slicer/test_panel_job.py
-SLICERMRML_TESTS := Testing/slicer_static Testing/slicer
+	Testing/slicer_roof/test_samples.py Testing/slicer_roof/test_packages.py Testing/slicer_roof/test_trust.py \
+	Testing/slicer_roof/test_parameters.py Testing/slicer_roof/test_reload.py Testing/slicer_roof/test_panel_job.py
+SLICERMRML_TESTS := Testing/slicer_static Testing/slicer_roof
 
 $(VENV_SLICERPY)/.installed: pyproject.toml Makefile
 	rm -rf $(VENV_SLICERPY)

@@ -1,4 +1,4 @@
-"""axspa.jobs: cancel flag, progress and CLI batches (the panels' job runner: Testing/slicer/test_panel_job.py)."""
+"""axspa.jobs: cancel flag, progress and CLI batches (the panels' job runner: Testing/slicer_roof/test_panel_job.py)."""
 
 from __future__ import annotations
 

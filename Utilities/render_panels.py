@@ -193,7 +193,7 @@ def fill_hip_results(panel: QWidget) -> QTableWidget:
 
 
 def _model_status() -> str:
-    """What the panel says about the hip model (HipInflammationWidget.onModelDirChanged)."""
+    """What the panel says about the hip model (HipInflammationLib.hip_panel.HipPanel.onModelDirChanged)."""
     from axspa.bundles import ModelMissingError, find_bundle
 
     try:

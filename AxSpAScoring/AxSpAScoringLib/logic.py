@@ -7,6 +7,28 @@
 - CohortLogic scores a cohort's spine and pelvis films as ``axspa batch`` does (processCohort) and loads a
   finished case into the scene (loadCase).
 
+From the Python console:
+
+    logic = slicer.util.getModuleLogic("AxSpAScoring")
+    result = logic.process(getNode("cspine"), region="auto")        # models -> control points + table
+    result = logic.process(cspine, otherVolume=lspine)               # a cervical + lumbar visit: study total
+    score = logic.rescoreFromTable(result["table"])                  # after typing grades into the table
+    logic.regradeMovedSites(cspine, result["markups"][0], result["table"])  # after moving control points
+    logic.exportResults("/tmp/out", cspine, result["markups"][0], result["table"])
+    reading = logic.newReading(cspine, "cervical", reader="R1", study="P01-V1")  # by hand, no model
+    score = logic.setSiteGrade(reading["table"], "C4i", 2)           # or logic.setSiteFinding(..., "bridging")
+    logic.saveReading("/tmp/reading", cspine, reading["table"], reading["markups"][0])
+    batch = logic.processCohort("/data/cohort.csv", "/data/out")    # a cohort, as `axspa batch` scores it
+    case = logic.loadCase("/data/out", "P001-V1-lumbar")            # one scored case: film, points, table
+
+process() returns scoreSpine's dict (documents, markups, table, score, warnings) and creates or updates
+the nodes: the markups and the table an earlier run made for the same radiograph (found through their
+node references, axspa.slicer.outputs) are reused. What the user edited there is never overwritten:
+points moved, placed or locked keep their position (and are re-graded where they are), grades typed
+into the table are kept and marked "reader" in its source column. overwrite=True replaces the moved
+points and typed grades with the models' (locked points are still kept). modelDir is a folder of the
+user's own bundles; a bundle that would run its own code is loaded only after the user agrees.
+
 MRML classes and vtk only (plus slicer.i18n and slicer.util's confirmation), so it runs under slicer-core too.
 """
 

@@ -8,6 +8,22 @@
 - CohortLogic scores a cohort's hip series as ``axspa batch`` does (processCohort) and loads a finished case
   into the scene (loadCase).
 
+From the Python console:
+
+    logic = slicer.util.getModuleLogic("HipInflammation")
+    doc = logic.process(getNode("STIR"))              # model -> segments, tables, plot; the axspa.hip/1 document
+    doc["sides"]["right"]["unet_score"]["gray_value"]
+    # ... edit the segments in Segment Editor, then, with no model run:
+    doc = logic.recompute(getNode("STIR"))
+    logic.exportResults("/path/to/folder", getNode("STIR"), logic.outputNodes(getNode("STIR"))["segmentation"])
+    batch = logic.processCohort("/data/cohort.csv", "/data/out")    # a cohort's hip series, as `axspa batch`
+    case = logic.loadCase("/data/out", "P001-V1-hip")               # one scored case: STIR, segments, slices
+
+process() and recompute() find the nodes an earlier run made for the same volume (node references) and
+update them; segments the user edited are never overwritten (onEdited="keep" leaves them as they are,
+"new" writes the model's segments into a new segmentation). modelDir is a folder of the user's own
+bundle; a bundle that would run its own code is loaded only after the user agrees.
+
 MRML classes and vtk only (plus slicer.i18n and slicer.util's confirmation), so it runs under slicer-core too.
 """
 

@@ -373,14 +373,14 @@ def test_a_failing_model_leaves_the_panel_usable(hip, logic, tmp_path):
     failing = tmp_path / "failing"
     fake.install_bundle(failing, "hip-segmenter", "FailingHips")
     ui.modelDirPathLineEdit.currentPath = str(failing)
-    widget.onApplyButton()
+    widget.hipPanel.onApplyButton()
     assert errors == ["odd volume: the network got NaN"]  # shown once
     assert ui.statusLabel.text == "Failed: odd volume: the network got NaN"
     assert ui.applyButton.enabled and ui.applyButton.text == "Segment with model" and not ui.progressBar.visible
     assert nodes_of("vtkMRMLSegmentationNode") == 0
 
     ui.modelDirPathLineEdit.currentPath = ""  # the installed (test) model
-    widget.onApplyButton()
+    widget.hipPanel.onApplyButton()
     assert ui.statusLabel.text == "Segmented and scored." and len(errors) == 1
     p = widget._parameterNode
     assert p.outputSegmentation is not None and p.slicesTable is not None and p.plotChart is not None
@@ -394,7 +394,7 @@ def test_a_failing_model_leaves_the_panel_usable(hip, logic, tmp_path):
     assert ui.warningsLabel.text == ("\n".join(again["warnings"]) or "none")
 
     paint(p.outputSegmentation, volume, "Right femoral BME", np.zeros(SHAPE, bool))
-    widget.onScoreButton()
+    widget.hipPanel.onScoreButton()
     assert "Right: UNet-score 0.000" in ui.summaryLabel.text and len(fake.BoxHips.CALLS) == 1
 
 
@@ -449,13 +449,13 @@ def test_questions_show_the_normal_cursor_and_the_model_the_wait_cursor(hip, log
     seen = []  # (what, cursors set when it happened)
     monkeypatch.setattr(widget.slicer.app, "processEvents", lambda: seen.append(("computing", wait.depth)))
     monkeypatch.setattr(logic, "ensureModelDependencies", lambda modelDir=None: seen.append(("install?", wait.depth)))
-    monkeypatch.setattr(widget, "_askAboutEditedSegments",
+    monkeypatch.setattr(widget.hipPanel, "askAboutEditedSegments",
                         lambda volume, segmentation: seen.append(("keep my edits?", wait.depth)) or "keep")
     monkeypatch.delenv("AXSPA_TRUSTED_PREDICTORS")  # the test double's code: Slicer asks before it runs
     monkeypatch.setattr(slicer.util, "confirmYesNoDisplay",
                         lambda text, **kwargs: seen.append(("question", wait.depth)) or True, raising=False)
 
-    widget.onApplyButton()
+    widget.hipPanel.onApplyButton()
     assert errors == [] and widget.ui.statusLabel.text == "Segmented and scored."
     assert [s for s in seen if s[0] != "computing"] == [("keep my edits?", 0), ("install?", 0), ("question", 0)]
     assert {s for s in seen if s[0] == "computing"} == {("computing", 1)} and wait.depth == 0
@@ -464,5 +464,5 @@ def test_questions_show_the_normal_cursor_and_the_model_the_wait_cursor(hip, log
     score = logic.scoreSegmentation
     monkeypatch.setattr(logic, "scoreSegmentation",
                         lambda *args, **kwargs: seen.append(("scoring", wait.depth)) or score(*args, **kwargs))
-    widget.onScoreButton()  # asks nothing: the whole job under the wait cursor
+    widget.hipPanel.onScoreButton()  # asks nothing: the whole job under the wait cursor
     assert errors == [] and seen == [("scoring", 1)] and wait.depth == 0

@@ -440,7 +440,7 @@ def test_panel_new_reading_place_grade_and_save(panel, tmp_path):
     assert not ui.progressBar.visible and not ui.cancelButton.visible  # hidden when idle
     assert ui.newReadingButton.enabled and not ui.saveReadingButton.enabled
 
-    panel.onNewReadingButton()
+    panel.readingPanel.onNewReadingButton()
     assert panel.errors == [] and p.outputTable.GetNumberOfRows() == 12 and p.outputMarkups is not None
     assert panel.placing == ["cspine", p.outputMarkups.GetName(), True]  # film shown, its list, place mode on
     assert "starting with C2i" in ui.statusLabel.text
@@ -448,11 +448,11 @@ def test_panel_new_reading_place_grade_and_save(panel, tmp_path):
     assert ui.saveReadingButton.enabled and not ui.regradeButton.enabled  # a manual reading runs no model
     for n in range(3):
         click(p.outputMarkups, 40.0, 10.0 * (n + 1))
-    panel.onPlaceButton()
+    panel.readingPanel.onPlaceButton()
     assert "starting with C4s" in ui.statusLabel.text
 
     # The reader clicks the C4s row, then chooses grade 2 from the drop-down: the totals follow at once.
-    panel.onResultsTableClicked(Index(p.outputTable, 3))
+    panel.spinePanel.onResultsTableClicked(Index(p.outputTable, 3))
     assert ui.siteLabel.text == "C4s: reader" and ui.siteDetailGroupBox.enabled
     assert ui.siteGradeComboBox.currentIndex == 0  # not graded
     ui.siteGradeComboBox.currentIndex = 3
@@ -477,7 +477,7 @@ def test_panel_new_reading_place_grade_and_save(panel, tmp_path):
     t.Modified()
     assert ui.cervicalLabel.text == "raw 7, score 7"
 
-    panel.onSaveReadingButton()
+    panel.readingPanel.onSaveReadingButton()
     assert panel.errors == [] and ui.statusLabel.text.startswith(f"Saved to {tmp_path / 'saved'}.")
     code, text = cli(["msasss", str(tmp_path / "saved" / "S1.reading.csv"), "--json"])
     assert json.loads(text)["cervical"]["imputed"] == 7.0
@@ -487,11 +487,11 @@ def test_panel_rescore_of_an_empty_table(panel):
     ui, p = panel.ui, panel._parameterNode
     p.outputTable = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLTableNode", "new table")
     assert "New reading" in ui.statusLabel.text  # said as soon as the empty table is chosen
-    panel.onRescoreButton()  # fills the empty table with the region's sites
+    panel.spinePanel.onRescoreButton()  # fills the empty table with the region's sites
     assert panel.errors == [] and p.outputTable.GetName() == "new table" and p.outputTable.GetNumberOfRows() == 12
     p.outputTable, p.region = slicer.mrmlScene.AddNewNodeByClass("vtkMRMLTableNode"), "auto"
     with pytest.raises(ValueError):
-        panel.onRescoreButton()
+        panel.spinePanel.onRescoreButton()
     assert "choose cervical or lumbar" in panel.errors[-1]
     assert "New reading" in panel._job.hint  # what the model-missing dialog says
 
@@ -500,9 +500,9 @@ def test_panel_study_list_of_the_reader_table(panel, tmp_path):
     ui = panel.ui
     path = tmp_path / "reader.csv"
     path.write_text("study,site,grade\nV1,C2i,1\nV2,C2i,2\nV1,C3s,0\n")
-    panel.onReaderPathChanged(str(path))
+    panel.comparePanel.onReaderPathChanged(str(path))
     assert ui.readerStudyComboBox.items == ["V1", "V2"] and ui.readerStudyComboBox.enabled
-    panel.onReaderPathChanged("")
+    panel.comparePanel.onReaderPathChanged("")
     assert ui.readerStudyComboBox.items == [] and not ui.readerStudyComboBox.enabled
 
 
@@ -572,7 +572,7 @@ def test_panel_sacroiliitis_warnings_stay_in_the_pelvis_section(panel, tmp_path,
     pixels[0, 0, 0] = np.nan  # a pixel that is no number: the result warns about it
     panel._parameterNode.pelvisVolume = slicer.util.addVolumeFromArray(pixels, name="pelvis")
     panel.ui.warningsLabel.text = "the spine result's warning"
-    panel.onSijApplyButton()
+    panel.sijPanel.onSijApplyButton()
     assert panel.errors == [] and panel.ui.rightGradeLabel.text.startswith("3 unequivocal")
     assert "not finite" in panel.ui.sijWarningsLabel.text
     assert panel.ui.warningsLabel.text == "the spine result's warning"
@@ -590,7 +590,7 @@ def test_panel_placing_goes_on_in_the_second_film_after_the_last_corner(panel, t
     names what stops placing in Slicer: right-click or double-click, not Esc."""
     ui, p = panel.ui, panel._parameterNode
     p.otherVolume = film(tmp_path, "lspine", rows=150)
-    panel.onNewReadingButton()
+    panel.readingPanel.onNewReadingButton()
     first, second = p.outputMarkups, p.otherMarkups
     for node in (first, second):
         assert node.GetFixedNumberOfControlPoints() and node.GetMaximumNumberOfControlPoints() == -1
@@ -638,7 +638,7 @@ def test_placing_goes_on_after_the_scene_is_saved_and_loaded_again(panel, tmp_pa
     scene is imported."""
     ui, p = panel.ui, panel._parameterNode
     p.otherVolume = film(tmp_path, "lspine", rows=150)
-    panel.onNewReadingButton()
+    panel.readingPanel.onNewReadingButton()
     for n in range(10):
         click(p.outputMarkups, 40.0, 10.0 * (n + 1))
     names = {key: getattr(p, key).GetName() for key in ("inputVolume", "otherVolume", "outputMarkups",
@@ -688,7 +688,7 @@ def test_questions_show_the_normal_cursor_and_computation_the_wait_cursor(panel,
                         lambda text, **kwargs: seen.append(("question", wait.depth)) or True)
     monkeypatch.setattr(slicer.app, "processEvents", lambda: seen.append(("computing", wait.depth)))
 
-    panel.onApplyButton()  # the spine: installs, then the bundles' code (asked once), then scoring
+    panel.spinePanel.onApplyButton()  # the spine: installs, then the bundles' code (asked once), then scoring
     assert panel.errors == [] and panel.ui.statusLabel.text.startswith("Scored")
     assert [s for s in seen if s[0] != "computing"] == [("install?", 0), ("question", 0)]
     assert {s for s in seen if s[0] == "computing"} == {("computing", 1)} and wait.depth == 0
@@ -697,14 +697,14 @@ def test_questions_show_the_normal_cursor_and_computation_the_wait_cursor(panel,
     p = panel._parameterNode
     index = next(i for i in range(12) if p.outputMarkups.GetNthControlPointLabel(i) == "C5s")
     p.outputMarkups.SetNthControlPointPosition(index, *(IJK_TO_RAS @ [60.0, 60.0, 0, 1])[:3])
-    panel.onRegradeButton()  # the corner model again: installs checked, no question (trusted this session)
+    panel.spinePanel.onRegradeButton()  # the corner model again: installs checked, no question (trusted this session)
     assert panel.errors == [] and panel.ui.statusLabel.text.startswith("Re-graded: C5s")
     assert seen[0] == ("install?", 0) and set(seen[1:]) == {("computing", 1)} and wait.depth == 0
 
     seen.clear()
     panel.logic._trustedModelDirs.clear()  # a new session: the grader's code is asked for again
     p.pelvisVolume = slicer.util.addVolumeFromArray(np.zeros((1, 30, 40), np.float32), name="pelvis")
-    panel.onSijApplyButton()  # the sacroiliac grader: installs, its code (asked), then grading
+    panel.sijPanel.onSijApplyButton()  # the sacroiliac grader: installs, its code (asked), then grading
     assert panel.errors == [] and panel.ui.statusLabel.text == "Graded."
     assert [s for s in seen if s[0] != "computing"] == [("install?", 0), ("question", 0)]
     assert {s for s in seen if s[0] == "computing"} == {("computing", 1)} and wait.depth == 0
@@ -712,12 +712,12 @@ def test_questions_show_the_normal_cursor_and_computation_the_wait_cursor(panel,
     # Saving twice into one folder after an edit: the files are written under the wait cursor, "Replace them?"
     # is asked with the normal one.
     seen.clear()
-    panel.onExportButton()
+    panel.spinePanel.onExportButton()
     panel.logic.setSiteGrade(p.outputTable, "C2i", 3)
     writes = []
     export = panel.logic.exportResults
     monkeypatch.setattr(panel.logic, "exportResults",
                         lambda *args, **kwargs: writes.append(wait.depth) or export(*args, **kwargs))
-    panel.onExportButton()
+    panel.spinePanel.onExportButton()
     assert panel.errors == [] and writes == [1, 1] and seen == [("question", 0)] and wait.depth == 0
     assert panel.cursor.count("wait") == panel.cursor.count("normal")

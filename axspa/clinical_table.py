@@ -31,17 +31,9 @@ OUTPUT_COLUMNS = ["patient", "visit_date", "asdas_crp", "asdas_crp_state", "asda
 def read_visits(path: PathLike) -> list[dict[str, Any]]:
     """The rows of a visits table with the indices computed; InputError naming the file, line and column
     of a value that is not a number or off its scale."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the visits table ({getattr(exc, 'strerror', None) or exc})") from None
-    delimiter = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
-    rows = []
-    for line, raw in enumerate(csv.DictReader(io.StringIO(text), delimiter=delimiter), start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
-        if any(row.values()):
-            rows.append(visit_indices(row, f"{path}, line {line}"))
+    from axspa.io.table import read_table
+
+    rows = [visit_indices(row, f"{path}, line {line}") for line, row in read_table(path, "visits table")]
     if not rows:
         raise InputError(f"{path}: no visits")
     _changes(rows)

@@ -3,16 +3,13 @@ run, each with its reason. ``plan.csv`` in the output folder and ``axspa batch -
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable, Optional
 
-from axspa.image import InputError
 from axspa.results import PathLike
 
 JOBS = ("spine", "sij", "hip")
@@ -104,28 +101,10 @@ def read_manifest(path: PathLike) -> Plan:
 
 
 def _manifest_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a text (CSV) manifest") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the manifest ({exc.strerror or exc})") from None
-    lines = text.splitlines()
-    if not lines:
-        raise InputError(f"{path}: empty manifest; expected columns {', '.join(MANIFEST_COLUMNS)}")
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    fields = [(f or "").strip().lower() for f in (reader.fieldnames or [])]
-    missing = [c for c in MANIFEST_COLUMNS if c not in fields]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; a manifest has columns "
-                         f"{', '.join(MANIFEST_COLUMNS)} (and optionally region, series_uid)")
-    rows = []
-    for number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in raw.items()}
-        if any(row.values()):
-            rows.append((number, row))
-    return rows
+    from axspa.io.table import read_table
+
+    return read_table(path, "manifest", MANIFEST_COLUMNS,
+                      f"a manifest has columns {', '.join(MANIFEST_COLUMNS)} (and optionally region, series_uid)")
 
 
 def _row_problem(row: dict[str, str], first_line: dict[str, int]) -> Optional[str]:

@@ -16,7 +16,6 @@ with visits 2 years apart this is the engine's rule (change >= 2) exactly.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -62,23 +61,12 @@ class Interval:
 
 def read_manifest(path: PathLike) -> list[Visit]:
     """Visits of the manifest, grades loaded; InputError naming the manifest (and line) or the result file."""
+    from axspa.io.table import read_table
+
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if not lines:
-        raise InputError(f"{path}: empty manifest")
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.DictReader(lines, delimiter=delimiter)
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-    missing = [c for c in ("patient", "visit_date", "result") if c not in fields]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; expected patient, visit_date, result")
     visits: dict[tuple[str, date], Visit] = {}
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        if not any(row.values()) or row.get("job", "spine") not in ("", "spine"):
+    for line, row in read_table(path, "manifest", ("patient", "visit_date", "result")):
+        if row.get("job", "spine") not in ("", "spine"):
             continue  # an `axspa batch` cohort.csv also lists hip and sacroiliac results: not mSASSS
         if not row["patient"]:
             raise InputError(f"{path}, line {line}: empty patient id")

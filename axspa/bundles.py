@@ -40,6 +40,17 @@ def command_line_text(exc: BaseException) -> str:
     return f"{exc} ({hint})" if hint else str(exc)
 
 
+class ModelCorruptError(ModelMissingError):
+    """A bundle is installed but broken: a listed file is missing or differs from its sha256 in bundle.json, or
+    bundle.json is not valid JSON. A subclass of ModelMissingError so that callers keep working, but tests that
+    skip when a bundle is absent must let this one fail (a corrupt shipped bundle is a defect, not an absence).
+    ``path`` is the file at fault."""
+
+    def __init__(self, message: str, path: Optional[Path] = None, hint: str = "") -> None:
+        super().__init__(message, hint)
+        self.path = path
+
+
 class BundleCodeError(ModelMissingError):
     """A bundle asks to run code outside the allow-list: refused unless the user trusts it
     (``--trust-bundle-code``; the panels ask). Bundles are data passed between labs."""
@@ -121,16 +132,18 @@ def read_bundle(name: str, model_dir: Optional[Path] = None) -> dict:
     try:
         info = json.loads((folder / "bundle.json").read_text())
     except ValueError as exc:
-        raise ModelMissingError(f"model bundle '{name}': {folder / 'bundle.json'} is not valid JSON ({exc})") from exc
+        raise ModelCorruptError(f"model bundle '{name}': {folder / 'bundle.json'} is not valid JSON ({exc})",
+                                folder / "bundle.json") from exc
     for rel, expected in info.get("files", {}).items():
         path = folder / rel
         if not path.is_file():
-            raise ModelMissingError(f"model bundle '{name}' in {folder} lacks {rel}")
+            raise ModelCorruptError(f"model bundle '{name}' in {folder} lacks {rel}, which its bundle.json lists",
+                                    path)
         actual = sha256_file(path)
         if actual != expected:
-            raise ModelMissingError(
+            raise ModelCorruptError(
                 f"model bundle '{name}': {path} has sha256 {actual[:12]}…, expected {expected[:12]}… "
-                "(corrupt or modified file)")
+                "(corrupt or modified file)", path)
     info["folder"] = str(folder)
     return info
 

@@ -18,7 +18,8 @@ def segmentNodes(volumeNode, model, segmentationNode=None, progress=None, cancel
     masks = segment_hip(volume, model, progress=scaled_progress(progress, 0.0, 0.85), cancel=cancel)
     report(progress, 0.85, "writing the hip segments", cancel)
     node, kept = writeSegmentation(volumeNode, masks, segmentationNode)
-    set_json_attribute(node, MODEL_ATTRIBUTE, {"segmenter": getattr(model, "bundle_id", type(model).__name__)})
+    set_json_attribute(node, MODEL_ATTRIBUTE, {"segmenter": getattr(model, "bundle_id", type(model).__name__),
+                                                "edema_probability": dict(getattr(model, "edema_probability", {}))})
     link_output(node, volumeNode, "segmentation")
     return node, kept
 
@@ -27,7 +28,7 @@ def scoreNodes(volumeNode, segmentationNode, config, resultsTable=None, slicesTa
     """Score the hip segments of the node as they are now (matched by name, ignoring case) and write the
     results table (per side), the per-slice table and the plot. Returns {"document": axspa.hip/1 dict,
     "segmentation", "table", "slices", "plot" (nodes), "warnings": [str], "masks": {name: mask}}."""
-    from axspa.hip.pipeline import score_hip
+    from axspa.hip.pipeline import add_edema_probability, score_hip
     from axspa.hip.segments import match_hip_segments
     from axspa.hip.texts import HIP_TABLE_COLUMNS, hip_result_rows
     from axspa.results import validate
@@ -46,7 +47,8 @@ def scoreNodes(volumeNode, segmentationNode, config, resultsTable=None, slicesTa
     document["input"]["node"] = volumeNode.GetName()
     model = get_json_attribute(segmentationNode, MODEL_ATTRIBUTE, None)
     if model:
-        document["model"] = model
+        document["model"] = {k: v for k, v in model.items() if k != "edema_probability"}
+        add_edema_probability(document, model.get("edema_probability") or {})
         document["segmentation"] = "model" + ("; edited in Slicer: " + ", ".join(edited) if edited else "")
     else:
         document["segmentation"] = f"segmentation '{segmentationNode.GetName()}'"

@@ -4,7 +4,6 @@ and a missing case is listed and counted as failed."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -34,6 +33,13 @@ def _predict_with_model(truth, case, pred, seg, tmp_path, monkeypatch):
     assert main(["hip", str(truth / case / "dicom"), "--out", str(pred / case)]) == 0
 
 
+def _predict_as(truth, case, pred, masks, ijk_to_ras, tmp_path, monkeypatch):
+    """A model that returns ``masks``, as axspa hip writes its output."""
+    seg = tmp_path / f"{case}-model-output.seg.nrrd"
+    write_seg_nrrd(seg, masks, ijk_to_ras, segments=HIP_SEGMENTS)
+    _predict_with_model(truth, case, pred, seg, tmp_path, monkeypatch)
+
+
 def _predict_with_seg(truth, case, pred, masks, ijk_to_ras):
     """A reader's segmentation copied into PRED/<case>/ and scored there with axspa hip --seg."""
     (pred / case).mkdir(parents=True)
@@ -45,10 +51,7 @@ def _predict_with_seg(truth, case, pred, masks, ijk_to_ras):
 def test_prediction_equal_to_truth_scores_perfectly(truth, tmp_path, monkeypatch, capsys):
     pred = tmp_path / "pred"
     _predict_with_model(truth, CASES[0], pred, truth / CASES[0] / "truth.seg.nrrd", tmp_path, monkeypatch)
-    (pred / CASES[1]).mkdir(parents=True)
-    shutil.copy(truth / CASES[1] / "truth.seg.nrrd", pred / CASES[1] / "dicom.seg.nrrd")
-    assert main(["hip", str(truth / CASES[1] / "dicom"), "--seg", str(pred / CASES[1] / "dicom.seg.nrrd"),
-                 "--out", str(pred / CASES[1])]) == 0
+    _predict_with_model(truth, CASES[1], pred, truth / CASES[1] / "truth.seg.nrrd", tmp_path, monkeypatch)
     assert (pred / CASES[0] / "dicom.seg.nrrd").is_file()
     capsys.readouterr()
     assert main(["evaluate", "hip", "--truth", str(truth), "--pred", str(pred), "--json"]) == 0
@@ -70,14 +73,14 @@ def test_prediction_equal_to_truth_scores_perfectly(truth, tmp_path, monkeypatch
     assert "femoral head (both sides)" in text and "all lesions" in text and "HIMRISS-style exact" in text
 
 
-def test_a_perturbed_prediction_scores_lower(truth, tmp_path):
+def test_a_perturbed_prediction_scores_lower(truth, tmp_path, monkeypatch):
     pred = tmp_path / "pred"
     masks, ijk_to_ras = read_seg_nrrd(truth / CASES[0] / "truth.seg.nrrd")
     shifted = {name: np.roll(m, 3, axis=2) if name.endswith("femoral head") else m for name, m in masks.items()}
-    _predict_with_seg(truth, CASES[0], pred, shifted, ijk_to_ras)
+    _predict_as(truth, CASES[0], pred, shifted, ijk_to_ras, tmp_path, monkeypatch)
     masks, ijk_to_ras = read_seg_nrrd(truth / CASES[1] / "truth.seg.nrrd")
     swapped = {"Right femoral head": masks["Left femoral head"], "Left femoral head": masks["Right femoral head"]}
-    _predict_with_seg(truth, CASES[1], pred, swapped, ijk_to_ras)  # heads on the wrong sides, no lesions
+    _predict_as(truth, CASES[1], pred, swapped, ijk_to_ras, tmp_path, monkeypatch)  # wrong sides, no lesions
     m = evaluate_hip(truth, pred)
     head = m["segments"]["femoral head (both sides)"]
     assert head["dice_mean"] < 1.0 and head["hd95_mm_mean"] > 0.0
@@ -90,10 +93,10 @@ def test_a_perturbed_prediction_scores_lower(truth, tmp_path):
     assert sorted(m["femoral_head"]["wrong_side"]) == [f"{CASES[1]} left", f"{CASES[1]} right"]
 
 
-def test_a_missing_case_is_listed_and_counted_as_failed(truth, tmp_path, capsys):
+def test_a_missing_case_is_listed_and_counted_as_failed(truth, tmp_path, capsys, monkeypatch):
     pred = tmp_path / "pred"
     masks, ijk_to_ras = read_seg_nrrd(truth / CASES[0] / "truth.seg.nrrd")
-    _predict_with_seg(truth, CASES[0], pred, masks, ijk_to_ras)
+    _predict_as(truth, CASES[0], pred, masks, ijk_to_ras, tmp_path, monkeypatch)
     capsys.readouterr()
     assert main(["evaluate", "hip", "--truth", str(truth), "--pred", str(pred)]) == 1
     out = capsys.readouterr().out
@@ -102,6 +105,36 @@ def test_a_missing_case_is_listed_and_counted_as_failed(truth, tmp_path, capsys)
     assert m["femoral_head"]["found_rate"] == 0.5 and m["himriss_exact"]["total"] == 0.5
     assert m["unet_score"]["n_hips"] == 2  # the statistics of scores use the evaluated hips only
     assert m["segments"]["femoral head (both sides)"]["dice_mean"] == pytest.approx(0.5)
+
+
+def test_a_result_scored_from_a_given_segmentation_is_refused(truth, tmp_path, monkeypatch):
+    pred = tmp_path / "pred"
+    for case in CASES:
+        masks, ijk_to_ras = read_seg_nrrd(truth / case / "truth.seg.nrrd")
+        (_predict_with_seg(truth, case, pred, masks, ijk_to_ras) if case == CASES[0]
+         else _predict_as(truth, case, pred, masks, ijk_to_ras, tmp_path, monkeypatch))
+    m = evaluate_hip(truth, pred)
+    assert m["evaluated"] == 1 and [x["case"] for x in m["missing"]] == [CASES[0]]
+    assert "not from the model's" in m["missing"][0]["reason"]
+
+
+def test_within_two_icc_and_clean_sides(truth, tmp_path, monkeypatch):
+    """Truth as prediction: every total within 2, ICC 1; lesions added on clean sides make them unclean."""
+    pred = tmp_path / "pred"
+    for n, case in enumerate(CASES):
+        masks, ijk_to_ras = read_seg_nrrd(truth / case / "truth.seg.nrrd")
+        if n == 1:  # 2 mL of femoral BME drawn over every femoral head of the second case
+            masks = {**masks, **{f"{s} femoral BME": masks[f"{s} femoral head"] for s in ("Right", "Left")}}
+        _predict_as(truth, case, pred, masks, ijk_to_ras, tmp_path, monkeypatch)
+    m = evaluate_hip(truth, pred)
+    clean = m["clean_sides"]
+    truth_docs = [json.loads((truth / c / "truth.json").read_text()) for c in CASES]
+    clean_truth = [(c, s) for c, d in zip(CASES, truth_docs) for s in ("right", "left")
+                   if not any(v for k, v in d["sides"][s]["lesion_volume_ml"].items() if k.endswith("BME"))]
+    assert clean_truth and clean["n_sides"] == len(clean_truth)
+    assert sorted(clean["not_clean"]) == sorted(f"{c} {s}" for c, s in clean_truth if c == CASES[1])
+    total = m["himriss_total"]
+    assert total["n_hips"] == 4 and 0.0 <= total["within_rate"] <= 1.0
 
 
 def test_cropped_hd95_equals_the_full_volume_value():

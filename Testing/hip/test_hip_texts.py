@@ -42,3 +42,19 @@ def test_user_segment_names_are_matched_to_hip_segments():
     matched, ignored = match_hip_segments(masks)
     assert matched == {"Right femoral head": 1, "Left femoral BME": 2}
     assert ignored == ["Segment_1", "Right femoral head"]  # a second segment for the same name is not merged
+
+
+def test_edema_probability_rows_and_review_warnings():
+    from axspa.hip.pipeline import add_edema_probability
+    from axspa.hip.scores import HipScoreConfig, hip_scores
+
+    sides = hip_scores(np.full((4, 20, 20), 100.0), {}, np.eye(4), HipScoreConfig())
+    doc = {"sides": sides, "warnings": []}
+    assert not any(r[0].startswith("P(any") for r in texts.hip_result_rows(doc["sides"]))
+    add_edema_probability(doc, {"right": {"femoral_bme": 0.97, "acetabular_bme": 0.02},
+                                "left": {"femoral_bme": 0.45, "acetabular_bme": 0.6}})
+    rows = {r[0]: r[1:] for r in texts.hip_result_rows(doc["sides"])}
+    assert rows["P(any femoral BME)"] == ["0.97", "0.45"] and rows["P(any acetabular BME)"] == ["0.02", "0.60"]
+    assert len(doc["warnings"]) == 2  # the unsure ones, each naming the side and what was done
+    assert any("left hip: femoral BME uncertain" in w and "left out" in w for w in doc["warnings"])
+    assert any("left hip: acetabular BME uncertain" in w and "kept" in w for w in doc["warnings"])

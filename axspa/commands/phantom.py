@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace cases and files that differ from the new ones")
     p.add_argument("--size", choices=("full", "small"), default="full",
                    help="full: 0.1-0.2 mm pixels (~1000-2000 px); small: ~512 px, for tests and training")
+    p.add_argument("--generator", type=int, choices=(2, 3), metavar="{2,3}",
+                   help="hip: 3 (default) adds the non-edema confounders of real hips (red marrow, "
+                        "vessels, fat-sat failure, ghosts); 2 reproduces axspa.phantom.hip/2 byte for byte")
     p.add_argument("--region", choices=("cervical", "lumbar", "mixed"), default="mixed", help="spine only")
     p.add_argument("--prevalence", action="append", default=[], metavar="FINDING=P",
                    help="spine: expected fraction of sites with FINDING (repeatable), e.g. bridging=0.2")
@@ -84,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--n {args.n}: need at least one case")
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"{args.out}: exists and is not a folder")
+    if args.generator is not None and args.kind != "hip":
+        raise InputError(f"--generator applies to hip phantoms only, not {args.kind}")
     if args.kind == "spine":
         config = _spine_config(args)
     elif args.kind == "pelvis":
@@ -91,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         from axspa.phantom.hip import HipPhantomConfig
 
-        config = HipPhantomConfig(size=args.size)
+        config = HipPhantomConfig(size=args.size) if args.generator is None else \
+            HipPhantomConfig(size=args.size, generator=args.generator)
     t0 = time.perf_counter()
     ids = generate(args.kind, args.out, args.n, args.seed, args.start, config, overwrite=args.overwrite)
     dt = time.perf_counter() - t0

@@ -25,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=integer(1, 10_000_000), help="optimiser steps (default: the shipped model's)")
     p.add_argument("--locator-steps", type=integer(1, 10_000_000),
                    help="hip-segmenter: steps of the femoral-head locator (default: the shipped model's)")
+    p.add_argument("--calibration", nargs="*", default=[], type=Path,
+                   help="hip-segmenter: phantom folders (a seed used nowhere else) on which the lesion decision "
+                        "(intensity margin, minimum size, probability of any edema) is fitted after training")
     p.add_argument("--seed", type=SEED, default=0, help="random seed (default 0); same seed, same bundle")
     p.add_argument("--design", choices=["multilabel", "per-lesion"], default="multilabel",
                    help="spine-corners: one multi-label network (shipped) or one network per finding (Chen et al.)")
@@ -37,7 +40,11 @@ def run(args: argparse.Namespace) -> int:
         from axspa.hip.model.train import train_hip
 
         result = train_hip(args.data, args.out, val=args.val, steps=args.steps, locator_steps=args.locator_steps,
-                           seed=args.seed, overwrite=args.overwrite)
+                           seed=args.seed, overwrite=args.overwrite, calibration=args.calibration)
+        if result.get("already_done"):
+            print(f"axspa train: {result['out']} is already trained with this data, these steps and this seed; "
+                  f"nothing to do (pass --overwrite to train it again)")
+            return 0
     else:
         from axspa.spine.model.train import train_spine
 

@@ -9,7 +9,9 @@
   pooled (every BME and effusion-synovitis segment): Dice (mean over cases where truth or prediction holds
   voxels, and pooled over voxels), HD95 in mm (cases where either side is empty are skipped and counted),
   volume error in mL (prediction - truth). Per hip: UNet-score (gray value) Spearman, ICC(2,1) and MAE,
-  HIMRISS-style exact agreement (total and per region), femoral heads found and on the right patient side.
+  HIMRISS-style exact agreement (total and per region), the total within 2 and its ICC(2,1) and MAE
+  (``himriss_total``), clean sides (no BME in truth) given under CLEAN_SIDE_ML of predicted BME
+  (``clean_sides``), femoral heads found and on the right patient side.
   A case without a prediction is listed and counts as failed: an empty segmentation, no head found, no
   exact agreement (the UNet-score statistics use the hips of evaluated cases only).
 """
@@ -34,6 +36,9 @@ HIMRISS_KEYS = ("femoral_bme", "acetabular_bme", "effusion", "total")
 _REGION_LABELS = {"femoral_head": "femoral head", "acetabulum": "acetabulum", "femoral_bme": "femoral BME",
                   "acetabular_bme": "acetabular BME", "effusion": "effusion-synovitis"}
 _LESIONS = ("femoral_bme", "acetabular_bme", "effusion")
+_BME = ("femoral_bme", "acetabular_bme")
+CLEAN_SIDE_ML = 0.5  # predicted BME (femoral + acetabular) below which a side without edema counts as clean
+WITHIN = 2  # HIMRISS-style totals this close count as agreeing (a sum of up to 45 slice decisions)
 
 
 def matches_truth(result: Mapping[str, Any], truth: Mapping[str, Any]) -> bool:
@@ -93,6 +98,10 @@ def _read_prediction(folder: Path, case: HipCase) -> tuple[dict, dict]:
 
     doc_path = _pred_document(folder)
     doc = json.loads(doc_path.read_text())
+    if doc.get("segmentation") != "model":
+        # A model's figures must come from its own output, never from a segmentation it was handed.
+        raise InputError(f"{doc_path}: scored from the segmentation {doc.get('segmentation', '(not named)')}, "
+                         f"not from the model's; run axspa hip without --seg")
     seg = _pred_segmentation(folder, doc_path, doc)
     masks, seg_ijk_to_ras = read_seg_nrrd(seg)
     grid = Volume(np.broadcast_to(np.float32(0), _shape(case)), case.ijk_to_ras)
@@ -138,6 +147,7 @@ def evaluate_hip(truth_dir: Path, pred_dir: Path) -> dict:
     segments = {label: _summarize([per_case[c.case_id][label] for c in cases]) for label, _ in segment_groups()}
     return {"cases": len(cases), "evaluated": len(cases) - len(missing), "missing": missing,
             "segments": segments, "unet_score": _unet_agreement(cases), "himriss_exact": _himriss_exact(cases),
+            "himriss_total": _himriss_total(cases), "clean_sides": _clean_sides(cases),
             "femoral_head": _head_detection(cases), "warnings": _settings_warnings(cases),
             "per_case": {cid: {label: {"dice": row["dice"], "hd95_mm": row["hd95_mm"]} for label, row in rows.items()}
                          for cid, rows in per_case.items()}}
@@ -225,6 +235,47 @@ def _himriss_exact(cases: list[HipCase]) -> dict:
     return out
 
 
+def _himriss_total(cases: list[HipCase]) -> dict:
+    """The HIMRISS-style total per hip: share within WITHIN of truth (a missing case: not within), ICC(2,1)
+    and mean absolute difference over the hips of evaluated cases."""
+    from axspa.evaluation.stats import icc
+
+    hips = [(c.truth["sides"][s]["himriss"]["total"], c.pred["sides"][s]["himriss"]["total"] if c.pred else None)
+            for c in cases for s in SIDES]
+    pairs = np.asarray([(t, p) for t, p in hips if p is not None], dtype=float).reshape(-1, 2)
+    out: dict = {"n_hips": len(hips), "within": WITHIN, "within_rate": None, "icc21": None, "mae": None}
+    if not hips:
+        return out
+    out["within_rate"] = float(np.mean([p is not None and abs(p - t) <= WITHIN for t, p in hips]))
+    if len(pairs):
+        out["mae"] = float(np.abs(pairs[:, 1] - pairs[:, 0]).mean())
+    if len(pairs) >= 2 and np.ptp(pairs) > 0:
+        with np.errstate(invalid="ignore"):
+            value = icc(pairs).icc_2_1
+        out["icc21"] = float(value) if np.isfinite(value) else None
+    return out
+
+
+def _clean_sides(cases: list[HipCase]) -> dict:
+    """Sides whose truth holds no femoral or acetabular BME: how many the prediction leaves clean (under
+    CLEAN_SIDE_ML of predicted BME), and the predicted volumes there (a missing case: not evaluated)."""
+    ml_of = {}
+    for c in cases:
+        if c.pred is None:
+            continue
+        ml = abs(float(np.linalg.det(c.ijk_to_ras[:3, :3]))) / 1000.0
+        shape = _shape(c)
+        for side in SIDES:
+            names = tuple(s.name for s in HIP_SEGMENTS if s.side == side and s.region in _BME)
+            if not _union(c.truth_masks, names, shape).any():
+                ml_of[f"{c.case_id} {side}"] = float(_union(c.pred_masks, names, shape).sum()) * ml
+    volumes = np.asarray(list(ml_of.values()), dtype=float)
+    return {"n_sides": len(volumes), "threshold_ml": CLEAN_SIDE_ML,
+            "clean_rate": float(np.mean(volumes < CLEAN_SIDE_ML)) if len(volumes) else None,
+            "predicted_ml_mean": _mean(volumes), "predicted_ml_max": float(volumes.max()) if len(volumes) else None,
+            "not_clean": sorted(k for k, v in ml_of.items() if v >= CLEAN_SIDE_ML)}
+
+
 def _head_detection(cases: list[HipCase]) -> dict:
     """Femoral heads found (truth hips with a head whose prediction has one) and, of those found, on the
     right patient side (the predicted head's centre nearer the truth head of its side than of the other)."""
@@ -281,10 +332,16 @@ def format_report(m: dict) -> str:
              f"{'volume error mL mean / abs':>28}"]
     lines += [_segment_row(label, row) for label, row in m["segments"].items()]
     u, h, d = m["unet_score"], m["himriss_exact"], m["femoral_head"]
+    t, c = m["himriss_total"], m["clean_sides"]
     lines += [f"UNet-score (gray value): Spearman {_f(u['spearman'])}, ICC(2,1) {_f(u['icc21'])}, "
               f"MAE {_f(u['mae'])} ({u['n_hips']} hips)",
               f"HIMRISS-style exact agreement ({h['n_hips']} hips): total {_f(h['total'])}, femoral BME "
               f"{_f(h['femoral_bme'])}, acetabular BME {_f(h['acetabular_bme'])}, effusion {_f(h['effusion'])}",
+              f"HIMRISS-style total within {t['within']} on {_f(t['within_rate'])} of {t['n_hips']} hips, "
+              f"ICC(2,1) {_f(t['icc21'])}, MAE {_f(t['mae'], '.2f')}",
+              f"sides without BME left clean (< {c['threshold_ml']:g} mL predicted BME): {_f(c['clean_rate'])} of "
+              f"{c['n_sides']} (mean {_f(c['predicted_ml_mean'], '.2f')} mL, "
+              f"max {_f(c['predicted_ml_max'], '.2f')} mL)",
               f"femoral heads found {d['found']} of {d['truth_heads']} ({_f(d['found_rate'])}), on the right "
               f"patient side {d['side_correct']} of {d['found']} ({_f(d['side_correct_rate'])})"
               + (f"; wrong side: {', '.join(d['wrong_side'])}" if d["wrong_side"] else "")]

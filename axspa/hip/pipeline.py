@@ -113,6 +113,21 @@ def _overlap(src_shape: tuple[int, ...], dst_shape: tuple[int, ...],
     return tuple(src), tuple(dst)
 
 
+UNSURE = (0.2, 0.8)  # a probability of any edema in this range is flagged for review
+
+
+def add_edema_probability(doc: dict, probability: Mapping[str, Mapping[str, float]]) -> None:
+    """Per side, the model's probability that there is any femoral / acetabular BME (the lesion decision:
+    below one half the side's BME is left empty), and a warning where it is unsure either way."""
+    for side, by_region in probability.items():
+        doc["sides"][side]["edema_probability"] = dict(by_region)
+        for region, p in by_region.items():
+            if UNSURE[0] <= p <= UNSURE[1]:
+                kept = "kept" if p >= 0.5 else "left out"
+                doc["warnings"].append(f"{side} hip: {region.replace('_', ' ').replace('bme', 'BME')} uncertain "
+                                       f"(probability of any edema {p:.2f}; {kept}): review this side")
+
+
 def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: Optional[str] = None,
                config: Optional[HipScoreConfig] = None, overwrite: bool = False,
                model_dir: Optional[Path] = None, trust_code: bool = False, model: Optional[Any] = None) -> dict:
@@ -147,6 +162,7 @@ def score_case(series: str, out: Path, seg: Optional[Path] = None, series_uid: O
     doc["segmentation"] = source
     if model is not None:
         doc["model"] = {"segmenter": getattr(model, "bundle_id", HIP_BUNDLE)}
+        add_edema_probability(doc, getattr(model, "edema_probability", {}))
     if series_uid is not None:
         doc["input"]["series_uid"] = series_uid
     validate(doc, "hip")

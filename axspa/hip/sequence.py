@@ -59,10 +59,13 @@ def marrow_brightness(array: np.ndarray, head_mask: np.ndarray) -> float:
     or the volume holds no signal."""
     a = np.clip(np.nan_to_num(np.asarray(array, dtype=np.float32)), 0.0, None)
     head = np.asarray(head_mask, dtype=bool)
-    top = float(np.percentile(a, 99.5)) if a.size else 0.0
+    # Percentiles of the body from every second voxel along each axis: the same figure to a few per mille,
+    # an eighth of the sorting.
+    few = a[::2, ::2, ::2] if a.ndim == 3 and min(a.shape) >= 4 else a
+    top = float(np.percentile(few, 99.5)) if a.size else 0.0
     if not head.any() or top <= 0:
         return float("nan")
-    body = a[a > BODY_FRACTION * top]
+    body = few[few > BODY_FRACTION * top]
     return float(np.median(a[head]) / np.percentile(body, 95))
 
 

@@ -300,12 +300,13 @@ def data_bytes(array: np.ndarray, encoding: str = "gzip", compression_level: int
     raise ValueError(f"encoding {encoding!r} cannot be written (raw or gzip)")
 
 
-def write(target: Union[PathLike, IO[bytes]], array: np.ndarray, header: Optional[Dict[str, Any]] = None) -> None:
+def write(target: Union[PathLike, IO[bytes]], array: np.ndarray, header: Optional[Dict[str, Any]] = None,
+          compression_level: int = 9) -> None:
     """Write ``array`` (C order: [k, j, i] for 3D, the first file axis last) with ``header`` to a path or a binary
-    file object. Raw or gzip (the default) encoding."""
+    file object. Raw or gzip (the default) encoding; ``compression_level`` 1 (fast) to 9 (pynrrd's, smallest)."""
     header = dict(header or {})
     head = header_bytes(array, header)
-    body = data_bytes(array, str(header.get("encoding", "gzip")))
+    body = data_bytes(array, str(header.get("encoding", "gzip")), compression_level)
     if isinstance(target, (str, Path)):
         with open(target, "wb") as f:
             f.write(head + body)
@@ -342,8 +343,8 @@ def _format_value(name: str, value: Any) -> str:
     return str(value)
 
 
-def to_bytes(array: np.ndarray, header: Optional[Dict[str, Any]] = None) -> bytes:
+def to_bytes(array: np.ndarray, header: Optional[Dict[str, Any]] = None, compression_level: int = 9) -> bytes:
     """The whole file ``write`` would write, as bytes."""
     buffer = io.BytesIO()
-    write(buffer, array, header)
+    write(buffer, array, header, compression_level)
     return buffer.getvalue()

@@ -61,13 +61,13 @@ def ijk_to_ras_from_header(header: dict, n_space_axes: int | None = None) -> np.
     return m
 
 
-def write_nrrd_file(path: str | Path, array: np.ndarray, header: dict) -> None:
+def write_nrrd_file(path: str | Path, array: np.ndarray, header: dict, compression_level: int = 9) -> None:
     """Write ``array`` (C order) with ``header`` (axspa.io.nrrd_format; no time stamp, so equal inputs give
     equal bytes)."""
     from axspa.io.nrrd_format import to_bytes
     from axspa.results import write_file_safely
 
-    raw = to_bytes(array, header)
+    raw = to_bytes(array, header, compression_level)
     # atomic (temporary name, then rename); whether to replace is the caller's decision
     write_file_safely(path, lambda tmp: Path(tmp).write_bytes(raw), overwrite=True)
 

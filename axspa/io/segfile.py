@@ -133,7 +133,9 @@ def write_seg_nrrd(
         header[p + "Layer"] = str(layer)
         header[p + "Extent"] = _extent(mask)
         header[p + "Tags"] = f"TerminologyEntry:{term}|" if terminology and term else ""
-    write_nrrd_file(path, np.ascontiguousarray(array), header)
+    # Fast gzip: a 30-slice 512x512 labelmap compresses in ~30 ms at level 1 against ~270 ms at 9, for a
+    # file of the same order of size (mostly empty label runs).
+    write_nrrd_file(path, np.ascontiguousarray(array), header, compression_level=1)
 
 
 def read_seg_nrrd(path: str | Path) -> tuple[dict[str, np.ndarray], np.ndarray]:

@@ -27,8 +27,10 @@ ALLOWED_TARGET_PREFIXES = ("monai.networks.nets.", "axspa.")
 
 
 def write_bundle(out: Path, *, name: str, version: str, predictor: str, network_def: dict, state_dict: dict,
-                 metadata: dict, model_card: str, extra: Optional[dict] = None, overwrite: bool = False) -> Path:
-    """Write a complete bundle into ``out`` atomically (a temporary folder renamed at the end)."""
+                 metadata: dict, model_card: str, extra: Optional[dict] = None, overwrite: bool = False,
+                 docs: Optional[dict[str, bytes]] = None, inference_extra: Optional[dict] = None) -> Path:
+    """Write a complete bundle into ``out`` atomically (a temporary folder renamed at the end). ``docs``: further
+    files of ``docs/`` by name (e.g. ``evaluation.json``, written by Utilities/evaluate_models.py), hashed too."""
     import torch
 
     out = Path(out)
@@ -42,12 +44,16 @@ def write_bundle(out: Path, *, name: str, version: str, predictor: str, network_
         # Half precision on disk keeps bundles a few MB; load_state_dict copies into float32 weights.
         torch.save({k: v.half() if v.is_floating_point() else v for k, v in state_dict.items()},
                    tmp / "models" / "model.pt")
-        inference = {"network_def": network_def, "predictor": predictor}
+        # inference_extra: settings the predictor reads besides the network (literal values only).
+        inference = {"network_def": network_def, "predictor": predictor, **(inference_extra or {})}
         (tmp / "configs" / "inference.json").write_text(json.dumps(inference, indent=2) + "\n")
         meta = {"version": version, "monai_version": _monai_version(),
                 "pytorch_version": torch.__version__.split("+")[0], **metadata}
         (tmp / "configs" / "metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
         (tmp / "docs" / "README.md").write_text(model_card)
+        for doc_name, content in (docs or {}).items():
+            if doc_name != "README.md" and Path(doc_name).name == doc_name:
+                (tmp / "docs" / doc_name).write_bytes(content)
         files = {str(p.relative_to(tmp)).replace(os.sep, "/"): sha256_file(p)
                  for p in sorted(tmp.rglob("*")) if p.is_file()}
         info = {"name": name, "version": version, "predictor": predictor, "files": files, **(extra or {})}
@@ -116,7 +122,8 @@ def load_network(folder: Path, info: dict, trust: Optional[bool] = None):
 
 
 def reexport(folder: Path, model_card: Optional[str] = None, out: Optional[Path] = None) -> Path:
-    """Write a bundle again (e.g. with its final model card), keeping its network, weights and metadata."""
+    """Write a bundle again (e.g. with its final model card), keeping its network, weights, metadata and the other
+    files of its ``docs/`` (such as ``evaluation.json``)."""
     import torch
 
     folder = Path(folder)
@@ -129,4 +136,7 @@ def reexport(folder: Path, model_card: Optional[str] = None, out: Optional[Path]
     meta = {k: v for k, v in meta.items() if k not in ("version", "monai_version", "pytorch_version")}
     return write_bundle(out or folder, name=info["name"], version=info["version"], predictor=info["predictor"],
                         network_def=inference["network_def"], state_dict=state, metadata=meta, model_card=card,
-                        extra=extra, overwrite=True)
+                        extra=extra, overwrite=True,
+                        inference_extra={k: v for k, v in inference.items() if k not in ("network_def", "predictor")},
+                        docs={p.name: p.read_bytes() for p in sorted((folder / "docs").glob("*"))
+                              if p.is_file() and p.name != "README.md"})

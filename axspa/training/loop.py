@@ -29,8 +29,11 @@ def save_atomic(obj: dict, path: Path) -> None:
 
 def run_training(model: torch.nn.Module, step_fn: StepFn, steps: int, work_dir: Path, seed: int,
                  lr: float = 2e-3, validate: Optional[ValidateFn] = None, validate_every: int = 0,
-                 checkpoint_every: int = 50, desc: str = "train", show_progress: bool = True) -> list[dict]:
+                 checkpoint_every: int = 50, desc: str = "train", show_progress: bool = True,
+                 fingerprint: Optional[dict] = None) -> list[dict]:
     """Train ``model`` for ``steps`` optimiser steps; resume from ``work_dir/checkpoint.pt`` if present.
+    A checkpoint made for other steps, seed or ``fingerprint`` (e.g. the training data) is refused: resuming
+    it would give a model no single run makes.
 
     ``step_fn(model, rng)`` returns a dict with a scalar tensor ``loss`` (plus floats to show).
     Returns the validation history (also written to ``work_dir/history.json``); its "minutes" count the
@@ -49,8 +52,10 @@ def run_training(model: torch.nn.Module, step_fn: StepFn, steps: int, work_dir: 
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
     start, history, spent = 0, [], 0.0
+    made_for = {"steps": steps, "seed": seed, "lr": lr, **(fingerprint or {})}
     if ckpt_path.is_file():
         state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+        _check_same_run(state, made_for, ckpt_path)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
@@ -84,11 +89,25 @@ def run_training(model: torch.nn.Module, step_fn: StepFn, steps: int, work_dir: 
             bar.write(f"{desc} step {done}: " + ", ".join(f"{k}={v}" for k, v in metrics.items() if k != "step"))
         if done % checkpoint_every == 0 or last:
             save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                         "scheduler": sched.state_dict(), "step": done, "seconds": spent + time.time() - t0},
+                         "scheduler": sched.state_dict(), "step": done, "seconds": spent + time.time() - t0,
+                         "made_for": json.dumps(made_for, sort_keys=True)},
                         ckpt_path)
             hist_path.write_text(json.dumps(history, indent=1))
     bar.close()
     return history
+
+
+def _check_same_run(state: dict, made_for: dict, path: Path) -> None:
+    """Refuse to resume a checkpoint of another run (older checkpoints without the record are resumed)."""
+    if "made_for" not in state:
+        return
+    theirs = json.loads(state["made_for"])
+    ours = json.loads(json.dumps(made_for, sort_keys=True))
+    differ = sorted(k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k))
+    if differ:
+        shown = "; ".join(f"{k}: {theirs.get(k)!r} there, {ours.get(k)!r} now" for k in differ)
+        raise ValueError(f"{path}: this checkpoint was made by another training run ({shown}); delete "
+                         f"{path.parent} to start this one afresh, or rerun with the same settings to resume")
 
 
 def weighted_bce(logits: torch.Tensor, target: torch.Tensor, peak_weight: float = 20.0,

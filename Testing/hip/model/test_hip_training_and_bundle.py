@@ -24,7 +24,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def bundle(tiny_hip_cases, tmp_path_factory):
     out = tmp_path_factory.mktemp("hip-bundle") / "hip-segmenter"
-    train_hip([tiny_hip_cases], out, val=[tiny_hip_cases], steps=2, locator_steps=2, show_progress=False)
+    train_hip([tiny_hip_cases], out, val=[tiny_hip_cases], steps=2, locator_steps=2, show_progress=False,
+              calibration=[tiny_hip_cases])
     return out
 
 
@@ -73,16 +74,33 @@ def test_predictor_returns_the_ten_segments_on_the_volume_grid(bundle, tiny_hip_
         assert not (masks[f"{side} acetabular BME"] & ~masks[f"{side} acetabulum"]).any()
 
 
-def test_training_resumes_from_its_checkpoint(tiny_hip_cases, tmp_path):
+def test_training_resumes_says_done_and_refuses_another_runs_checkpoint(tiny_hip_cases, tmp_path):
     out = tmp_path / "b"
     train_hip([tiny_hip_cases], out, steps=2, locator_steps=2, show_progress=False)
-    state = torch.load(out.with_name("b.work") / "segmenter" / "checkpoint.pt", weights_only=True)
-    assert state["step"] == 2
-    result = train_hip([tiny_hip_cases], out, steps=3, locator_steps=2, show_progress=False, overwrite=True)
-    assert json.loads((out / "bundle.json").read_text())["training"]["steps"] == 3
-    assert result["out"] == str(out)
-    state = torch.load(out.with_name("b.work") / "segmenter" / "checkpoint.pt", weights_only=True)
-    assert state["step"] == 3  # continued from step 2, not restarted
+    checkpoint = out.with_name("b.work") / "segmenter" / "checkpoint.pt"
+    assert torch.load(checkpoint, weights_only=True)["step"] == 2
+    again = train_hip([tiny_hip_cases], out, steps=2, locator_steps=2, show_progress=False)
+    assert again["already_done"]  # a finished make hip-models says so instead of failing
+    # The bundle gone but its checkpoints kept (an interrupted run): the same request resumes from them.
+    import shutil
+
+    shutil.rmtree(out)
+    train_hip([tiny_hip_cases], out, steps=2, locator_steps=2, show_progress=False)
+    assert json.loads((out / "bundle.json").read_text())["training"]["steps"] == 2
+    with pytest.raises(FileExistsError, match="other data, steps or seed"):
+        train_hip([tiny_hip_cases], out, steps=3, locator_steps=2, show_progress=False)
+    with pytest.raises(ValueError, match="another training run"):
+        train_hip([tiny_hip_cases], out, steps=3, locator_steps=2, show_progress=False, overwrite=True)
+
+
+def test_the_lesion_decision_is_fitted_stored_and_loaded(bundle):
+    inference = json.loads((bundle / "configs" / "inference.json").read_text())
+    decision = inference["lesion_decision"]
+    assert set(decision) == {"margin", "min_ml", "weights"} and len(decision["weights"]) == 3
+    fit = json.loads((bundle / "bundle.json").read_text())["training"]["lesion_decision_fit"]
+    assert fit["samples"] == 3 * 4  # three cases, two sides, two bones
+    predictor = HipPredictor(bundle, {})
+    assert predictor.decision is not None and predictor.decision.margin == decision["margin"]
 
 
 def test_cli_segments_and_scores_with_a_bundle_folder(bundle, tiny_hip_cases, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("monai")
 
-from axspa.bundles import ModelMissingError  # noqa: E402
+from axspa.bundles import ModelCorruptError, ModelMissingError  # noqa: E402
 from axspa.cli import main  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[3] / "Resources" / "SampleData"
@@ -28,6 +28,8 @@ def model():
 
     try:
         return load_models()
+    except ModelCorruptError:
+        raise  # there but broken: a failure, not an absence
     except ModelMissingError as exc:
         pytest.skip(str(exc))
 

@@ -237,14 +237,18 @@ def test_fat_is_suppressed_at_the_isocentre_and_less_so_toward_the_field_edges()
     assert edge > 1.2 * centre  # at least 1.3x for every draw of the rim parameters
 
 
-def test_montage_window_reads_like_a_stir_with_or_without_fluid(case: tuple[Path, dict], tmp_path: Path) -> None:
+def test_montage_window_reads_like_a_stir_with_or_without_fluid(tmp_path: Path) -> None:
     """Windowed on the soft tissue, not the brightest pixel: fatty marrow stays dark and muscle mid-grey
     in a case with no joint fluid as in one with it, and effusion is near white where there is some."""
     from axspa.phantom.hip.files import _stir_window
 
-    none = HipPhantomConfig(size="small", bme_prevalence=0.0, acetabular_bme_prevalence=0.0, effusion_prevalence=0.0)
+    # Generator 2 (uniform fatty marrow): generator 3's red islands and failed fat suppression may
+    # brighten the marrow on purpose.
+    none = HipPhantomConfig(size="small", bme_prevalence=0.0, acetabular_bme_prevalence=0.0, effusion_prevalence=0.0,
+                            generator=2)
     generate_hip_case(tmp_path, "dry", [6, 1], none)
-    for case_dir in (case[0], tmp_path / "dry"):
+    generate_hip_case(tmp_path, "wet", [11, 3], HipPhantomConfig(**{**ALL_LESIONS.__dict__, "generator": 2}))
+    for case_dir in (tmp_path / "wet", tmp_path / "dry"):
         volume = read_volume(case_dir / "dicom")
         masks, _ = read_seg_nrrd(case_dir / "truth.seg.nrrd")
         heads = masks["Right femoral head"] | masks["Left femoral head"]
@@ -260,3 +264,97 @@ def test_montage_window_reads_like_a_stir_with_or_without_fluid(case: tuple[Path
         effusion = masks["Right effusion-synovitis"][k] | masks["Left effusion-synovitis"][k]
         if effusion.any():
             assert np.median(grey[effusion]) > 180, case_dir.name
+
+
+# --- generator 3: the confounders of real hips (never edema, never in the truth) ----------------------
+
+# sha256 of the STIR array of _render(default_rng([7, 0]), size small) as axspa.phantom.hip/2 drew it
+# before generator 3 existed: generator 2 must keep these bytes.
+GENERATOR2_STIR_SHA256 = "36a28c0153aeb26a05bb50e25973212793361c7cecd6820e6fed5da5d2755381"
+
+
+@pytest.fixture
+def every_confounder(monkeypatch):
+    """Every case draws every confounder (the default draws each with its own probability)."""
+    from axspa.phantom.hip import confounders
+
+    monkeypatch.setattr(confounders, "NONE", 0.0)
+    monkeypatch.setattr(confounders, "PROBABILITY", dict.fromkeys(confounders.PROBABILITY, 1.0))
+    return confounders
+
+
+def test_generator_2_bytes_unchanged() -> None:
+    import hashlib
+
+    r = _render(np.random.default_rng([7, 0]), HipPhantomConfig(size="small", generator=2))
+    assert hashlib.sha256(r.stir.tobytes()).hexdigest() == GENERATOR2_STIR_SHA256
+    assert r.confounders is None
+
+
+def test_generator_3_same_truth_other_image_confounders_never_in_truth(every_confounder, monkeypatch) -> None:
+    for index, config in enumerate((SMALL, ALL_LESIONS)):
+        seed = [31, index]
+        monkeypatch.setattr(every_confounder, "NONE", 1.0)  # the same case without any confounder
+        old = _render(np.random.default_rng(seed), config)
+        monkeypatch.setattr(every_confounder, "NONE", 0.0)
+        new = _render(np.random.default_rng(seed), config)
+        assert config.generator == 3
+        assert old.masks.keys() == new.masks.keys()
+        assert all(np.array_equal(old.masks[k], new.masks[k]) for k in old.masks)  # confounders not in truth
+        assert old.stir.shape == new.stir.shape and not np.array_equal(old.stir, new.stir)
+        assert set(new.confounders) >= set(every_confounder.PROBABILITY)
+        assert all(new.confounders[name] is not False for name in every_confounder.PROBABILITY)
+
+
+def test_generator_recorded_in_truth_json(tmp_path: Path) -> None:
+    doc3 = generate_hip_case(tmp_path / "g3", "hip0001", [5, 1], SMALL)
+    doc2 = generate_hip_case(tmp_path / "g2", "hip0001", [5, 1], HipPhantomConfig(size="small", generator=2))
+    assert doc3["phantom"]["generator"] == "axspa.phantom.hip/3" and "confounders" in doc3["phantom"]
+    assert doc2["phantom"]["generator"] == "axspa.phantom.hip/2" and "confounders" not in doc2["phantom"]
+    assert "generator" not in doc2["phantom"]["config"]  # generator 2's truth.json as before
+    validate(doc3, "hip")
+    m3, _ = read_seg_nrrd(tmp_path / "g3" / "hip0001" / "truth.seg.nrrd")
+    assert any(m.any() for name, m in m3.items() if "femoral head" in name)
+
+
+def test_red_marrow_islands_brighten_femoral_head_marrow_without_edema(monkeypatch) -> None:
+    from axspa.phantom.hip import confounders
+
+    monkeypatch.setattr(confounders, "NONE", 0.0)
+    monkeypatch.setattr(confounders, "PROBABILITY", {k: float(k == "red_marrow") for k in confounders.PROBABILITY})
+    none = dict(size="small", bme_prevalence=0.0, acetabular_bme_prevalence=0.0, effusion_prevalence=0.0)
+    for index in range(2):
+        seed = [41, index]
+        monkeypatch.setattr(confounders, "NONE", 1.0)  # the same case without any confounder
+        yellow = _render(np.random.default_rng(seed), HipPhantomConfig(**none))
+        monkeypatch.setattr(confounders, "NONE", 0.0)
+        red = _render(np.random.default_rng(seed), HipPhantomConfig(**none))
+        assert red.confounders["red_marrow"] is not False
+        marrow = np.zeros(red.stir.shape, dtype=bool)
+        for side in ("Right", "Left"):
+            assert not red.masks[f"{side} femoral BME"].any()
+            marrow |= ndimage_erode(red.masks[f"{side} femoral head"], 2)
+        before, after = yellow.stir[marrow].astype(float), red.stir[marrow].astype(float)
+        assert (after >= before).mean() > 0.95  # islands only add signal
+        brighter = after > before * 1.25 + 10
+        assert brighter.mean() > 0.02, (index, brighter.mean())  # patchy islands in the heads
+        # ... brighter than yellow marrow where the truth has no edema
+        assert np.median(after[brighter]) > 1.2 * np.median(before)
+
+
+def ndimage_erode(mask: np.ndarray, iterations: int) -> np.ndarray:
+    from scipy import ndimage
+
+    return ndimage.binary_erosion(mask, iterations=iterations)
+
+
+def test_bad_generator_is_refused(tmp_path: Path, capsys) -> None:
+    from axspa.cli import main
+
+    for bad in (1, 4, True, "3"):
+        with pytest.raises(ValueError, match="generator must be one of 2, 3"):
+            HipPhantomConfig(generator=bad)
+    with pytest.raises(SystemExit):
+        main(["phantom", "hip", "--n", "1", "--generator", "4", "--out", str(tmp_path / "h")])
+    assert "--generator" in capsys.readouterr().err
+    assert not (tmp_path / "h").exists()

@@ -13,7 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("monai")
 
-from axspa.bundles import ModelMissingError  # noqa: E402
+from axspa.bundles import ModelCorruptError, ModelMissingError  # noqa: E402
 from axspa.cli import main  # noqa: E402
 from axspa.image import Radiograph  # noqa: E402
 from axspa.io.radiograph import read_radiograph  # noqa: E402
@@ -29,6 +29,8 @@ def models():
 
     try:
         return SpineModels()
+    except ModelCorruptError:
+        raise  # there but broken: a failure, not an absence
     except ModelMissingError as exc:
         pytest.skip(str(exc))
 

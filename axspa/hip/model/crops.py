@@ -36,8 +36,9 @@ def sample(images: torch.Tensor, grids: torch.Tensor, mode: str = "bilinear") ->
 def back_to_source(crop: torch.Tensor, center_px: Sequence[float], spacing: Sequence[float],
                    src_hw: Sequence[int], pitch: float, mirror: bool = False
                    ) -> tuple[Optional[tuple[slice, slice]], Optional[torch.Tensor]]:
-    """Values (C, size, size) of an unrotated crop resampled onto the source pixels it covers: the
-    (row, col) slices of the source and the values there (C, h, w); (None, None) when it covers none."""
+    """Values (C, size, size) of an unrotated crop, or a batch of them (B, C, size, size) sharing one
+    window, resampled onto the source pixels it covers: the (row, col) slices of the source and the values
+    there ((C or B, C), h, w); (None, None) when it covers none."""
     size = crop.shape[-1]
     half_mm = (size - 1) / 2.0 * pitch
     rows = _covered(center_px[0], half_mm / spacing[0], src_hw[0])
@@ -50,8 +51,10 @@ def back_to_source(crop: torch.Tensor, center_px: Sequence[float], spacing: Sequ
         c = -c
     gy, gx = torch.meshgrid(r / ((size - 1) / 2.0), c / ((size - 1) / 2.0), indexing="ij")
     grid = torch.stack([gx, gy], dim=-1)[None]
-    values = fn.grid_sample(crop[None], grid, mode="bilinear", padding_mode="border", align_corners=True)[0]
-    return (rows, cols), values
+    batch = crop if crop.dim() == 4 else crop[None]
+    values = fn.grid_sample(batch, grid.expand(len(batch), -1, -1, -1), mode="bilinear", padding_mode="border",
+                            align_corners=True)
+    return (rows, cols), (values if crop.dim() == 4 else values[0])
 
 
 def _covered(center: float, half: float, n: int) -> Optional[slice]:

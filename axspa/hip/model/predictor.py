@@ -17,6 +17,7 @@ import torch
 from axspa.hip.model import network as net
 from axspa.hip.model.crops import back_to_source, crop_grid, resize_to_pitch, sample
 from axspa.hip.model.data import SEG_REACH_MM, normalised_view
+from axspa.hip.model.decision import LesionDecision
 from axspa.hip.model.frame import SliceFrame, kji_to_ras
 from axspa.hip.model.locate import MIN_VERIFIED, FoundHead, body_midline_column, find_heads
 from axspa.hip.model.shape import largest_piece, within_head_sphere
@@ -31,13 +32,17 @@ REGION_OF_CLASS = {1: "femoral_head", 2: "acetabulum", 3: "femoral_bme", 4: "ace
 
 class HipPredictor:
     def __init__(self, folder: Optional[Path] = None, info: Optional[dict] = None,
-                 model: Optional[torch.nn.Module] = None):
+                 model: Optional[torch.nn.Module] = None, decision: Optional[LesionDecision] = None):
         if model is None:
             from axspa.training.bundle import load_network
 
             model = load_network(Path(folder), info or {})
+            decision = _bundle_decision(Path(folder))
         self.model = model.eval()
+        self.decision: Optional[LesionDecision] = decision
         self.heads: list[FoundHead] = []  # of the last prediction, for messages
+        # Of the last prediction, per side: the probability that there is any femoral / acetabular BME.
+        self.edema_probability: dict[str, dict[str, float]] = {}
 
     def predict(self, volume, progress=None, cancel=None) -> dict:
         with torch.no_grad():
@@ -48,7 +53,7 @@ class HipPredictor:
         view = normalised_view(volume.array, frame)
         report(progress, 0.05, "finding the femoral heads", cancel)
         self.heads = self.locate(view, frame, volume.ijk_to_ras)
-        masks = self._masks(*self._segment_heads(view, frame, self.heads, progress, cancel), frame)
+        masks = self._masks(*self._segment_heads(view, frame, self.heads, progress, cancel), view, frame)
         voxel_ml = float(np.prod(frame.spacing)) / 1000.0
         good = [h for h in self.heads
                 if np.count_nonzero(masks[segment(h.side, "femoral_head").name]) * voxel_ml >= MIN_SEGMENTED_ML]
@@ -57,7 +62,7 @@ class HipPredictor:
             # one that was, as when the locator found only one.
             other = self._search_other(view, frame, good[0])
             self.heads = sorted(good + ([other] if other is not None else []), key=lambda h: h.side != "right")
-            masks = self._masks(*self._segment_heads(view, frame, self.heads, progress, cancel), frame)
+            masks = self._masks(*self._segment_heads(view, frame, self.heads, progress, cancel), view, frame)
         report(progress, 0.97, "segments done", cancel)
         return masks
 
@@ -150,26 +155,42 @@ class HipPredictor:
                       for s in chunk]
             x = sample(torch.stack(stacks), grid[None].expand(len(chunk), -1, -1, -1))
             prob = torch.softmax(self.model.segmenter(x), dim=1)
-            for s, p in zip(chunk, prob):
-                where, values = back_to_source(p, head.centre[1:], spacing, view.shape[1:], net.SEG_PITCH_MM, mirror)
-                if where is not None:
-                    best[s] = (where, values)
+            # All crops of a head share one window: back onto the native pixels in one go.
+            where, values = back_to_source(prob, head.centre[1:], spacing, view.shape[1:], net.SEG_PITCH_MM, mirror)
+            if where is not None:
+                classes = values.argmax(dim=1).numpy().astype(np.uint8)
+                best.update({s: (where, cls) for s, cls in zip(chunk, classes)})
         code = 1 if head.side == "right" else 2
-        for s, (where, values) in best.items():
-            cls = values.argmax(dim=0).numpy().astype(np.uint8)
+        for s, (where, cls) in best.items():
             free = side_of[s][where] == 0  # the other hip's crop keeps what it already labelled
             labels[s][where][free] = cls[free]
             side_of[s][where][free & (cls > 0)] = code
 
-    def _masks(self, labels: np.ndarray, side_of: np.ndarray, frame: SliceFrame) -> dict:
+    def _masks(self, labels: np.ndarray, side_of: np.ndarray, view: np.ndarray, frame: SliceFrame) -> dict:
         masks = {}
+        voxel_ml = float(np.prod(frame.spacing)) / 1000.0
+        self.edema_probability = {}
         for code, side in ((1, "right"), (2, "left")):
             mine = side_of == code
             head = within_head_sphere(largest_piece(mine & ((labels == 1) | (labels == 3))), frame.spacing)
-            region_masks = {"femoral_head": head, "femoral_bme": head & (labels == 3),
-                            "acetabulum": mine & ((labels == 2) | (labels == 4)),
-                            "acetabular_bme": mine & (labels == 4), "effusion": mine & (labels == 5)}
+            acetabulum = mine & ((labels == 2) | (labels == 4))
+            femoral_bme, acetabular_bme = head & (labels == 3), mine & (labels == 4)
+            if self.decision is not None and mine.any():
+                femoral_bme, p_femoral = self.decision.apply(view, head, femoral_bme, voxel_ml)
+                acetabular_bme, p_acetabular = self.decision.apply(view, acetabulum, acetabular_bme, voxel_ml)
+                self.edema_probability[side] = {"femoral_bme": round(p_femoral, 4),
+                                                "acetabular_bme": round(p_acetabular, 4)}
+            region_masks = {"femoral_head": head, "femoral_bme": femoral_bme, "acetabulum": acetabulum,
+                            "acetabular_bme": acetabular_bme, "effusion": mine & (labels == 5)}
             for region, m in region_masks.items():
                 masks[segment(side, region).name] = np.ascontiguousarray(frame.from_view(m))
         return masks
 
+
+
+def _bundle_decision(folder: Path) -> Optional[LesionDecision]:
+    """The lesion decision the bundle's configs/inference.json holds (None in 0.1 bundles)."""
+    import json
+
+    inference = json.loads((folder / "configs" / "inference.json").read_text())
+    return LesionDecision.from_json(inference.get("lesion_decision"))

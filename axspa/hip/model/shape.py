@@ -14,10 +14,16 @@ SPHERE_MARGIN = 1.05  # a ball's largest cross-section has the ball's radius
 def largest_piece(mask: np.ndarray) -> np.ndarray:
     from scipy import ndimage
 
-    labels, n = ndimage.label(mask)
+    idx = np.nonzero(mask)
+    if not len(idx[0]):
+        return mask
+    box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in idx)  # label only where the mask is
+    labels, n = ndimage.label(mask[box])
     if n <= 1:
         return mask
-    return labels == (np.argmax(np.bincount(labels.ravel())[1:]) + 1)
+    out = np.zeros_like(mask)
+    out[box] = labels == (np.argmax(np.bincount(labels.ravel())[1:]) + 1)
+    return out
 
 
 def within_head_sphere(head: np.ndarray, spacing: Sequence[float]) -> np.ndarray:

@@ -23,13 +23,15 @@ from axspa.hip.model.data import (
     augment_intensity,
     degrade_resolution,
     find_cases,
+    normalised_view,
     prepare,
 )
 from axspa.training.bundle import write_bundle
 from axspa.training.cache import cached
 from axspa.training.loop import run_training
+from axspa.training.runs import data_fingerprint, finished_run
 
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 BUNDLE = "hip-segmenter"
 LOCATOR_STEPS, SEG_STEPS = 1500, 6000  # the shipped model's
 CLASS_WEIGHTS = torch.tensor([0.5, 1.0, 1.0, 2.0, 2.0, 2.0])
@@ -161,38 +163,85 @@ def validate_hips(val_cases: list) -> Callable:
 
 def train_hip(data: Sequence[str | Path], out: Path, val: Sequence[str | Path] = (),
               steps: Optional[int] = None, locator_steps: Optional[int] = None, seed: int = 0,
-              overwrite: bool = False, show_progress: bool = True) -> dict:
-    """Train ``hip-segmenter`` into the bundle folder ``out`` (work files in ``out.work``)."""
+              overwrite: bool = False, show_progress: bool = True,
+              calibration: Sequence[str | Path] = ()) -> dict:
+    """Train ``hip-segmenter`` into the bundle folder ``out`` (work files in ``out.work``); with
+    ``calibration`` folders, fit the lesion decision (axspa.hip.model.decision) on them afterwards."""
     out = Path(out)
+    loc_steps = locator_steps or LOCATOR_STEPS
+    seg_steps = steps or SEG_STEPS
+    request = {"data": [str(d) for d in data], "validation": [str(d) for d in val],
+               "calibration": [str(d) for d in calibration], "locator_steps": loc_steps, "steps": seg_steps,
+               "seed": seed}
     if out.exists() and not overwrite:
-        raise FileExistsError(f"{out}: already exists; choose another --out or pass --overwrite")
+        done = finished_run(out, request)
+        if done is None:
+            raise FileExistsError(f"{out}: already exists (made with other data, steps or seed); choose another "
+                                  f"--out or pass --overwrite")
+        return {"out": str(out), "minutes": float(done.get("minutes", 0.0)), "history": done.get("history", []),
+                "already_done": True}
     work = out.with_name(out.name + ".work")
     t0 = time.time()
     torch.manual_seed(seed)
     arrays = load_arrays(data, out.parent / ".axspa-prepared", show_progress)
     val_cases = find_cases(val) if val else []
     model = net.HipNet()
-    loc_steps = locator_steps or LOCATOR_STEPS
-    seg_steps = steps or SEG_STEPS
+    same_data = {"data": data_fingerprint([g for _, g in find_cases(data)])}
     # The locator first (its checkpoint holds the whole network), then the segmenter from there on.
     run_training(model, locator_step(arrays), loc_steps, work / "locator", seed, lr=3e-3,
-                 desc="hip locator", show_progress=show_progress)
+                 desc="hip locator", show_progress=show_progress, fingerprint=same_data)
     validate = validate_hips(val_cases) if val_cases else None
     history = run_training(model, segmenter_step(arrays), seg_steps, work / "segmenter", seed + 1,
                            validate=validate, validate_every=max(seg_steps // 4, 1), desc="hip segmenter",
-                           show_progress=show_progress)
+                           show_progress=show_progress, fingerprint=same_data)
+    decision, fit = (calibrate(model, find_cases(calibration), show_progress) if calibration else (None, {}))
     minutes = (time.time() - t0) / 60
     if history and "minutes" in history[-1]:
         minutes = max(minutes, float(history[-1]["minutes"]))
-    card = model_card(data, val, loc_steps, seg_steps, seed, len(arrays.cases), minutes, history)
+    card = model_card(data, val, loc_steps, seg_steps, seed, len(arrays.cases), minutes, history, calibration,
+                      decision.to_json() if decision else None)
     write_bundle(out, name=BUNDLE, version=VERSION, predictor="axspa.hip.model.predictor:HipPredictor",
                  network_def={"_target_": "axspa.hip.model.network.HipNet"}, state_dict=model.state_dict(),
                  metadata=_metadata(), model_card=card, overwrite=overwrite,
-                 extra={"training": {"data": [str(d) for d in data], "validation": [str(d) for d in val],
-                                     "locator_steps": loc_steps, "steps": seg_steps, "seed": seed,
-                                     "cases": len(arrays.cases), "minutes": round(minutes, 1),
-                                     "history": history}})
+                 inference_extra={"lesion_decision": decision.to_json()} if decision else None,
+                 extra={"training": {**request, "cases": len(arrays.cases), "minutes": round(minutes, 1),
+                                     "history": history, "lesion_decision_fit": fit}})
     return {"out": str(out), "minutes": minutes, "history": history}
+
+
+def calibrate(model: net.HipNet, cases: list, show_progress: bool = True) -> tuple:
+    """The lesion decision fitted on calibration phantoms (never training, validation or test seeds): the
+    model's raw BME labels per side and bone against the truth."""
+    from tqdm import tqdm
+
+    from axspa.hip.model.decision import DecisionSample, fit_decision
+    from axspa.hip.model.frame import SliceFrame
+    from axspa.hip.model.predictor import HipPredictor
+    from axspa.hip.pipeline import masks_on_grid
+    from axspa.hip.segments import match_hip_segments, segment
+    from axspa.io.segfile import read_seg_nrrd
+    from axspa.io.volume import read_volume
+
+    raw = HipPredictor(model=model.eval())  # no decision: the raw labels
+    samples = []
+    for series, seg in tqdm(cases, desc="hip lesion decision", unit="case", disable=not show_progress):
+        volume = read_volume(str(series))
+        masks, ijk = read_seg_nrrd(seg)
+        truth = masks_on_grid(match_hip_segments(masks)[0], ijk, volume, str(seg))
+        with torch.no_grad():
+            pred = raw.predict(volume)
+        frame = SliceFrame.from_ijk_to_ras(volume.ijk_to_ras)
+        view = normalised_view(volume.array, frame)
+        voxel_ml = float(np.prod(frame.spacing)) / 1000.0
+        def in_view(source: dict, side: str, region: str, frame=frame, view=view) -> np.ndarray:
+            m = source.get(segment(side, region).name)
+            return frame.to_view(np.asarray(m, bool)) if m is not None else np.zeros(view.shape, bool)
+
+        for side in ("right", "left"):
+            for bone, lesion in (("femoral_head", "femoral_bme"), ("acetabulum", "acetabular_bme")):
+                samples.append(DecisionSample.crop(view, in_view(pred, side, bone), in_view(pred, side, lesion),
+                                                   in_view(truth, side, lesion), voxel_ml))
+    return fit_decision(samples)
 
 
 def _metadata() -> dict:
@@ -216,24 +265,36 @@ def _metadata() -> dict:
     }
 
 
-def model_card(data, val, loc_steps, seg_steps, seed, n_cases, minutes, history) -> str:
+def model_card(data, val, loc_steps, seg_steps, seed, n_cases, minutes, history, calibration=(),
+               decision: Optional[dict] = None) -> str:
     last = history[-1] if history else {}
+    rule = (f"margin {decision['margin']:g} x the bone's marrow median, pieces of at least {decision['min_ml']:g} mL, "
+            f"logistic weights {decision['weights']}" if decision else "none (raw labels)")
     return f"""# hip-segmenter {VERSION}
 
 Segments both hips on coronal STIR MRI into the ten segments of the SlicerAxSpA spec (femoral heads,
-acetabula, femoral and acetabular BME, effusion-synovitis, with patient sides from the image geometry).
+acetabula, femoral and acetabular BME, effusion-synovitis, with patient sides from the image geometry), and
+gives per side the probability that there is any femoral or acetabular bone marrow edema.
 
-**Not validated on patients.** Trained only on synthetic phantoms (`axspa phantom hip`).
+**Not validated on patients.** Trained only on synthetic phantoms (`axspa phantom hip`, generator 3).
 
 - Architecture (`axspa/hip/model/network.py`): a MONAI BasicUNet locator on every coronal slice at 3 mm
   (128 px) finds the femoral heads; a MONAI UNet (16-256 channels) segments six classes on 128-px crops at
   0.8 mm around each head, the left hip mirrored; candidates are checked by the segmenter and the head is
   kept to one piece within its ball (`axspa/hip/model/predictor.py`).
+- Lesion decision (`axspa/hip/model/decision.py`), fitted after training on calibration phantoms of a seed
+  used nowhere else: BME voxels are kept only where the image is brighter than the marrow of their bone by a
+  margin, in pieces of at least a minimum size, and only on sides whose probability of any edema (from the
+  kept volume and its contrast) is at least one half; sides with a probability between 0.2 and 0.8 are
+  flagged for review in `hip.json`. Fitted: {rule}.
 - Why 2.5-D: clinical coronal STIR has 3-5 mm slices against 0.5-1 mm pixels, 15-40 of them; a 3-D kernel
   would mix tissue 10-15 mm apart while a 5 mm² lesion is a few pixels in plane. The slice and its two
   neighbours as input channels give the through-plane context (a vessel against an edema focus) at 2-D
   cost, within the 60-minute, 2-core training budget.
-- Training data: {', '.join(map(str, data))} ({n_cases} cases); validation: {', '.join(map(str, val)) or 'none'}.
+- Training data: {', '.join(map(str, data))} ({n_cases} cases), phantoms with the edema look-alikes of real
+  hips (red marrow islands, physeal scar, fovea fluid, vessels, trabeculae, partial volume, failed fat
+  suppression, metal, motion and flow ghosts; never in the truth) and femoral heads 38-54 mm across;
+  validation: {', '.join(map(str, val)) or 'none'}; calibration: {', '.join(map(str, calibration)) or 'none'}.
 - Training: {loc_steps} locator + {seg_steps} segmenter steps, seed {seed}, {minutes:.1f} min.
 - Last validation: {json.dumps(last)}
 """

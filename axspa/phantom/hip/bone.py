@@ -136,7 +136,7 @@ def _head_region(h: _HipSide) -> _Shape:
     return _Shape(head.lo, head.hi, sdf)
 
 
-def _physis(h: _HipSide) -> _Shape:
+def _physis(h: _HipSide, half_thickness: float = 0.7) -> _Shape:
     """The physeal scar: a thin cap-shaped plate across the head-neck junction, convex toward the head
     centre (part of a sphere centred down the neck axis), limited to the head and neck."""
     q = (h.centre + h.neck_dir * 1.3 * h.radius).astype(np.float32)
@@ -144,7 +144,7 @@ def _physis(h: _HipSide) -> _Shape:
     c32, n32, lim = h.centre.astype(np.float32), h.neck_dir.astype(np.float32), np.float32(0.95 * h.radius)
 
     def sdf(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
-        shell = np.abs(np.sqrt((x - q[0]) ** 2 + (y - q[1]) ** 2 + (z - q[2]) ** 2) - big) - np.float32(0.7)
+        shell = np.abs(np.sqrt((x - q[0]) ** 2 + (y - q[1]) ** 2 + (z - q[2]) ** 2) - big) - np.float32(half_thickness)
         along = (x - c32[0]) * n32[0] + (y - c32[1]) * n32[1] + (z - c32[2]) * n32[2]
         return np.maximum(shell, along - lim)
 
@@ -161,6 +161,8 @@ def _marrow(cv: _Canvas, tissue: _Tissue, red: bool) -> Callable[[Box, list, np.
         if red and tissue.young:
             islands = np.clip((cv.medium[box] - np.float32(0.7)) / np.float32(0.6), 0.0, 1.0)
             out = out + np.float32(tissue.red - tissue.yellow) * islands
+        if tissue.marrow_gain is not None:  # generator 3: fat suppression failing in patches
+            out = out * tissue.marrow_gain[box]
         return out
 
     return value

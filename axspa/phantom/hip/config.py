@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SIDES = {"right": 1.0, "left": -1.0}  # patient side -> sign of its x in the patient frame
-GENERATOR = "axspa.phantom.hip/2"
+GENERATORS = (2, 3)  # 2: the phantoms as first shipped; 3: plus the confounders of real hips (confounders.py)
+GENERATOR = "axspa.phantom.hip/3"  # the default generator's id
+
+
+def generator_id(generator: int) -> str:
+    """The id written to truth.json (and into the DICOM UIDs' seed) for a generator number."""
+    return f"axspa.phantom.hip/{generator}"
 
 # STIR tissue values relative to free fluid.
 FAT = 0.05
@@ -28,8 +34,12 @@ class HipPhantomConfig:
     effusion_prevalence: float = 0.35
     oblique_probability: float = 0.3
     size: str = "full"  # "full": 256-512 matrix, 0.6-1.0 mm; "small": 128-160 matrix for tests/training
+    generator: int = 3  # 2 reproduces axspa.phantom.hip/2 byte for byte; 3 adds the non-edema confounders
 
     def __post_init__(self) -> None:
+        if isinstance(self.generator, bool) or self.generator not in GENERATORS:
+            raise ValueError(f"generator must be one of {', '.join(map(str, GENERATORS))} "
+                             f"(axspa.phantom.hip/2 or /3), got {self.generator!r}")
         if self.size not in ("full", "small"):
             raise ValueError(f"size must be 'full' or 'small', got {self.size!r}")
         for name in ("bme_prevalence", "acetabular_bme_prevalence", "effusion_prevalence",

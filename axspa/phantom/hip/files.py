@@ -11,7 +11,7 @@ from typing import Any, Optional
 import numpy as np
 
 from axspa.hip.segments import HIP_SEGMENTS, SEGMENT_BY_NAME, segment
-from axspa.phantom.hip.config import GENERATOR, SIDES, HipPhantomConfig
+from axspa.phantom.hip.config import SIDES, HipPhantomConfig, generator_id
 from axspa.phantom.hip.render import _Render, _render
 
 
@@ -25,6 +25,19 @@ def _truth_document(r: _Render, case_id: str, seed: list[int], config: HipPhanto
     score_config = HipScoreConfig()
     sides = hip_scores(r.stir.astype(np.float32), r.masks, r.geometry.ijk_to_ras, score_config)
     geo = r.geometry
+    config_doc = asdict(config)
+    if config.generator == 2:  # generator 2's truth.json exactly as it was written before generator 3
+        del config_doc["generator"]
+    phantom = {
+        "generator": generator_id(config.generator), "case_id": case_id, "seed": seed, "config": config_doc,
+        "oblique": geo.oblique, "acquisition": r.acquisition,
+        "lesions": {h.name: {k: v for k, v in h.lesions.items()} for h in r.sides},
+        "femoral_head_diameter_mm": {h.name: round(2 * h.radius, 2) for h in r.sides},
+        "neck_shaft_angle_deg": {h.name: round(h.neck_shaft_deg, 2) for h in r.sides},
+        "red_marrow_islands": r.young,
+    }
+    if r.confounders is not None:  # bright-ish but not edema; never in the truth masks
+        phantom["confounders"] = _jsonable(r.confounders)
     return {
         "schema": "axspa.hip/1",
         "input": {"path": "dicom", "shape": list(geo.shape), "spacing_mm": [round(v, 6) for v in geo.spacing]},
@@ -33,14 +46,7 @@ def _truth_document(r: _Render, case_id: str, seed: list[int], config: HipPhanto
                      "min_lesion_area_mm2": score_config.min_lesion_area_mm2},
         "note": "Phantom ground truth. HIMRISS-style slice sums computed from the truth segmentation; "
                 "not the official HIMRISS reader protocol.",
-        "phantom": {
-            "generator": GENERATOR, "case_id": case_id, "seed": seed, "config": asdict(config),
-            "oblique": geo.oblique, "acquisition": r.acquisition,
-            "lesions": {h.name: {k: v for k, v in h.lesions.items()} for h in r.sides},
-            "femoral_head_diameter_mm": {h.name: round(2 * h.radius, 2) for h in r.sides},
-            "neck_shaft_angle_deg": {h.name: round(h.neck_shaft_deg, 2) for h in r.sides},
-            "red_marrow_islands": r.young,
-        },
+        "phantom": phantom,
         "warnings": [],
     }
 
@@ -80,7 +86,7 @@ def _write_hip_files(case_dir: Path, r: Any, doc: dict, case_id: str, seed: list
 
     write_series_dicom(case_dir / "dicom", r.stir, r.geometry.ijk_to_ras, modality="MR",
                        series_description="STIR_COR_HIPS", sequence="STIR", patient_id=case_id,
-                       seed_uid_from=f"{GENERATOR}:{case_id}:{seed}")
+                       seed_uid_from=f"{doc['phantom']['generator']}:{case_id}:{seed}")
     write_seg_nrrd(case_dir / "truth.seg.nrrd", r.masks, r.geometry.ijk_to_ras, segments=HIP_SEGMENTS)
     (case_dir / "truth.json").write_text(json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 

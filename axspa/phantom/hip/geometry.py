@@ -38,12 +38,17 @@ class _Geometry:
     oblique: dict
 
 
-def _sample_sides(rng: np.random.Generator) -> tuple[float, list[_HipSide]]:
-    """Femoral heads 45-55 mm across, 165-200 mm apart (centre to centre), neck-shaft angle
-    125-135 degrees, anteversion 5-20 degrees, shaft 5-9 degrees off vertical (knees closer than
-    hips); the two hips differ a little."""
+# Femoral head radius (mm) drawn by generator 2, and by generator 3: adult heads are 38-55 mm across, women's
+# often 40-45 mm (the real pelvis series here measure 37-42 mm on their bone labels).
+HEAD_RADIUS_MM = {2: (22.5, 27.0), 3: (19.0, 27.0)}
+
+
+def _sample_sides(rng: np.random.Generator, generator: int = 2) -> tuple[float, list[_HipSide]]:
+    """Femoral heads 45-54 mm across (generator 3: 38-54 mm), 165-200 mm apart (centre to centre),
+    neck-shaft angle 125-135 degrees, anteversion 5-20 degrees, shaft 5-9 degrees off vertical (knees
+    closer than hips); the two hips differ a little."""
     distance = rng.uniform(165.0, 200.0)
-    radius = rng.uniform(22.5, 27.0)
+    radius = rng.uniform(*HEAD_RADIUS_MM[generator])  # one draw either way: the later draws stay in step
     sides = []
     for name, s in SIDES.items():
         r = radius * rng.uniform(0.97, 1.03)

@@ -9,6 +9,7 @@ import numpy as np
 
 from axspa.hip.segments import HIP_SEGMENTS, segment
 from axspa.phantom import mri
+from axspa.phantom.hip import confounders as conf_mod
 from axspa.phantom.hip.bone import _femur, _fovea, _head, _head_region, _marrow, _pelvic_bones, _physis, _spine
 from axspa.phantom.hip.canvas import Box, _Canvas
 from axspa.phantom.hip.config import CAPSULE, CARTILAGE, CORTEX, EDEMA_OUTLINE, FAT, LABRUM, HipPhantomConfig
@@ -26,16 +27,23 @@ class _Render:
     sides: list[_HipSide]
     acquisition: dict
     young: bool = False
+    confounders: Optional[dict] = None  # generator 3: what was drawn (never in the masks)
 
 
 def _render(rng: np.random.Generator, config: HipPhantomConfig) -> _Render:
     geo = _sample_geometry(rng, config)
-    distance, sides = _sample_sides(rng)
+    distance, sides = _sample_sides(rng, config.generator)
     _sample_lesions(sides, rng, config)
+    # Generator 3's confounders come from a generator of their own: the case's draws stay generator 2's.
+    conf = conf_mod.draw(conf_mod.confounder_rng(rng)) if config.generator >= 3 else None
     cv = _Canvas(geo, rng)
     fat = mri.fat_suppression(rng, geo.shape, geo.ijk_to_patient, FAT) * (1.0 + np.float32(0.2) * cv.coarse)
+    fat_gain = None if conf is None else conf.fat_gain(geo)
+    if fat_gain is not None:
+        fat = fat * fat_gain
     tissue = _Tissue(fat, rng.uniform(0.2, 0.27), rng.uniform(0.06, 0.1), rng.uniform(0.16, 0.26),
-                     bool(rng.random() < 0.45))
+                     bool(rng.random() < 0.45),
+                     marrow_gain=None if fat_gain is None else 1.0 + np.float32(0.7) * (fat_gain - 1.0))
     frames = _frames(sides, rng)
     body = _paint_soft_tissue(cv, rng, distance, sides, tissue, frames)
     envelopes = [_joint_envelope(h, rng) for h in sides]
@@ -56,6 +64,8 @@ def _render(rng: np.random.Generator, config: HipPhantomConfig) -> _Render:
     _spine(cv, rng)
     for h in sides:
         bone_any |= _paint_femur(cv, h, rng, tissue, masks)
+    if conf is not None:
+        conf.paint_bone(cv, sides, tissue.yellow)
     soft_exclusions = _paint_joint_linings(cv, sides)
     for h in sides:
         _add_bme(cv, h, rng, geo, masks, tissue)
@@ -64,8 +74,10 @@ def _render(rng: np.random.Generator, config: HipPhantomConfig) -> _Render:
             _add_effusion(cv, h, env, bone_any | soft_exclusions | masks[segment(h.name, "femoral_head").name],
                           masks)
 
-    acq = _acquire(cv, rng, geo, body)
-    return _Render(acq.pop("stored"), masks, geo, sides, acq, tissue.young)
+    if conf is not None:
+        conf.paint_metal(cv)
+    acq = _acquire(cv, rng, geo, body, conf, sides)
+    return _Render(acq.pop("stored"), masks, geo, sides, acq, tissue.young, conf_mod.record(conf))
 
 
 def _paint_pelvis(cv: _Canvas, rng: np.random.Generator, sides: list[_HipSide], frames: list[_Frame],
@@ -184,12 +196,18 @@ def _add_effusion(cv: _Canvas, h: _HipSide, envelope: _Shape, excluded: np.ndarr
     masks[segment(h.name, "effusion").name] = cv.full(box, region)
 
 
-def _acquire(cv: _Canvas, rng: np.random.Generator, geo: _Geometry, body: tuple[float, float]) -> dict:
-    """Fine tissue texture, slice profile, coil bias, Rician noise, 12-bit storage."""
+def _acquire(cv: _Canvas, rng: np.random.Generator, geo: _Geometry, body: tuple[float, float],
+             conf: Optional[conf_mod.Confounders] = None, sides: Optional[list[_HipSide]] = None) -> dict:
+    """Fine tissue texture, slice profile, (generator 3: ghosts), coil bias (generator 3: stronger
+    shading), Rician noise, 12-bit storage."""
     texture_amp = rng.uniform(0.02, 0.05)
     image = cv.image * (1.0 + np.float32(texture_amp) * cv.fine)
     image = mri.slice_profile(image, rng)
+    if conf is not None:
+        image = conf.ghosts(cv, image, sides or [])
     image = image * mri.coil_bias(rng, geo.shape, geo.ijk_to_patient, body)
+    if conf is not None:
+        image = conf.shading(image)
     sigma = rng.uniform(0.012, 0.03)
     image = mri.rician_noise(image, rng, sigma)
     gain = rng.uniform(700.0, 1400.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -25,6 +25,7 @@ class _Tissue:
     yellow: float
     red: float
     young: bool  # red-marrow islands in the pelvis
+    marrow_gain: Optional[np.ndarray] = None  # generator 3: fatty-marrow signal multiplier (failed fat-sat)
 
 
 def _body_sdf(ax: float, ay: float, thigh_r: float, thigh_x: float) -> Sdf:

@@ -13,19 +13,25 @@ from axspa.spine.sites import REGIONS
 
 
 class FixedLandmarks:
-    """Puts the sites of the region down a vertical line; sites named in `missing` are not found."""
+    """Puts the sites of the region down a vertical line; sites named in `missing` are not found. The film's
+    own region is config ``region_by_rows`` (else cervical); with ``region_confidence`` (how sure of that
+    call) it reports a confidence as LandmarkPredictor does: 1 - it when asked for the other region."""
 
     def __init__(self, folder: Path, info: dict) -> None:
         self.config = info.get("config", {})
 
     def predict(self, pixels: np.ndarray, spacing_mm, region: str) -> dict:
         rows, cols = pixels.shape
-        if region == "auto":
-            region = self.config.get("region_by_rows", {}).get(str(rows), "cervical")
+        found = self.config.get("region_by_rows", {}).get(str(rows), "cervical")
+        region = found if region == "auto" else region
         sites = {}
         for n, site in enumerate(REGIONS[region]):
             sites[site] = None if site in self.config.get("missing", []) else (cols * 0.4, rows * (n + 1) / 14)
-        return {"region": region, "vertebrae": [], "sites": sites}
+        out = {"region": region, "vertebrae": [], "sites": sites}
+        confidence = self.config.get("region_confidence")
+        if confidence is not None:
+            out["region_confidence"] = confidence if region == found else round(1.0 - confidence, 4)
+        return out
 
 
 class BatchLandmarks(FixedLandmarks):

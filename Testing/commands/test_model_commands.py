@@ -119,7 +119,8 @@ def test_study_total_from_cervical_and_lumbar(tmp_path, monkeypatch, radiograph)
         "L1s": {"erosion": 0.9}, "C2i": {"syndesmophyte": 0.9}, "L5i": {"not_visible": 0.9}}})
     monkeypatch.setenv("AXSPA_MODELS", str(models))
     lumbar = tmp_path / "back.dcm"
-    write_radiograph_dicom(lumbar, np.zeros((240, 160), np.uint16), spacing_mm=(0.2, 0.2), seed_uid_from="b")
+    write_radiograph_dicom(lumbar, np.zeros((240, 160), np.uint16), spacing_mm=(0.2, 0.2), seed_uid_from="b",
+                           body_part="LSPINE")
     out = tmp_path / "out"
     assert main(["spine", str(radiograph), str(lumbar), "--study", "--out", str(out)]) == 0
     study = json.loads((out / "study.json").read_text())

@@ -120,7 +120,7 @@ def test_a_second_study_in_a_folder_gets_its_own_study_file(tmp_path, monkeypatc
         low = tmp_path / visit / "l.dcm"
         pixels = ((np.arange(130 * 100) + n) % 4096).reshape(130, 100).astype(np.uint16)
         write_radiograph_dicom(low, pixels, spacing_mm=(0.15, 0.15), photometric="MONOCHROME2",
-                               seed_uid_from=f"l{n}")
+                               seed_uid_from=f"l{n}", body_part="LSPINE")
         pairs.append((neck, low))
         assert main(["spine", str(neck), str(low), "--study", "--out", str(out)]) == 0
     assert "kept" not in capsys.readouterr().out

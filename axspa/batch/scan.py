@@ -4,13 +4,23 @@ assigned is listed, never guessed: a 2-D PNG says nothing of the body part, a T1
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from axspa.batch.plan import Case, Plan, PlanLine, safe_id
+from axspa.spine.header import (
+    FRONTAL_VIEWS,
+    LATERAL_VIEWS,
+    PELVIS_WORDS,
+    SPINE_ANY,
+    header_text,
+    named,
+    says,
+    spine_regions,
+    view_of,
+)
 
 VOLUME_SUFFIXES = (".nrrd", ".nhdr", ".nii", ".nii.gz", ".mha", ".mhd")
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
@@ -18,12 +28,6 @@ DICOM_SUFFIXES = (".dcm", ".dicom", ".ima")
 # Files that are outputs, notes or tables, not images: listed as ignored.
 OUTPUT_SUFFIXES = (".seg.nrrd", ".heatmap.nrrd")
 RADIOGRAPH_MODALITIES = {"CR", "DX", "RF", "XA", "DR", "PX", "RG", "OT", "SC"}
-SPINE_WORDS = {"cervical": ("CSPINE", "C-SPINE", "C SPINE", "CERVICAL", "NECK", "HWS"),
-               "lumbar": ("LSPINE", "L-SPINE", "L SPINE", "LUMBAR", "LWS", "LUMBOSACRAL")}
-SPINE_ANY = ("SPINE", "WIRBELSAEULE", "COLUMN")
-PELVIS_WORDS = ("PELVIS", "PELVIC", "SACROILIAC", "SIJ", "SIJS", "SI JOINT", "SI JOINTS", "BECKEN", "ISG")
-LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL", "LLD", "RLD"}
-FRONTAL_VIEWS = {"AP", "PA", "APD", "PAD"}
 _TAGS = ["Modality", "BodyPartExamined", "ViewPosition", "SeriesDescription", "ProtocolName", "StudyDescription",
          "PatientID", "StudyDate", "SeriesInstanceUID", "SeriesNumber", "Rows", "Columns", "NumberOfFrames",
          "ImageOrientationPatient", "SequenceName", "ScanningSequence", "InversionTime", "SOPClassUID"]
@@ -174,33 +178,23 @@ def _radiograph_case(folder: Path, dicom: _Dicom, plan: Plan) -> None:
 
 def radiograph_job(tags: dict) -> tuple[Optional[str], str, str]:
     """(job, region, reason) of a 2-D radiograph from its tags; job None when they do not say (the reason
-    says what they said)."""
-    said = {k: tags.get(k, "") for k in ("BodyPartExamined", "SeriesDescription", "ProtocolName", "StudyDescription")}
-    text = " ".join(v for v in said.values() if v).upper().replace("_", " ")
-    view = tags.get("ViewPosition", "").upper()
-    named = ", ".join(f"{k} '{v}'" for k, v in said.items() if v) or "no body part or description"
-    if view:
-        named += f", ViewPosition '{view}'"
-    regions = [r for r, words in SPINE_WORDS.items() if _says(text, words)]
-    spine = bool(regions) or _says(text, SPINE_ANY)
-    pelvis = _says(text, PELVIS_WORDS)
+    says what they said). The words are axspa.spine.header's, which the spine pipeline judges films by too."""
+    text, view, what = header_text(tags), view_of(tags), named(tags)
+    regions = spine_regions(tags)
+    spine = bool(regions) or says(text, SPINE_ANY)
+    pelvis = says(text, PELVIS_WORDS)
     if spine and pelvis:
-        return None, "auto", f"{named}: names both spine and pelvis; list it in a manifest with its job"
+        return None, "auto", f"{what}: names both spine and pelvis; list it in a manifest with its job"
     if spine:
         if view in FRONTAL_VIEWS:
-            return None, "auto", f"{named}: a frontal spine film; mSASSS is scored on lateral views"
+            return None, "auto", f"{what}: a frontal spine film; mSASSS is scored on lateral views"
         region = regions[0] if len(regions) == 1 else "auto"
-        return "spine", region, f"{named}: lateral spine" + (f" ({region})" if region != "auto" else "")
+        return "spine", region, f"{what}: lateral spine" + (f" ({region})" if region != "auto" else "")
     if pelvis:
         if view in LATERAL_VIEWS:
-            return None, "auto", f"{named}: a lateral pelvis film; sacroiliitis is graded on AP views"
-        return "sij", "auto", f"{named}: pelvis"
-    return None, "auto", f"{named}: neither spine nor pelvis; list it in a manifest if it should be scored"
-
-
-def _says(text: str, words: tuple[str, ...]) -> bool:
-    """Whether ``text`` holds one of ``words`` as a whole word ('CERVICAL SPINE' holds no 'L SPINE')."""
-    return any(re.search(rf"(?<![A-Z0-9]){re.escape(w)}(?![A-Z0-9])", text) for w in words)
+            return None, "auto", f"{what}: a lateral pelvis film; sacroiliitis is graded on AP views"
+        return "sij", "auto", f"{what}: pelvis"
+    return None, "auto", f"{what}: neither spine nor pelvis; list it in a manifest if it should be scored"
 
 
 def _series_case(folder: Path, uid: str, files: list[_Dicom], plan: Plan) -> None:

@@ -115,11 +115,17 @@ def _model(job: str, options: Options) -> Any:
 def _score_spine(case: Case, options: Options, out: Path) -> dict:
     from axspa.io.radiograph import read_radiograph
     from axspa.results import stem_of, validate
+    from axspa.spine.header import header_region, radiograph_tags
     from axspa.spine.outputs import write_spine_outputs
     from axspa.spine.pipeline import score_radiograph
 
     radiograph = read_radiograph(case.path)
-    doc = score_radiograph(radiograph, case.region or "auto", models=_model("spine", options),
+    # A region the scan took from the header is the header's, not a user's: the pipeline then checks the
+    # image against it (and flags a film where they disagree) instead of taking it unchecked.
+    region = case.region or "auto"
+    if region == header_region(radiograph_tags(radiograph.meta))[0]:
+        region = "auto"
+    doc = score_radiograph(radiograph, region, models=_model("spine", options),
                            threshold=options.threshold)
     validate(doc, "spine")
     write_spine_outputs(doc, radiograph, out, overwrite=True, stem=stem_of(case.path))

@@ -349,6 +349,9 @@ def _dicom_meta(ds: Any, photometric: str) -> dict:
         "manufacturer": text("Manufacturer"),
         "manufacturer_model": text("ManufacturerModelName"),
         "series_description": text("SeriesDescription"),
+        # With body_part and view_position, what axspa.spine.header reads the film's region and view from.
+        "protocol": text("ProtocolName"),
+        "study_description": text("StudyDescription"),
     }
 
 

@@ -38,7 +38,8 @@ def radiograph_line(path: str, doc: Mapping[str, Any]) -> str:
     imputed = number(score["imputed"], missing="missing (more than 3 sites unscorable)", whole=True)
     review = sum(1 for s in doc["sites"] if s.get("review"))
     return (f"{path}: {doc['region']} raw {score['raw']}, imputed {imputed}"
-            + (f"; {review} site(s) flagged for review" if review else ""))
+            + (f"; {review} site(s) flagged for review" if review else "")
+            + ("; region flagged for review (see warnings)" if doc.get("region_review") else ""))
 
 
 def study_line(study: Mapping[str, Any]) -> str:

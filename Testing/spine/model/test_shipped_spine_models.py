@@ -15,7 +15,7 @@ pytest.importorskip("monai")
 
 from axspa.bundles import ModelCorruptError, ModelMissingError  # noqa: E402
 from axspa.cli import main  # noqa: E402
-from axspa.image import Radiograph  # noqa: E402
+from axspa.image import InputError, Radiograph  # noqa: E402
 from axspa.io.radiograph import read_radiograph  # noqa: E402
 from axspa.results import validate  # noqa: E402
 
@@ -56,6 +56,10 @@ def test_an_ap_pelvis_and_noise_are_flagged_not_scored_silently(models):
     from axspa.spine.pipeline import score_radiograph
 
     pelvis = read_radiograph(SAMPLES / "AxSpA-Pelvis.dcm")
+    with pytest.raises(InputError, match="ViewPosition 'AP'"):  # its header says so: refused, never scored
+        score_radiograph(pelvis, "auto", models=models)
+    # Without a header the image alone must show it; a pelvis with its header gone is such a film too.
+    pelvis.meta = {}
     cat = Radiograph(np.random.default_rng(1).random((480, 640)).astype(np.float32), None, path="cat.jpg")
     tiny = Radiograph(np.ones((10, 10), np.float32), None, path="tiny.png")
     for film in (pelvis, cat, tiny):

@@ -20,7 +20,7 @@ from axspa.hip.model.data import SEG_REACH_MM, normalised_view
 from axspa.hip.model.decision import LesionDecision
 from axspa.hip.model.frame import SliceFrame, kji_to_ras
 from axspa.hip.model.locate import MIN_VERIFIED, FoundHead, body_midline_column, find_heads
-from axspa.hip.model.shape import largest_piece, within_head_sphere
+from axspa.hip.model.shape import largest_piece, within_fitted_sphere, within_head_sphere
 from axspa.hip.segments import segment
 from axspa.jobs import report
 
@@ -173,6 +173,7 @@ class HipPredictor:
         for code, side in ((1, "right"), (2, "left")):
             mine = side_of == code
             head = within_head_sphere(largest_piece(mine & ((labels == 1) | (labels == 3))), frame.spacing)
+            head = within_fitted_sphere(head, frame.spacing)
             acetabulum = mine & ((labels == 2) | (labels == 4))
             femoral_bme, acetabular_bme = head & (labels == 3), mine & (labels == 4)
             if self.decision is not None and mine.any():

@@ -43,3 +43,46 @@ def within_head_sphere(head: np.ndarray, spacing: Sequence[float]) -> np.ndarray
     dr = (r - rows.mean()) * spacing[1]
     dc = (c - cols.mean()) * spacing[2]
     return head & (ds ** 2 + dr ** 2 + dc ** 2 <= radius ** 2)
+
+
+SPHERE_TRIM_MM = 2.5  # outline points further than this from the fitted sphere are not part of it (the neck cut)
+
+
+def fit_sphere(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """Least-squares sphere (centre, radius) through points (n, 3) in mm: |p|² = 2 p·c + (r² - |c|²) is
+    linear in (c, r² - |c|²)."""
+    a = np.c_[2.0 * points, np.ones(len(points))]
+    solution, *_ = np.linalg.lstsq(a, (points ** 2).sum(axis=1), rcond=None)
+    centre = solution[:3]
+    return centre, float(np.sqrt(max(solution[3] + centre @ centre, 0.0)))
+
+
+def within_fitted_sphere(head: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
+    """The shape prior: a femoral head is a ball. Fit a sphere to the head's in-plane outline (every slice's
+    cross-section outline lies on the ball's surface; points off it by more than SPHERE_TRIM_MM, such as the
+    flat cut at the neck, are dropped and the sphere refitted) and keep the voxels within it plus half a pixel
+    (the outline voxels straddle the surface). On the real T1 series the network's head bulged beyond the bone
+    at its rim and on its first and last slices; a ball fitted to the whole outline leaves those out. A mask
+    too small to fit, or a fit no femoral head could be (radius outside 10-40 mm), is returned as it is."""
+    from scipy import ndimage
+
+    plane = np.zeros((3, 3, 3), bool)
+    plane[1] = [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
+    outline = head & ~ndimage.binary_erosion(head, structure=plane)
+    scale = np.asarray(spacing, dtype=float)
+    points = np.argwhere(outline) * scale
+    if len(points) < 30:
+        return head
+    centre, radius = fit_sphere(points)
+    for _ in range(3):
+        near = np.abs(np.linalg.norm(points - centre, axis=1) - radius) < SPHERE_TRIM_MM
+        if near.sum() < 30:
+            return head
+        centre, radius = fit_sphere(points[near])
+    if not 10.0 <= radius <= 40.0:
+        return head
+    voxels = np.argwhere(head)
+    keep = np.linalg.norm(voxels * scale - centre, axis=1) <= radius + min(scale[1:])
+    out = np.zeros_like(head)
+    out[tuple(voxels[keep].T)] = True
+    return out

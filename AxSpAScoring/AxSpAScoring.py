@@ -89,13 +89,37 @@ class AxSpAScoringParameterNode:
     readerName: str = ""  # who reads, for a manual reading ("New reading")
     study: str = ""  # and which study
     placePoints: bool = True  # whether "New reading" also makes the points to place in order
+    # The visit's clinical indices (AxSpAScoringLib/clinical_panel.py): 0-10 answers, CRP in mg/L, ESR in mm/h;
+    # -1 (the spin boxes' lowest value) is "not answered" / "not measured".
+    clinicalBasdaiQ1: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0  # fatigue
+    clinicalBasdaiQ2: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0  # spinal pain
+    clinicalBasdaiQ3: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0  # peripheral joint pain/swelling
+    clinicalBasdaiQ4: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0  # enthesitis (tenderness)
+    clinicalBasdaiQ5: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0  # morning stiffness severity
+    clinicalBasdaiQ6: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0  # morning stiffness duration (0-2 h)
+    clinicalBasfi1: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalBasfi2: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalBasfi3: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalBasfi4: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalBasfi5: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalBasfi6: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalBasfi7: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalBasfi8: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalBasfi9: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalBasfi10: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalCrp: Annotated[float, WithinRange(-1.0, 1000.0)] = -1.0  # mg/L
+    clinicalEsr: Annotated[float, WithinRange(-1.0, 200.0)] = -1.0  # mm/h
+    clinicalBackPain: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0  # not answered: BASDAI Q2
+    clinicalPatientGlobal: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0
+    clinicalPeripheral: Annotated[float, WithinRange(-1.0, 10.0)] = -1.0  # not answered: BASDAI Q3
+    clinicalTable: vtkMRMLTableNode  # the "Clinical indices" table last computed (no GUI)
 
 
 
 class AxSpAScoringWidget(WidgetLifecycle, ScriptedLoadableModuleWidget, VTKObservationMixin):
     """The panel: one object per workflow (AxSpAScoringLib: spinePanel model scoring, readingPanel manual
-    reading, sijPanel sacroiliac joints, comparePanel a reader's grades), each connecting its own buttons;
-    the life cycle shared by every module is in AxSpAScoringLib/widget.py."""
+    reading, sijPanel sacroiliac joints, comparePanel a reader's grades, clinicalPanel the clinical indices), each
+    connecting its own buttons; the life cycle shared by every module is in AxSpAScoringLib/widget.py."""
 
     def __init__(self, parent=None) -> None:
         """Called when the user opens the module the first time and the widget is initialized."""
@@ -109,6 +133,7 @@ class AxSpAScoringWidget(WidgetLifecycle, ScriptedLoadableModuleWidget, VTKObser
         self._siteEditor = None  # the "Selected site" box (AxSpAScoringLib.panel.SiteEditor)
         self._placement = None  # place mode over a reading's point lists (AxSpAScoringLib.panel.Placement)
         self.spinePanel = self.readingPanel = self.sijPanel = self.comparePanel = None  # the workflows
+        self.clinicalPanel = None
 
     def setup(self) -> None:
         """Called when the user opens the module the first time and the widget is initialized."""

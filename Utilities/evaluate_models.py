@@ -2,7 +2,7 @@
 
     python Utilities/evaluate_models.py [BUNDLE ...] [--work DIR] [--write] [--quick] [--model-root DIR]
 
-For each bundle (default: every shipped one with a recipe) its recipe (axspa/evaluation/model_figures.py) writes
+For each bundle (default: every shipped one with a recipe) its recipe (axspa/model_cards/figures.py) writes
 phantoms of the held-out seed and their acquisition variants into --work (reused by a rerun of the same
 command), predicts them with the bundle and evaluates them. Without --write the figures are compared with the
 committed ``<bundle>/docs/evaluation.json``: exit 1 listing each figure off beyond its tolerance or missing
@@ -35,7 +35,7 @@ def write_card(bundle: str, folder: Path) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    from axspa.evaluation.model_figures import DEFAULT_MODEL_ROOT, DEFAULT_WORK, RECIPES, evaluate_models
+    from axspa.model_cards.figures import DEFAULT_MODEL_ROOT, DEFAULT_WORK, RECIPES, evaluate_models
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("bundles", nargs="*", metavar="BUNDLE", help=f"bundles to evaluate (default: {', '.join(RECIPES)})")

@@ -1,6 +1,7 @@
 """Export the spine result as the reader left it ("Export..."), in the command line's files
 (axspa.spine.outputs): ``<stem>.spine.json``, ``<stem>.mrk.json``, ``<stem>.sites.csv`` per radiograph and
-``study.json`` for a cervical + lumbar pair.
+``study.json`` for a cervical + lumbar pair, and ``clinical.csv`` / ``clinical.json`` when the first radiograph
+has clinical indices (the "Clinical indices" table, AxSpAScoringLib.clinical).
 
 The document starts from the engine's (kept with the markups when it scored) and takes the points from
 the markups and the grades, findings, confidence, review flag and source from the site table, so moved
@@ -96,9 +97,11 @@ def exportResults(outputDir, pairs, tableNode, overwrite: bool = False, dicomDat
     new one (edited?) is kept unless ``overwrite``. Returns {"documents", "study" (or None), "files" (paths
     of every output file), "kept" (messages about files kept)}.
     """
+    from axspa.clinical_panel import write_clinical
     from axspa.results import stem_of, validate
     from axspa.spine import outputs
     from axspa.spine.pipeline import study_document
+    from AxSpAScoringLib.clinical import clinicalOf
     from AxSpAScoringLib.nodes import ijkToRas
 
     out = Path(outputDir)
@@ -122,4 +125,8 @@ def exportResults(outputDir, pairs, tableNode, overwrite: bool = False, dicomDat
         message = outputs.write_study(study, out, overwrite)
         kept += [message] if message else []
         files.append(str(out / "study.json"))
+    clinical = clinicalOf(pairs[0][0])
+    if clinical is not None:  # the visit's clinical indices, as `axspa clinical --out` writes them
+        kept += write_clinical(clinical, out, overwrite)
+        files += [str(out / "clinical.csv"), str(out / "clinical.json")]
     return {"documents": docs, "study": study, "files": files, "kept": kept}

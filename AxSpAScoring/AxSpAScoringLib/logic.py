@@ -16,6 +16,7 @@ From the Python console:
     logic.regradeMovedSites(cspine, result["markups"][0], result["table"])  # after moving control points
     logic.exportResults("/tmp/out", cspine, result["markups"][0], result["table"])
     reading = logic.newReading(cspine, "cervical", reader="R1", study="P01-V1")  # by hand, no model
+    indices = logic.computeClinicalIndices({"basdai_q1": 5, "crp": 12.0}, cspine)  # ASDAS, BASDAI, BASFI
     score = logic.setSiteGrade(reading["table"], "C4i", 2)           # or logic.setSiteFinding(..., "bridging")
     logic.saveReading("/tmp/reading", cspine, reading["table"], reading["markups"][0])
     batch = logic.processCohort("/data/cohort.csv", "/data/out")    # a cohort, as `axspa batch` scores it
@@ -134,6 +135,20 @@ class ReadingLogic:
         if otherVolume is not None and (len(regions) > 1 or otherMarkups is not None):
             pairs.append((otherVolume, otherMarkups))
         return saveReading(outputDir, pairs, outputTable, reading, overwrite, _dicomDatabase(), readerTable)
+
+    def computeClinicalIndices(self, values: dict, inputVolume=None, outputTable=None) -> dict:
+        """ASDAS-CRP/ESR with their disease-activity states, BASDAI, BASFI and the high-risk flags of one visit from
+        the values entered (axspa.clinical_panel.clinical_indices: keys basdai_q1 ... basdai_q6, basfi_1 ...
+        basfi_10, crp, esr, back_pain, patient_global, peripheral; None = not given), written into the "Clinical
+        indices" table (outputTable, else the one of inputVolume, else a new one under its study) that Export
+        saves as clinical.csv and clinical.json. Returns {"document", "text" (what the panel shows), "table"}.
+        Raises axspa.image.InputError for a value off its scale."""
+        from axspa.clinical_panel import panel_indices
+        from AxSpAScoringLib.clinical import writeClinicalTable
+
+        document, text = panel_indices(values)
+        table = writeClinicalTable(slicer.mrmlScene, document, inputVolume, outputTable)
+        return {"document": document, "text": text, "table": table}
 
     def compareWithReader(self, resultTable, readerCsvPath, outputTable=None, markups=(), study=None) -> dict:
         """Compare the grades of a site table with a reader's CSV (site,grade or the finding columns).

@@ -57,9 +57,10 @@ class WidgetLifecycle:
 
 
 def makeWorkflows(widget, defer: Callable[[Callable], None]) -> None:
-    """The workflows of the panel on ``widget`` (spinePanel, readingPanel, sijPanel, comparePanel, their buttons
-    connected), the live totals (_live), the "Selected site" box (_siteEditor) and place mode over the reading's
-    point lists (_placement); ``defer`` runs a function once Qt is back in its loop."""
+    """The workflows of the panel on ``widget`` (spinePanel, readingPanel, sijPanel, comparePanel, clinicalPanel,
+    their buttons connected), the live totals (_live), the "Selected site" box (_siteEditor) and place mode over the
+    reading's point lists (_placement); ``defer`` runs a function once Qt is back in its loop."""
+    from AxSpAScoringLib.clinical_panel import ClinicalPanel
     from AxSpAScoringLib.compare_panel import ComparePanel
     from AxSpAScoringLib.panel import LiveScore, Placement, SiteEditor
     from AxSpAScoringLib.reading_panel import ReadingPanel, placingText
@@ -68,7 +69,9 @@ def makeWorkflows(widget, defer: Callable[[Callable], None]) -> None:
 
     widget.spinePanel, widget.readingPanel = SpinePanel(widget), ReadingPanel(widget)
     widget.sijPanel, widget.comparePanel = SijPanel(widget), ComparePanel(widget)
-    for workflow in (widget.spinePanel, widget.readingPanel, widget.sijPanel, widget.comparePanel):
+    widget.clinicalPanel = ClinicalPanel(widget)
+    for workflow in (widget.spinePanel, widget.readingPanel, widget.sijPanel, widget.comparePanel,
+                     widget.clinicalPanel):
         workflow.connect()
     status = widget.spinePanel.setStatus
     widget._live = LiveScore(widget.logic.rescoreFromTable, widget.spinePanel.showScore, status, defer=defer,

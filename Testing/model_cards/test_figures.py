@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from axspa.bundles import shipped_models_dir
-from axspa.evaluation.model_figures import (
+from axspa.model_cards.figures import (
     RECIPES,
     Figure,
     bundle_fingerprint,
@@ -64,7 +64,7 @@ def test_a_figure_is_a_path_into_an_output():
 def test_the_module_does_not_import_torch():
     import subprocess
 
-    code = "import sys, axspa.evaluation.model_figures; print('torch' in sys.modules)"
+    code = "import sys, axspa.model_cards.figures; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 

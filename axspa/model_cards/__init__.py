@@ -1,0 +1,1 @@
+"""The shipped models' cards: every figure regenerated from nothing and checked (make evaluate-models)."""

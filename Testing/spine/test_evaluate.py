@@ -49,3 +49,16 @@ def test_a_moved_point_a_changed_grade_and_a_missing_site_count(truth_dir, tmp_p
     assert max(m["localization_mm"]["p95"], 0) <= 10 * spacing and m["localization_mm"]["median"] == 0.0
     assert main(["evaluate", "spine", "--truth", str(truth_dir), "--pred", str(pred)]) == 0
     assert "quadratic weighted kappa" in capsys.readouterr().out
+
+
+def test_a_film_without_a_prediction_counts_as_failed(truth_dir, tmp_path, capsys):
+    pred = tmp_path / "pred"
+    _as_predictions(truth_dir, pred)
+    first = sorted(pred.glob("*.spine.json"))[0]
+    first.unlink()  # the model wrote nothing for this film
+    m = evaluate_spine(truth_dir, pred)
+    assert m["films"] == 3 and m["evaluated"] == 2 and len(m["missing"]) == 1
+    assert m["region_accuracy"] == pytest.approx(2 / 3)
+    assert m["located_fraction"] < 1.0 and m["grade_accuracy"] < 1.0  # its sites are in every denominator
+    assert main(["evaluate", "spine", "--truth", str(truth_dir), "--pred", str(pred)]) == 1
+    assert "(no prediction)" in capsys.readouterr().out

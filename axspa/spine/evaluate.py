@@ -21,7 +21,8 @@ from axspa.texts import number
 GRADES = (0, 1, 2, 3)
 
 
-def load_pairs(truth_dir: Path, pred_dir: Path) -> list[tuple[dict, dict]]:
+def load_pairs(truth_dir: Path, pred_dir: Path) -> list[tuple[dict, Optional[dict]]]:
+    """Every truth document with its prediction, or None where the model wrote none (a failed film)."""
     truths = [json.loads(p.read_text()) for p in sorted(Path(truth_dir).glob("*.json"))]
     truths = [t for t in truths if t.get("schema") == "axspa.spine/1"]
     preds = [json.loads(p.read_text()) for p in sorted(Path(pred_dir).glob("*.spine.json"))]
@@ -30,9 +31,8 @@ def load_pairs(truth_dir: Path, pred_dir: Path) -> list[tuple[dict, dict]]:
     pairs = []
     for t in truths:
         p = by_sha.get(t["input"].get("sha256")) or by_stem.get(Path(t["input"]["path"]).name.split(".")[0])
-        if p is not None:
-            pairs.append((t, p))
-    if not pairs:
+        pairs.append((t, p))
+    if not any(p is not None for _, p in pairs):
         raise FileNotFoundError(f"no prediction in {pred_dir} matches a truth document in {truth_dir}")
     return pairs
 
@@ -42,7 +42,10 @@ def evaluate_spine(truth_dir: Path, pred_dir: Path) -> dict:
     errors, targets, located = [], 0, 0
     five_true, five_pred, both_true, both_pred = [], [], [], []
     seg_true, seg_pred, region_ok = [], [], 0
+    missing = [Path(t["input"]["path"]).name for t, p in pairs if p is None]
     for truth, pred in pairs:
+        # A film without a prediction failed: its region is wrong, its sites not located, its grades missing.
+        pred = pred or {"region": None, "sites": [], "score": {}}
         region_ok += pred["region"] == truth["region"]
         sp = truth["input"].get("pixel_spacing_mm")
         mm = float(sp[0]) if sp else 1.0
@@ -63,8 +66,9 @@ def evaluate_spine(truth_dir: Path, pred_dir: Path) -> dict:
         if t_score is not None and p_score is not None and pred["region"] == truth["region"]:
             seg_true.append(float(t_score))
             seg_pred.append(float(p_score))
-    return _summary(len(pairs), region_ok, targets, located, errors, five_true, five_pred, both_true, both_pred,
-                    seg_true, seg_pred)
+    out = _summary(len(pairs), region_ok, targets, located, errors, five_true, five_pred, both_true, both_pred,
+                   seg_true, seg_pred)
+    return {**out, "evaluated": len(pairs) - len(missing), "missing": missing}
 
 
 def _cat(grade: Optional[int]) -> str:
@@ -104,7 +108,8 @@ def _frac(mask: np.ndarray) -> Optional[float]:
 def format_report(m: dict) -> str:
     """The metrics as the model cards print them."""
     loc = m["localization_mm"]
-    lines = [f"films {m['films']}, region right {m['region_accuracy']:.3f}",
+    lines = [f"films {m['films']} (evaluated {m.get('evaluated', m['films'])}, without a prediction "
+             f"{len(m.get('missing', []))}: they count as failed), region right {m['region_accuracy']:.3f}",
              f"sites located {m['located_fraction']:.4f} of {m['sites']}",
              f"localization error median {_f(loc['median'])} mm, 95th percentile {_f(loc['p95'])} mm, "
              f"within 2 mm {_f(loc['within_2mm'])}",
@@ -120,6 +125,7 @@ def format_report(m: dict) -> str:
     if "segment_score" in m:
         s = m["segment_score"]
         lines.append(f"segment score MAE {_f(s['mae'])} (n={s['n']}), ICC(2,1) {_f(s['icc21'])}")
+    lines += [f"missing: {name} (no prediction)" for name in m.get("missing", [])]
     return "\n".join(lines)
 
 

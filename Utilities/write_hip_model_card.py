@@ -126,12 +126,13 @@ def write_card(bundle: Path, times: Optional[str] = None) -> None:
     if times is None:
         times = _reproduce((bundle / "docs" / "README.md").read_text())
     t = json.loads((bundle / "bundle.json").read_text())["training"]
-    decision = json.loads((bundle / "configs" / "inference.json").read_text()).get("lesion_decision")
+    inference = json.loads((bundle / "configs" / "inference.json").read_text())
+    decisions = {k: inference[k] for k in ("lesion_decision", "effusion_decision") if k in inference}
     # The card's head as training writes it, with the data named by the commands that make it.
     card = model_card([f"{DATA}/hip3-train (`axspa phantom hip --n 240 --seed 101`)"],
                       [f"{DATA}/hip3-val (`axspa phantom hip --n 12 --seed 202 --size small`)"],
                       t["locator_steps"], t["steps"], t["seed"], t["cases"], t["minutes"], t["history"],
-                      [f"{DATA}/hip3-calibration (`axspa phantom hip --n 30 --seed 404`)"], decision)
+                      [f"{DATA}/hip3-calibration (`axspa phantom hip --n 30 --seed 404`)"], decisions)
     card = card.rstrip() + "\n\n"
     card += "## Reproduce\n" + times.strip() + "\n\n"
     card += ("## Held-out metrics (phantoms)\n"

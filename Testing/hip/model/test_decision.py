@@ -66,3 +66,18 @@ def test_json_round_trip_and_older_bundles_keep_their_raw_labels():
     rule = LesionDecision(0.7, 0.05, (-1.0, 2.0, 0.5))
     assert LesionDecision.from_json(rule.to_json()) == LesionDecision(0.7, 0.05, (-1.0, 2.0, 0.5))
     assert LesionDecision.from_json(None) is None and LesionDecision.from_json({}) is None
+
+
+def test_without_a_margin_the_volume_alone_decides():
+    """Effusion-synovitis lies in no bone: no intensity test, small pieces dropped, the logistic on volume."""
+    samples = []
+    for seed in range(10):
+        present = seed % 2 == 0
+        view, bone, raw = _bone_with(0.3, lesion_size=10 if present else 5, rng_seed=seed)
+        samples.append(DecisionSample.crop(view, raw, raw, raw.copy() if present else np.zeros_like(raw), VOXEL_ML))
+    rule, fit = fit_decision(samples, margins=(None,))
+    assert rule.margin is None and fit["accuracy_any_lesion"] == 1.0
+    big = _bone_with(0.11, lesion_size=10)  # barely brighter than the "bone": kept, no intensity test
+    kept, p = rule.apply(big[0], big[2], big[2], VOXEL_ML)
+    assert kept.sum() == 1000 and p > 0.5
+    assert LesionDecision.from_json(rule.to_json()).margin is None

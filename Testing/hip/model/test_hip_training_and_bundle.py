@@ -97,10 +97,14 @@ def test_the_lesion_decision_is_fitted_stored_and_loaded(bundle):
     inference = json.loads((bundle / "configs" / "inference.json").read_text())
     decision = inference["lesion_decision"]
     assert set(decision) == {"margin", "min_ml", "weights"} and len(decision["weights"]) == 3
+    effusion = inference["effusion_decision"]
+    assert effusion["margin"] is None and len(effusion["weights"]) == 3  # volume alone: no bone to compare with
     fit = json.loads((bundle / "bundle.json").read_text())["training"]["lesion_decision_fit"]
-    assert fit["samples"] == 3 * 4  # three cases, two sides, two bones
+    assert fit["bme"]["samples"] == 3 * 4  # three cases, two sides, two bones
+    assert fit["effusion"]["samples"] == 3 * 2
     predictor = HipPredictor(bundle, {})
     assert predictor.decision is not None and predictor.decision.margin == decision["margin"]
+    assert predictor.effusion_decision is not None and predictor.effusion_decision.margin is None
 
 
 def test_cli_segments_and_scores_with_a_bundle_folder(bundle, tiny_hip_cases, tmp_path):

@@ -54,7 +54,8 @@ def test_cli_scores_the_sample_with_the_shipped_model(model, tmp_path):
     assert main(["hip", str(SAMPLES / "AxSpA-HipSTIR.nrrd"), "--out", str(tmp_path)]) == 0
     doc = json.loads((tmp_path / "hip.json").read_text())
     truth = json.loads((SAMPLES / "AxSpA-HipSTIR.truth.json").read_text())
-    assert doc["model"]["segmenter"] == "hip-segmenter@0.1.0"
+    assert doc["model"]["segmenter"] == "hip-segmenter@0.2.0"
+    assert set(doc["sides"]["right"]["edema_probability"]) == {"femoral_bme", "acetabular_bme"}
     for side in ("right", "left"):
         ours, true = doc["sides"][side], truth["sides"][side]
         assert ours["femoral_head_found"]
@@ -74,3 +75,23 @@ def test_real_t1_series_both_heads_found_on_their_sides(model, pelvis_mri_dir, p
     for side, r in result.items():
         assert r["found"] and r["side_correct"], (side, r)
         assert r["inside_femur"] >= INSIDE_FEMUR_FLOOR, (side, r)
+
+
+def test_held_out_phantoms_hold_the_card_figures(model, tmp_path):
+    """A small held-out regression check against the model card: the first 4 cases of the card's test set
+    (seed 303), predicted and evaluated as `make evaluate-models` does, within a margin of the card's figures
+    over 40 cases (4 cases are noisy for lesions)."""
+    from axspa.hip.evaluate import evaluate_hip
+    from axspa.hip.pipeline import score_case
+
+    card = json.loads((SAMPLES.parent / "Models" / "hip-segmenter" / "docs" / "evaluation.json").read_text())
+    figures = {name: f["value"] for name, f in card["figures"].items()}
+    truth = tmp_path / "truth"
+    assert main(["phantom", "hip", "--n", "4", "--seed", "303", "--out", str(truth)]) == 0
+    for case in sorted(p for p in truth.iterdir() if p.is_dir()):
+        score_case(str(case / "dicom"), tmp_path / "pred" / case.name, model=model)
+    m = evaluate_hip(truth, tmp_path / "pred")
+    assert m["femoral_head"]["found"] == m["femoral_head"]["truth_heads"] == 8
+    assert m["segments"]["femoral head (both sides)"]["dice_mean"] >= figures["test.head_dice"] - 0.02
+    assert m["segments"]["all lesions"]["dice_mean"] >= figures["test.lesion_dice"] - 0.15
+    assert m["himriss_total"]["within_rate"] >= figures["test.himriss_total_within2"] - 0.25

@@ -28,7 +28,9 @@ VOLUME_UNIT_ML = 0.05
 
 @dataclass
 class LesionDecision:
-    margin: float = 0.0  # a BME voxel must exceed the bone's marrow median by this fraction of it
+    # A BME voxel must exceed the bone's marrow median by this fraction of it. None: no intensity test (effusion-
+    # synovitis lies in no bone; its decision rests on the kept volume alone).
+    margin: Optional[float] = 0.0
     min_ml: float = MIN_LESION_ML
     weights: Sequence[float] = field(default_factory=tuple)  # bias, log-volume, contrast; empty: always keep
 
@@ -40,7 +42,8 @@ class LesionDecision:
         """None for a bundle without one (0.1): its raw labels are kept, as it was validated."""
         if not doc:
             return None
-        return cls(float(doc["margin"]), float(doc["min_ml"]), tuple(float(w) for w in doc.get("weights", ())))
+        margin = None if doc["margin"] is None else float(doc["margin"])
+        return cls(margin, float(doc["min_ml"]), tuple(float(w) for w in doc.get("weights", ())))
 
     def apply(self, view: np.ndarray, bone: np.ndarray, lesion: np.ndarray, voxel_ml: float
               ) -> tuple[np.ndarray, float]:
@@ -54,6 +57,8 @@ class LesionDecision:
         """Steps (1) and (2); returns the kept mask and its median contrast over the marrow (0 when empty)."""
         if not lesion.any():
             return lesion, 0.0
+        if self.margin is None:
+            return _without_small_pieces(lesion, self.min_ml / voxel_ml), 0.0
         box = _box(bone | lesion)
         v, b, les = view[box], bone[box], lesion[box]
         marrow = b & ~les
@@ -115,12 +120,14 @@ class DecisionSample:
         return cls(view[box].astype(np.float32), bone[box], raw[box], truth[box], voxel_ml)
 
 
-def fit_decision(samples: list[DecisionSample], min_ml: float = MIN_LESION_ML) -> tuple[LesionDecision, dict]:
+def fit_decision(samples: list[DecisionSample], min_ml: float = MIN_LESION_ML,
+                 margins: Sequence[Optional[float]] = MARGINS) -> tuple[LesionDecision, dict]:
     """The smallest margin within DICE_SLACK of the best pooled Dice over the samples, then the logistic
-    weights of 'any lesion' (truth holds voxels) on the kept volume and contrast.
+    weights of 'any lesion' (truth holds voxels) on the kept volume and contrast. ``margins`` (None,): no
+    intensity test, the volume alone (effusion-synovitis).
     Returns the decision and what was measured."""
     dice = {}
-    for m in MARGINS:
+    for m in margins:
         rule = LesionDecision(m, min_ml)
         both = total = 0
         for s in samples:
@@ -129,7 +136,7 @@ def fit_decision(samples: list[DecisionSample], min_ml: float = MIN_LESION_ML) -
             total += int(kept.sum() + s.truth.sum())
         dice[m] = 2.0 * both / total if total else 0.0
     best = max(dice.values())
-    margin = min(m for m in MARGINS if dice[m] >= best - DICE_SLACK)
+    margin = min((m for m in margins if dice[m] >= best - DICE_SLACK), key=lambda m: -1.0 if m is None else m)
     rule = LesionDecision(margin, min_ml)
     x, y = [], []
     for s in samples:

@@ -32,16 +32,19 @@ REGION_OF_CLASS = {1: "femoral_head", 2: "acetabulum", 3: "femoral_bme", 4: "ace
 
 class HipPredictor:
     def __init__(self, folder: Optional[Path] = None, info: Optional[dict] = None,
-                 model: Optional[torch.nn.Module] = None, decision: Optional[LesionDecision] = None):
+                 model: Optional[torch.nn.Module] = None, decision: Optional[LesionDecision] = None,
+                 effusion_decision: Optional[LesionDecision] = None):
         if model is None:
             from axspa.training.bundle import load_network
 
             model = load_network(Path(folder), info or {})
-            decision = _bundle_decision(Path(folder))
+            decision, effusion_decision = _bundle_decisions(Path(folder))
         self.model = model.eval()
         self.decision: Optional[LesionDecision] = decision
+        self.effusion_decision: Optional[LesionDecision] = effusion_decision
         self.heads: list[FoundHead] = []  # of the last prediction, for messages
-        # Of the last prediction, per side: the probability that there is any femoral / acetabular BME.
+        # Of the last prediction, per side: the probability that there is any femoral / acetabular BME (and
+        # effusion-synovitis).
         self.edema_probability: dict[str, dict[str, float]] = {}
 
     def predict(self, volume, progress=None, cancel=None) -> dict:
@@ -181,17 +184,22 @@ class HipPredictor:
                 acetabular_bme, p_acetabular = self.decision.apply(view, acetabulum, acetabular_bme, voxel_ml)
                 self.edema_probability[side] = {"femoral_bme": round(p_femoral, 4),
                                                 "acetabular_bme": round(p_acetabular, 4)}
+            effusion = mine & (labels == 5)
+            if self.effusion_decision is not None and mine.any():
+                effusion, p_effusion = self.effusion_decision.apply(view, mine, effusion, voxel_ml)
+                self.edema_probability.setdefault(side, {})["effusion"] = round(p_effusion, 4)
             region_masks = {"femoral_head": head, "femoral_bme": femoral_bme, "acetabulum": acetabulum,
-                            "acetabular_bme": acetabular_bme, "effusion": mine & (labels == 5)}
+                            "acetabular_bme": acetabular_bme, "effusion": effusion}
             for region, m in region_masks.items():
                 masks[segment(side, region).name] = np.ascontiguousarray(frame.from_view(m))
         return masks
 
 
 
-def _bundle_decision(folder: Path) -> Optional[LesionDecision]:
-    """The lesion decision the bundle's configs/inference.json holds (None in 0.1 bundles)."""
+def _bundle_decisions(folder: Path) -> tuple[Optional[LesionDecision], Optional[LesionDecision]]:
+    """The BME and effusion decisions the bundle's configs/inference.json holds (None in 0.1 bundles)."""
     import json
 
     inference = json.loads((folder / "configs" / "inference.json").read_text())
-    return LesionDecision.from_json(inference.get("lesion_decision"))
+    return (LesionDecision.from_json(inference.get("lesion_decision")),
+            LesionDecision.from_json(inference.get("effusion_decision")))

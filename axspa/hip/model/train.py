@@ -194,24 +194,25 @@ def train_hip(data: Sequence[str | Path], out: Path, val: Sequence[str | Path] =
     history = run_training(model, segmenter_step(arrays), seg_steps, work / "segmenter", seed + 1,
                            validate=validate, validate_every=max(seg_steps // 4, 1), desc="hip segmenter",
                            show_progress=show_progress, fingerprint=same_data)
-    decision, fit = (calibrate(model, find_cases(calibration), show_progress) if calibration else (None, {}))
+    decisions, fit = (calibrate(model, find_cases(calibration), show_progress) if calibration else ({}, {}))
     minutes = (time.time() - t0) / 60
     if history and "minutes" in history[-1]:
         minutes = max(minutes, float(history[-1]["minutes"]))
     card = model_card(data, val, loc_steps, seg_steps, seed, len(arrays.cases), minutes, history, calibration,
-                      decision.to_json() if decision else None)
+                      {k: d.to_json() for k, d in decisions.items()})
     write_bundle(out, name=BUNDLE, version=VERSION, predictor="axspa.hip.model.predictor:HipPredictor",
                  network_def={"_target_": "axspa.hip.model.network.HipNet"}, state_dict=model.state_dict(),
                  metadata=_metadata(), model_card=card, overwrite=overwrite,
-                 inference_extra={"lesion_decision": decision.to_json()} if decision else None,
+                 inference_extra={k: d.to_json() for k, d in decisions.items()},
                  extra={"training": {**request, "cases": len(arrays.cases), "minutes": round(minutes, 1),
                                      "history": history, "lesion_decision_fit": fit}})
     return {"out": str(out), "minutes": minutes, "history": history}
 
 
 def calibrate(model: net.HipNet, cases: list, show_progress: bool = True) -> tuple:
-    """The lesion decision fitted on calibration phantoms (never training, validation or test seeds): the
-    model's raw BME labels per side and bone against the truth."""
+    """The lesion decisions fitted on calibration phantoms (never training, validation or test seeds): the
+    model's raw BME labels per side and bone, and its raw effusion-synovitis per side, against the truth.
+    Returns ({"lesion_decision": BME rule, "effusion_decision": effusion rule}, what the fits measured)."""
     from tqdm import tqdm
 
     from axspa.hip.model.decision import DecisionSample, fit_decision
@@ -223,7 +224,7 @@ def calibrate(model: net.HipNet, cases: list, show_progress: bool = True) -> tup
     from axspa.io.volume import read_volume
 
     raw = HipPredictor(model=model.eval())  # no decision: the raw labels
-    samples = []
+    samples, effusions = [], []
     for series, seg in tqdm(cases, desc="hip lesion decision", unit="case", disable=not show_progress):
         volume = read_volume(str(series))
         masks, ijk = read_seg_nrrd(seg)
@@ -241,7 +242,11 @@ def calibrate(model: net.HipNet, cases: list, show_progress: bool = True) -> tup
             for bone, lesion in (("femoral_head", "femoral_bme"), ("acetabulum", "acetabular_bme")):
                 samples.append(DecisionSample.crop(view, in_view(pred, side, bone), in_view(pred, side, lesion),
                                                    in_view(truth, side, lesion), voxel_ml))
-    return fit_decision(samples)
+            fluid = in_view(pred, side, "effusion")
+            effusions.append(DecisionSample.crop(view, fluid, fluid, in_view(truth, side, "effusion"), voxel_ml))
+    bme, bme_fit = fit_decision(samples)
+    effusion, effusion_fit = fit_decision(effusions, margins=(None,))
+    return {"lesion_decision": bme, "effusion_decision": effusion}, {"bme": bme_fit, "effusion": effusion_fit}
 
 
 def _metadata() -> dict:
@@ -266,10 +271,14 @@ def _metadata() -> dict:
 
 
 def model_card(data, val, loc_steps, seg_steps, seed, n_cases, minutes, history, calibration=(),
-               decision: Optional[dict] = None) -> str:
+               decisions: Optional[dict] = None) -> str:
     last = history[-1] if history else {}
-    rule = (f"margin {decision['margin']:g} x the bone's marrow median, pieces of at least {decision['min_ml']:g} mL, "
-            f"logistic weights {decision['weights']}" if decision else "none (raw labels)")
+    bme, eff = (decisions or {}).get("lesion_decision"), (decisions or {}).get("effusion_decision")
+    rule = (f"BME margin {bme['margin']:g} x the bone's marrow median, pieces of at least {bme['min_ml']:g} mL, "
+            f"logistic weights (bias, log volume, contrast) {bme['weights']}" if bme else "none (raw labels)")
+    if eff:
+        rule += (f"; effusion-synovitis: pieces of at least {eff['min_ml']:g} mL, logistic weights (bias, log "
+                 f"volume) {eff['weights'][:2]}")
     return f"""# hip-segmenter {VERSION}
 
 Segments both hips on coronal STIR MRI into the ten segments of the SlicerAxSpA spec (femoral heads,
@@ -286,7 +295,8 @@ gives per side the probability that there is any femoral or acetabular bone marr
   used nowhere else: BME voxels are kept only where the image is brighter than the marrow of their bone by a
   margin, in pieces of at least a minimum size, and only on sides whose probability of any edema (from the
   kept volume and its contrast) is at least one half; sides with a probability between 0.2 and 0.8 are
-  flagged for review in `hip.json`. Fitted: {rule}.
+  flagged for review in `hip.json`; effusion-synovitis likewise on its kept volume alone (it lies in no
+  bone). Fitted: {rule}.
 - Why 2.5-D: clinical coronal STIR has 3-5 mm slices against 0.5-1 mm pixels, 15-40 of them; a 3-D kernel
   would mix tissue 10-15 mm apart while a 5 mm² lesion is a few pixels in plane. The slice and its two
   neighbours as input channels give the through-plane context (a vessel against an edema focus) at 2-D

@@ -42,8 +42,9 @@ def hip_result_rows(sides: Mapping[str, Mapping[str, Any]]) -> list[list[str]]:
                        ("effusion", "effusion"), ("total", "total")):
         rows.append([f"HIMRISS-style {label}", *both(lambda s, k=key: s["himriss"][k], "")])
     if any("edema_probability" in s for s in (right, left)):  # the model's lesion decision, per side
-        for key, label in (("femoral_bme", "femoral"), ("acetabular_bme", "acetabular")):
-            rows.append([f"P(any {label} BME)",
+        for key, label in (("femoral_bme", "femoral BME"), ("acetabular_bme", "acetabular BME"),
+                           ("effusion", "effusion")):
+            rows.append([f"P(any {label})",
                          *both(lambda s, k=key: s.get("edema_probability", {}).get(k), ".2f")])
     return rows
 

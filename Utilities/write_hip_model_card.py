@@ -111,6 +111,21 @@ def real_table(outputs: dict) -> str:
     return "\n".join(rows)
 
 
+def real_note(outputs: dict) -> str:
+    """What the T1 check says and does not say, from its figures: heads placed outside the femur on T1 while the
+    STIR-like version of the same anatomy (the semireal check) found them."""
+    real, semi = outputs.get("real") or {}, outputs.get("semireal") or {}
+    lost = sorted(p for p, sides in real.items() if any(not r["side_correct"] for r in sides.values()))
+    if not lost:
+        return ""
+    return (f"On {', '.join(lost)} the heads were placed outside the femur: T1 is not what the model reads "
+            "(marrow and fat bright, fluid dark) and this version's locator, trained on phantoms with the bright "
+            "look-alikes of real hips, took bright T1 structures (bladder, fat) for heads; `axspa hip` warns that "
+            "such a series does not look like STIR. On the STIR-like version of the same series (the semireal "
+            f"check) the heads were found in {semi.get('heads_found', 'n/a')} of {semi.get('heads', 'n/a')}. "
+            "The previous version (0.1) found both heads on their sides in all 8 T1 series.\n\n")
+
+
 def _reproduce(card: str) -> str:
     """The card's own Reproduce section (up to the held-out metrics)."""
     text = card.split("## Reproduce\n", 1)[1] if "## Reproduce\n" in card else ""
@@ -174,7 +189,7 @@ def write_card(bundle: Path, times: Optional[str] = None) -> None:
              "them, but they were used during development (the candidate check, the search across the midline, "
              "the ball that keeps the head, and the range of head sizes drawn by the phantoms), so they are a "
              "development figure; the product is to be checked on other patients.\n\n"
-             + real_table(outputs) + "\n\n"
+             + real_table(outputs) + "\n\n" + real_note(outputs) +
              "## Limits\n"
              "- Trained and tested on synthetic phantoms from this repository's generators only; real STIR will do "
              "worse. **It is not validated on patients.**\n"

@@ -98,7 +98,8 @@ def hip_scores(stir: np.ndarray, masks: Mapping[str, np.ndarray], ijk_to_ras: np
     pixel_area = float(np.prod([spacing[a] for a in range(3) if a != axis]))
     voxel_ml = float(np.prod(spacing)) / 1000.0
     # Magnitude images have no negative signal; a negative offset would make proportions meaningless.
-    intensity = np.clip(np.nan_to_num(stir.astype(np.float64)), 0.0, None)
+    intensity = np.nan_to_num(stir.astype(np.float64), copy=False)
+    np.clip(intensity, 0.0, None, out=intensity)  # in place: a second float64 copy of the volume costs ~40 ms
     empty = np.zeros(stir.shape, dtype=bool)
     return {side: _side_scores(side, intensity, masks, empty, axis, pixel_area, voxel_ml, config)
             for side in SIDES}

@@ -16,8 +16,14 @@ from axspa.bundles import ModelCorruptError, ModelMissingError  # noqa: E402
 from axspa.cli import main  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[3] / "Resources" / "SampleData"
-PATIENTS = [f"patient{n:02d}" for n in range(1, 9)]
-# Development figure on these 8 series: 0.71-0.97 of the predicted head inside the reference femur (the
+# hip-segmenter 0.2 places both heads outside the femur on the T1 series of patients 01 and 02 (its card: T1 is not
+# what it reads; the STIR-like version of the same series finds them): known failures, strict so that a model
+# that finds them again says so.
+T1_MISSED = ("patient01", "patient02")
+PATIENTS = [pytest.param(f"patient{n:02d}", marks=pytest.mark.xfail(
+    strict=True, reason="hip-segmenter 0.2 takes bright T1 structures for these heads (model card)"))
+    if f"patient{n:02d}" in T1_MISSED else f"patient{n:02d}" for n in range(1, 9)]
+# Development figure on the other 6 series: 0.74-0.93 of the predicted head inside the reference femur (the
 # model card's table; the 0.9 target is missed). A drop below this floor is a regression.
 INSIDE_FEMUR_FLOOR = 0.65
 
@@ -55,7 +61,7 @@ def test_cli_scores_the_sample_with_the_shipped_model(model, tmp_path):
     doc = json.loads((tmp_path / "hip.json").read_text())
     truth = json.loads((SAMPLES / "AxSpA-HipSTIR.truth.json").read_text())
     assert doc["model"]["segmenter"] == "hip-segmenter@0.2.0"
-    assert set(doc["sides"]["right"]["edema_probability"]) == {"femoral_bme", "acetabular_bme"}
+    assert set(doc["sides"]["right"]["edema_probability"]) == {"femoral_bme", "acetabular_bme", "effusion"}
     for side in ("right", "left"):
         ours, true = doc["sides"][side], truth["sides"][side]
         assert ours["femoral_head_found"]

@@ -72,7 +72,7 @@ def label_map(masks: dict, shape: tuple) -> np.ndarray:
 
 
 def normalised_view(array: np.ndarray, frame: SliceFrame) -> np.ndarray:
-    view = frame.to_view(np.nan_to_num(np.asarray(array, np.float32)))
+    view = frame.to_view(np.nan_to_num(np.array(array, np.float32), copy=False))  # one copy, not two
     lo, hi = robust_scale(view)
     return np.clip((view - lo) / (hi - lo), 0.0, 1.5).astype(np.float32)
 

@@ -58,7 +58,10 @@ class LesionDecision:
         if not lesion.any():
             return lesion, 0.0
         if self.margin is None:
-            return _without_small_pieces(lesion, self.min_ml / voxel_ml), 0.0
+            box = _box(lesion)
+            out = np.zeros_like(lesion)
+            out[box] = _without_small_pieces(lesion[box], self.min_ml / voxel_ml)
+            return out, 0.0
         box = _box(bone | lesion)
         v, b, les = view[box], bone[box], lesion[box]
         marrow = b & ~les
@@ -85,8 +88,9 @@ def _sigmoid(z):
 
 
 def _box(mask: np.ndarray) -> tuple:
-    idx = np.nonzero(mask)
-    return tuple(slice(int(i.min()), int(i.max()) + 1) for i in idx)
+    from axspa.hip.model.shape import bounding_box
+
+    return bounding_box(mask)
 
 
 def _without_small_pieces(mask: np.ndarray, min_voxels: float) -> np.ndarray:

@@ -161,7 +161,7 @@ class HipPredictor:
             # All crops of a head share one window: back onto the native pixels in one go.
             where, values = back_to_source(prob, head.centre[1:], spacing, view.shape[1:], net.SEG_PITCH_MM, mirror)
             if where is not None:
-                classes = values.argmax(dim=1).numpy().astype(np.uint8)
+                classes = _argmax_classes(values)
                 best.update({s: (where, cls) for s, cls in zip(chunk, classes)})
         code = 1 if head.side == "right" else 2
         for s, (where, cls) in best.items():
@@ -203,3 +203,15 @@ def _bundle_decisions(folder: Path) -> tuple[Optional[LesionDecision], Optional[
     inference = json.loads((folder / "configs" / "inference.json").read_text())
     return (LesionDecision.from_json(inference.get("lesion_decision")),
             LesionDecision.from_json(inference.get("effusion_decision")))
+
+
+def _argmax_classes(values: torch.Tensor) -> np.ndarray:
+    """argmax over the class axis of (B, C, H, W) as uint8, first class on ties (as torch.argmax): a running
+    maximum over the C planes, several times faster than argmax along a strided axis on the CPU."""
+    best = values[:, 0].clone()
+    classes = torch.zeros(best.shape, dtype=torch.uint8)
+    for c in range(1, values.shape[1]):
+        higher = values[:, c] > best
+        classes[higher] = c
+        best = torch.maximum(best, values[:, c])
+    return classes.numpy()

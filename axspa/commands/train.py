@@ -41,15 +41,15 @@ def run(args: argparse.Namespace) -> int:
 
         result = train_hip(args.data, args.out, val=args.val, steps=args.steps, locator_steps=args.locator_steps,
                            seed=args.seed, overwrite=args.overwrite, calibration=args.calibration)
-        if result.get("already_done"):
-            print(f"axspa train: {result['out']} is already trained with this data, these steps and this seed; "
-                  f"nothing to do (pass --overwrite to train it again)")
-            return 0
     else:
         from axspa.spine.model.train import train_spine
 
         result = train_spine(args.bundle, args.data, args.out, val=args.val, steps=args.steps, seed=args.seed,
                              overwrite=args.overwrite, design=args.design)
+    if result.get("already_done"):
+        print(f"axspa train: {result['out']} is already trained with this data, these steps and this seed; "
+              f"nothing to do (pass --overwrite to train it again)")
+        return 0
     last = result["history"][-1] if result["history"] else {}
     print(f"axspa train: wrote {result['out']} in {result['minutes']:.1f} min"
           + (f"; last validation {last}" if last else ""))

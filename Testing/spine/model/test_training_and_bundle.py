@@ -67,11 +67,17 @@ def test_training_resumes_from_its_checkpoint(tiny_spine_films, tmp_path):
     train_spine("spine-corners", [tiny_spine_films], out, steps=2, show_progress=False)
     first = torch.load(out.with_name("corners.work") / "checkpoint.pt", weights_only=True)
     assert first["step"] == 2
-    train_spine("spine-corners", [tiny_spine_films], out, steps=3, show_progress=False, overwrite=True)
+    assert train_spine("spine-corners", [tiny_spine_films], out, steps=2, show_progress=False)["already_done"]
+    import shutil
+
+    shutil.rmtree(out)  # the bundle gone, its checkpoint kept (an interrupted run): the same request resumes
+    train_spine("spine-corners", [tiny_spine_films], out, steps=2, show_progress=False)
     again = torch.load(out.with_name("corners.work") / "checkpoint.pt", weights_only=True)
-    assert again["step"] == 3 and again["scheduler"]["last_epoch"] == 3
-    with pytest.raises(FileExistsError):
+    assert again["step"] == 2 and again["scheduler"]["last_epoch"] == 2
+    with pytest.raises(FileExistsError, match="other data, steps or seed"):
         train_spine("spine-corners", [tiny_spine_films], out, steps=3, show_progress=False)
+    with pytest.raises(ValueError, match="another training run"):  # a checkpoint of 2 steps is not resumed as 3
+        train_spine("spine-corners", [tiny_spine_films], out, steps=3, show_progress=False, overwrite=True)
 
 
 def test_a_hostile_bundle_is_refused_and_runs_nothing(bundles, tmp_path):

@@ -32,6 +32,7 @@ from axspa.spine.sites import FINDINGS, REGIONS
 from axspa.training.bundle import write_bundle
 from axspa.training.cache import cached
 from axspa.training.loop import run_training, weighted_bce
+from axspa.training.runs import data_fingerprint, finished_run
 
 LANDMARK_VERSION = "0.1.0"
 COARSE_SIGMA, REFINE_SIGMA = 2.0, 1.5  # heatmap Gaussians, in network pixels
@@ -205,8 +206,16 @@ def train_spine(kind: str, data: Sequence[str | Path], out: Path, val: Sequence[
     from axspa.io.radiograph import read_radiograph
 
     out = Path(out)
+    default_steps = {"spine-landmarks": 1800, "spine-corners": 2500}.get(kind)
+    request = {"data": [str(d) for d in data], "validation": [str(d) for d in val], "steps": steps or default_steps,
+               "seed": seed}
     if out.exists() and not overwrite:
-        raise FileExistsError(f"{out}: already exists; choose another --out or pass --overwrite")
+        done = finished_run(out, request)
+        if done is None:
+            raise FileExistsError(f"{out}: already exists (made with other data, steps or seed); choose another "
+                                  f"--out or pass --overwrite")
+        return {"out": str(out), "minutes": float(done.get("minutes", 0.0)), "history": done.get("history", []),
+                "already_done": True}
     work = out.with_name(out.name + ".work")  # checkpoints: a rerun of the same command resumes
     t0 = time.time()
     torch.manual_seed(seed)
@@ -214,17 +223,18 @@ def train_spine(kind: str, data: Sequence[str | Path], out: Path, val: Sequence[
     val_cases = find_cases(val) if val else []
     if kind == "spine-landmarks":
         model, arch = net.LandmarkNet(), {"_target_": "axspa.spine.model.network.LandmarkNet"}
-        step, steps = landmark_step(arrays), steps or 1800
+        step, steps = landmark_step(arrays), steps or default_steps
         validate = validate_landmarks(val_cases, read_radiograph) if val_cases else None
     elif kind == "spine-corners":
         cls = {"multilabel": "CornerNet", "per-lesion": "PerLesionCornerNet"}[design]
         model, arch = getattr(net, cls)(), {"_target_": f"axspa.spine.model.network.{cls}"}
-        step, steps = corner_step(arrays), steps or 2500
+        step, steps = corner_step(arrays), steps or default_steps
         validate = validate_corners(val_cases, read_radiograph) if val_cases else None
     else:
         raise ValueError(f"unknown spine bundle {kind!r}")
     history = run_training(model, step, steps, work, seed, validate=validate,
-                           validate_every=max(steps // 5, 1), desc=kind, show_progress=show_progress)
+                           validate_every=max(steps // 5, 1), desc=kind, show_progress=show_progress,
+                           fingerprint={"data": data_fingerprint(_training_files(data)), "design": design})
     # Over resumed runs too: this run's preparation plus the loop's total training time.
     minutes = (time.time() - t0) / 60
     if history and "minutes" in history[-1]:
@@ -240,6 +250,11 @@ def train_spine(kind: str, data: Sequence[str | Path], out: Path, val: Sequence[
                                      "steps": steps, "seed": seed, "films": n_films,
                                      "minutes": round(minutes, 1), "history": history}})
     return {"out": str(out), "minutes": minutes, "history": history}
+
+
+def _training_files(data) -> list[Path]:
+    """The training films and their truth documents (what a checkpoint was trained on)."""
+    return sorted(p for d in data for p in Path(d).iterdir() if p.is_file())
 
 
 def _metadata(kind: str) -> dict:

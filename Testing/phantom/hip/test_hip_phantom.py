@@ -270,7 +270,10 @@ def test_montage_window_reads_like_a_stir_with_or_without_fluid(tmp_path: Path) 
 
 # sha256 of the STIR array of _render(default_rng([7, 0]), size small) as axspa.phantom.hip/2 drew it
 # before generator 3 existed: generator 2 must keep these bytes.
+# Floating-point results (and so the rounded bytes) depend on numpy and scipy: the pin holds for the versions it
+# was recorded with (the development environment's), and other versions skip rather than fail.
 GENERATOR2_STIR_SHA256 = "36a28c0153aeb26a05bb50e25973212793361c7cecd6820e6fed5da5d2755381"
+PINNED_WITH = {"numpy": "2.4", "scipy": "1.17"}
 
 
 @pytest.fixture
@@ -285,6 +288,12 @@ def every_confounder(monkeypatch):
 
 def test_generator_2_bytes_unchanged() -> None:
     import hashlib
+
+    import scipy
+
+    found = {"numpy": ".".join(np.__version__.split(".")[:2]), "scipy": ".".join(scipy.__version__.split(".")[:2])}
+    if found != PINNED_WITH:
+        pytest.skip(f"bytes pinned with {PINNED_WITH}, here {found}")
 
     r = _render(np.random.default_rng([7, 0]), HipPhantomConfig(size="small", generator=2))
     assert hashlib.sha256(r.stir.tobytes()).hexdigest() == GENERATOR2_STIR_SHA256

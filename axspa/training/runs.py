@@ -28,3 +28,14 @@ def finished_run(out: Path, request: dict) -> Optional[dict]:
         return None
     same = all(json.loads(json.dumps(training.get(k))) == json.loads(json.dumps(v)) for k, v in request.items())
     return training if same else None
+
+
+def already_trained(out: Path, request: dict) -> dict:
+    """The result of a training whose bundle ``out`` exists: done (``already_done``) when that bundle was made
+    by this very request, else FileExistsError (another run's bundle is never replaced silently)."""
+    done = finished_run(out, request)
+    if done is None:
+        raise FileExistsError(f"{out}: already exists (made with other data, steps or seed); choose another "
+                              f"--out or pass --overwrite")
+    return {"out": str(out), "minutes": float(done.get("minutes", 0.0)), "history": done.get("history", []),
+            "already_done": True}

@@ -29,7 +29,7 @@ from axspa.hip.model.data import (
 from axspa.training.bundle import write_bundle
 from axspa.training.cache import cached
 from axspa.training.loop import run_training
-from axspa.training.runs import data_fingerprint, finished_run
+from axspa.training.runs import already_trained, data_fingerprint
 
 VERSION = "0.2.0"
 BUNDLE = "hip-segmenter"
@@ -174,12 +174,7 @@ def train_hip(data: Sequence[str | Path], out: Path, val: Sequence[str | Path] =
                "calibration": [str(d) for d in calibration], "locator_steps": loc_steps, "steps": seg_steps,
                "seed": seed}
     if out.exists() and not overwrite:
-        done = finished_run(out, request)
-        if done is None:
-            raise FileExistsError(f"{out}: already exists (made with other data, steps or seed); choose another "
-                                  f"--out or pass --overwrite")
-        return {"out": str(out), "minutes": float(done.get("minutes", 0.0)), "history": done.get("history", []),
-                "already_done": True}
+        return already_trained(out, request)
     work = out.with_name(out.name + ".work")
     t0 = time.time()
     torch.manual_seed(seed)

@@ -32,7 +32,7 @@ from axspa.spine.sites import FINDINGS, REGIONS
 from axspa.training.bundle import write_bundle
 from axspa.training.cache import cached
 from axspa.training.loop import run_training, weighted_bce
-from axspa.training.runs import data_fingerprint, finished_run
+from axspa.training.runs import already_trained, data_fingerprint
 
 LANDMARK_VERSION = "0.1.0"
 COARSE_SIGMA, REFINE_SIGMA = 2.0, 1.5  # heatmap Gaussians, in network pixels
@@ -210,12 +210,7 @@ def train_spine(kind: str, data: Sequence[str | Path], out: Path, val: Sequence[
     request = {"data": [str(d) for d in data], "validation": [str(d) for d in val], "steps": steps or default_steps,
                "seed": seed}
     if out.exists() and not overwrite:
-        done = finished_run(out, request)
-        if done is None:
-            raise FileExistsError(f"{out}: already exists (made with other data, steps or seed); choose another "
-                                  f"--out or pass --overwrite")
-        return {"out": str(out), "minutes": float(done.get("minutes", 0.0)), "history": done.get("history", []),
-                "already_done": True}
+        return already_trained(out, request)
     work = out.with_name(out.name + ".work")  # checkpoints: a rerun of the same command resumes
     t0 = time.time()
     torch.manual_seed(seed)

@@ -10,6 +10,8 @@ Sources:
   McGraw KO, Wong SP, Psychol Methods 1996;1:30-46, give the same intervals for
   ICC(A,1) = ICC(2,1) and ICC(C,1) = ICC(3,1)).
 - Bland JM, Altman DG. Lancet 1986;i:307-10 (mean difference ± 1.96 SD).
+- Area under the ROC curve as the Mann-Whitney U statistic over (positive, negative) pairs, ties counted
+  one half (Hanley JA, McNeil BJ. Radiology 1982;143:29-36).
 - Smallest detectable change: SDC = 1.96 · √2 · SEM, with SEM = √(σ²_raters + σ²_error) from the two-way
   random-effects ANOVA behind ICC(2,1) (de Vet HCW, Terwee CB, Knol DL, Bouter LM. When to use agreement
   versus reliability measures. J Clin Epidemiol 2006;59:1033-9). This is the change in one patient's total
@@ -107,6 +109,21 @@ def _kappa_batch(flat_tables: np.ndarray, w: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         kappa = (observed - expected) / (1.0 - expected)
     return np.where(np.isclose(expected, 1.0), np.nan, kappa)
+
+
+def roc_auc(scores: Sequence[float], labels: Sequence) -> float:
+    """Area under the ROC curve of ``scores`` for the binary ``labels`` (True/1 positive): the share of
+    (positive, negative) pairs the scores order rightly, a tie counting one half. ValueError when the labels
+    hold a single class (the area is undefined)."""
+    s = np.asarray(scores, dtype=float).reshape(-1)
+    y = np.asarray(labels).astype(bool).reshape(-1)
+    if s.size != y.size:
+        raise ValueError(f"{s.size} scores but {y.size} labels")
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("AUC needs positive and negative cases")
+    ranks = _st.rankdata(s)  # average ranks: ties share
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
 @dataclass

@@ -26,10 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--montage", type=Path, help="also write a contact sheet PNG with the truth drawn on it")
     p.add_argument("--overwrite", action="store_true", help="replace cases and files that differ from the new ones")
     p.add_argument("--size", choices=("full", "small"), default="full",
-                   help="full: 0.1-0.2 mm pixels (~1000-2000 px); small: ~512 px, for tests and training")
-    p.add_argument("--generator", type=int, choices=(2, 3), metavar="{2,3}",
+                   help="full: 0.1-0.2 mm pixels (~1000-2000 px); small: ~512 px (pelvis generator 2: "
+                        "~1000 px, 0.4 mm), for tests and training")
+    p.add_argument("--generator", type=int, choices=(1, 2, 3), metavar="{1,2,3}",
                    help="hip: 3 (default) adds the non-edema confounders of real hips (red marrow, "
-                        "vessels, fat-sat failure, ghosts); 2 reproduces axspa.phantom.hip/2 byte for byte")
+                        "vessels, fat-sat failure, ghosts); 2 reproduces axspa.phantom.hip/2 byte for byte. "
+                        "pelvis: 2 (default) projects 3-D anatomy with a cone beam; 1 is the 2-D painter "
+                        "(the second, independent simulator)")
     p.add_argument("--region", choices=("cervical", "lumbar", "mixed"), default="mixed", help="spine only")
     p.add_argument("--prevalence", action="append", default=[], metavar="FINDING=P",
                    help="spine: expected fraction of sites with FINDING (repeatable), e.g. bridging=0.2")
@@ -60,6 +63,8 @@ def _pelvis_config(args: argparse.Namespace):
     from axspa.phantom.pelvis import PelvisConfig
 
     kwargs: dict = {"size": args.size}
+    if args.generator is not None:
+        kwargs["generator"] = args.generator
     if args.grade_probs:
         probs = tuple(_probability(v, "--grade-probs") for v in args.grade_probs.split(","))
         if len(probs) != 5 or abs(sum(probs) - 1) > 1e-6:
@@ -87,8 +92,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--n {args.n}: need at least one case")
     if args.out.exists() and not args.out.is_dir():
         raise InputError(f"{args.out}: exists and is not a folder")
-    if args.generator is not None and args.kind != "hip":
-        raise InputError(f"--generator applies to hip phantoms only, not {args.kind}")
+    if args.generator is not None and (args.kind == "spine" or (args.kind, args.generator) in
+                                       (("hip", 1), ("pelvis", 3))):
+        raise InputError(f"--generator {args.generator} does not apply to {args.kind} phantoms "
+                         "(hip: 2 or 3; pelvis: 1 or 2)")
     if args.kind == "spine":
         config = _spine_config(args)
     elif args.kind == "pelvis":

@@ -31,6 +31,8 @@ class PelvisCase:
 
 def make_pelvis_case(case_id: str, seed: int, index: int, config: PelvisConfig | None = None) -> PelvisCase:
     config = config or PelvisConfig()
+    if config.generator == 2:
+        return _projected_case(case_id, seed, index, config)
     rng = np.random.default_rng([seed, index, 2])
     grades = sample_grades(rng, config)
     fov_w = rng.uniform(340, 430)  # a 35 x 43 cm cassette, landscape, often collimated a little
@@ -47,6 +49,43 @@ def make_pelvis_case(case_id: str, seed: int, index: int, config: PelvisConfig |
     a = np.array([[c, -s], [s, c]]) / spacing
     matrix = np.hstack([a, (centre_mm / spacing)[:, None]])
     density, joints = render_pelvis(rng, grades, shape, matrix, spacing)
+    joints_px = {k: shapes.transform_points(v, matrix).round(2).tolist() for k, v in joints.items()}
+    return _finish(case_id, seed, index, config, rng, grades, density, shape, spacing, rot,
+                   {"generator": "axspa.phantom.pelvis", "joint_lines_px": joints_px})
+
+
+def _projected_case(case_id: str, seed: int, index: int, config: PelvisConfig) -> PelvisCase:
+    """Generator 2: the pelvis drawn in 3-D and projected by a cone beam (axspa.phantom.pelvis3d)."""
+    from axspa.phantom.pelvis3d.render import render_projected
+
+    rng = np.random.default_rng([seed, index, 3])
+    grades = sample_grades(rng, config)
+    fov_w = rng.uniform(340, 430)
+    fov_h = fov_w * rng.uniform(0.76, 0.86)
+    # "small" keeps the joint space (2-4 mm) resolved: about 0.4 mm pixels; full size 0.14-0.2 mm.
+    spacing = max(fov_w, fov_h) / 1000 if config.size == "small" else rng.uniform(0.14, 0.2)
+    spacing = float(round(spacing, 4))
+    shape = (int(round(fov_h / spacing)), int(round(fov_w / spacing)))
+    roll = float(np.clip(rng.normal(0, 4), -12, 12))
+    sid = float(rng.uniform(1000, 1200))
+    behind = float(rng.uniform(100, 170))  # joints to detector: soft tissue of the back, table, bucky
+    m0 = sid / (sid - behind)
+    crest_row_mm = rng.uniform(75, 95)  # where the top of the joints lands, mm from the top edge
+    beam = dict(sid=sid, sod=sid - behind, centre=(float(rng.normal(0, 10)), float((fov_h / 2 - crest_row_mm) / m0)),
+                shape=shape, pixel=spacing, centre_px=(shape[1] / 2, shape[0] / 2), roll_deg=roll,
+                rotation=float(np.clip(rng.normal(0, 0.05), -0.14, 0.14)),
+                tilt=float(np.clip(rng.normal(0, 0.08), -0.2, 0.2)))
+    density, geometry = render_projected(rng, grades, beam)
+    extra = {"generator": "axspa.phantom.pelvis3d", "joint_lines_px": geometry.pop("joint_lines_px"),
+             "joint_centres_px": geometry.pop("joint_centres_px"),
+             "projection": {"sid_mm": round(sid, 1), "joints_to_detector_mm": round(behind, 1),
+                            "patient_rotation_rad": round(beam["rotation"], 4),
+                            "pelvic_tilt_rad": round(beam["tilt"], 4)}, **geometry}
+    return _finish(case_id, seed, index, config, rng, grades, density, shape, spacing, roll, extra)
+
+
+def _finish(case_id, seed, index, config, rng, grades, density, shape, spacing, rot, extra) -> PelvisCase:
+    """Acquisition (or a photo of the screen) and truth, shared by both generators."""
     markers = ["R"] + (["AP", "SUPINE"][int(rng.integers(0, 2)):][:1] if rng.random() < 0.5 else [])
     acq = sample_acquisition(rng, shape, spacing, markers)
     pixels, pres = acquire(density, acq, rng)
@@ -56,12 +95,14 @@ def make_pelvis_case(case_id: str, seed: int, index: int, config: PelvisConfig |
         pixels = None
     else:
         photo_params = None
-    joints_px = {k: shapes.transform_points(v, matrix).round(2).tolist() for k, v in joints.items()}
-    truth = _truth(case_id, grades, shape, spacing, acq, photo, photo_params, joints_px, seed, index, rot)
+    if photo is not None:
+        extra = {**extra, "joint_lines_px": None, "joint_centres_px": None,
+                 "posterior_margin_px": None} if "joint_centres_px" in extra else {**extra, "joint_lines_px": None}
+    truth = _truth(case_id, grades, shape, spacing, acq, photo, photo_params, extra, seed, index, rot)
     return PelvisCase(case_id, grades, pixels, photo, pres, density, acq, spacing, truth)
 
 
-def _truth(case_id, grades, shape, spacing, acq, photo, photo_params, joints_px, seed, index, rot) -> dict:
+def _truth(case_id, grades, shape, spacing, acq, photo, photo_params, extra, seed, index, rot) -> dict:
     sides = {}
     for side in ("right", "left"):
         g = grades[side]
@@ -87,9 +128,7 @@ def _truth(case_id, grades, shape, spacing, acq, photo, photo_params, joints_px,
         "definite_probability": 1.0 if definite else 0.0,
         "heatmap": None,
         "warnings": [],
-        "phantom": {"generator": "axspa.phantom.pelvis", "seed": seed, "index": index,
-                    "rotation_deg": round(rot, 3),
-                    "joint_lines_px": None if photo is not None else joints_px,
+        "phantom": {**extra, "seed": seed, "index": index, "rotation_deg": round(rot, 3),
                     "photographed_screen": photo_params, "acquisition": acq.to_dict()},
     }
 

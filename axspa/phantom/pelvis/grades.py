@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 DEFAULT_GRADE_PROBS: tuple[float, ...] = (0.35, 0.15, 0.15, 0.2, 0.15)
+GENERATORS = {1: "axspa.phantom.pelvis", 2: "axspa.phantom.pelvis3d"}
 
 
 @dataclass
@@ -15,11 +16,15 @@ class PelvisConfig:
     symmetry: float = 0.6  # probability that the second side copies the first side's grade
     photo_fraction: float = 0.1  # cases written as a smartphone photo of a screen (JPEG)
     size: str = "full"
+    generator: int = 2  # 2: projection of 3-D anatomy (axspa.phantom.pelvis3d); 1: the 2-D painter
+
 
     def __post_init__(self) -> None:
         p = np.asarray(self.grade_probs, dtype=float)
         if p.shape != (5,) or (p < 0).any() or abs(p.sum() - 1) > 1e-6:
             raise ValueError(f"grade_probs must be 5 probabilities summing to 1, got {self.grade_probs}")
+        if self.generator not in GENERATORS:
+            raise ValueError(f"pelvis phantom generator {self.generator!r}: choose from {sorted(GENERATORS)}")
 
 
 def sample_grades(rng: np.random.Generator, config: PelvisConfig) -> dict[str, int]:

@@ -84,6 +84,8 @@ class AxSpAScoringParameterNode:
     findingThreshold: Annotated[float, WithinRange(0.05, 0.95)] = 0.5  # probability above which a finding counts
     pelvisVolume: vtkMRMLScalarVolumeNode  # AP pelvic radiograph for sacroiliitis
     heatmapVolume: vtkMRMLScalarVolumeNode  # where the sacroiliitis heat map goes (no GUI)
+    heatmapOpacity: Annotated[float, WithinRange(0.0, 1.0)] = 0.5  # the heat map over the radiograph
+    showHeatmap: bool = True
     readerTable: vtkMRMLTableNode  # a reader's grades (site, grade) as a table, to compare with outputTable
     disagreementTable: vtkMRMLTableNode  # where the comparison with the reader goes (no GUI)
     readerName: str = ""  # who reads, for a manual reading ("New reading")

@@ -19,6 +19,8 @@ From the Python console:
     indices = logic.computeClinicalIndices({"basdai_q1": 5, "crp": 12.0}, cspine)  # ASDAS, BASDAI, BASFI
     score = logic.setSiteGrade(reading["table"], "C4i", 2)           # or logic.setSiteFinding(..., "bridging")
     logic.saveReading("/tmp/reading", cspine, reading["table"], reading["markups"][0])
+    doc, heat = logic.scorePelvis(pelvis)                             # sacroiliac grades, heat map, joint points
+    doc, heat = logic.regradePelvisAtPoints(pelvis)                   # after moving "right SIJ" / "left SIJ"
     batch = logic.processCohort("/data/cohort.csv", "/data/out")    # a cohort, as `axspa batch` scores it
     case = logic.loadCase("/data/out", "P001-V1-lumbar")            # one scored case: film, points, table
 
@@ -296,19 +298,61 @@ class ModelLogic:
 
         return self._loadTrusting(lambda trust: load_predictor(SIJ_BUNDLE, None, trust), None)
 
-    def scorePelvis(self, pelvisVolume, heatmapVolume=None, progress=None, cancel=None, model=None) -> tuple:
+    def scorePelvis(self, pelvisVolume, heatmapVolume=None, progress=None, cancel=None, model=None,
+                    jointsMarkups=None, joints=None) -> tuple:
         """Modified New York grades of both sacroiliac joints; returns (axspa.sij/1 dict, heat map node).
-        ``model``: loaded already (loadSijModel), else loaded here."""
+
+        The heat map goes to ``heatmapVolume``, else the radiograph's earlier one, else a new one under its study;
+        the joints graded to the "Sacroiliac joints" control points (``jointsMarkups``, else the radiograph's
+        earlier ones, else new ones under its study; sacroiliacJoints(pelvisVolume) finds them). ``model``: loaded
+        already (loadSijModel), else loaded here. ``joints``: {"right": (column, row), "left": (column, row)} in
+        pixels of the radiograph, where the grader grades instead of where it finds the joints."""
         from axspa.sij.pipeline import score_pelvis
-        from AxSpAScoringLib.nodes import radiographFromNode, showHeatmap
+        from axspa.slicer.outputs import find_output, link_output
+        from AxSpAScoringLib.nodes import HEATMAP, JOINTS, radiographFromNode, showHeatmap, writeJointMarkups
 
         if pelvisVolume is None:
             raise ValueError(_("Select a pelvic radiograph to grade."))
         model = model if model is not None else self.loadSijModel()
+        where = {"joints": {side: (float(x), float(y)) for side, (x, y) in joints.items()}} if joints else {}
         doc, heatmap = score_pelvis(radiographFromNode(pelvisVolume, _dicomDatabase()), model=model,
-                                    progress=progress, cancel=cancel)
-        node = showHeatmap(pelvisVolume, heatmap, heatmapVolume) if heatmap is not None else heatmapVolume
+                                    progress=progress, cancel=cancel, **where)
+        node = heatmapVolume or find_output(pelvisVolume, "vtkMRMLScalarVolumeNode", HEATMAP)
+        if heatmap is not None:
+            node = showHeatmap(pelvisVolume, heatmap, node)
+            link_output(node, pelvisVolume, HEATMAP)
+        markups = jointsMarkups or find_output(pelvisVolume, "vtkMRMLMarkupsFiducialNode", JOINTS)
+        writeJointMarkups(pelvisVolume, doc, markups)
         return doc, node
+
+    def sacroiliacJoints(self, pelvisVolume):
+        """The radiograph's "Sacroiliac joints" control points (scorePelvis made them), or None."""
+        from axspa.slicer.outputs import find_output
+        from AxSpAScoringLib.nodes import JOINTS
+
+        return find_output(pelvisVolume, "vtkMRMLMarkupsFiducialNode", JOINTS)
+
+    def regradePelvisAtPoints(self, pelvisVolume, jointsMarkups=None, heatmapVolume=None, progress=None,
+                              cancel=None, model=None) -> tuple:
+        """Grade both joints again where the user put the "right SIJ" and "left SIJ" control points (their RAS
+        taken to pixels of the radiograph); returns scorePelvis's (document, heat map node)."""
+        from AxSpAScoringLib.nodes import jointsFromMarkups
+
+        if pelvisVolume is None:
+            raise ValueError(_("Select a pelvic radiograph to grade."))
+        markups = jointsMarkups or self.sacroiliacJoints(pelvisVolume)
+        if markups is None:
+            raise ValueError(_("Grade the sacroiliac joints first: there are no joint points to move."))
+        joints = jointsFromMarkups(pelvisVolume, markups)
+        return self.scorePelvis(pelvisVolume, heatmapVolume, progress, cancel, model, markups, joints)
+
+    def showHeatmapLayers(self, heatmapVolume, opacity: float = 0.5, visible: bool = True, background=None) -> int:
+        """The heat map over the radiograph in the slice views at ``opacity``, or hidden (nodes.showHeatmapLayers)."""
+        from AxSpAScoringLib.nodes import showHeatmapLayers
+
+        if heatmapVolume is None:
+            return 0
+        return showHeatmapLayers(heatmapVolume, opacity, visible, background)
 
 
 class CohortLogic:

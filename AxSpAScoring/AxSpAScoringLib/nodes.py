@@ -102,6 +102,79 @@ def showHeatmap(volumeNode, heatmap, heatmapNode=None, name: str = "Sacroiliitis
     return node
 
 
+def showHeatmapLayers(heatmapNode, opacity: float = 0.5, visible: bool = True, background=None) -> int:
+    """The heat map as the slice views' foreground over ``background`` (the radiograph, when given) at ``opacity``
+    (0..1), or hidden (no foreground, legend off) when not ``visible``; its colour legend follows. Returns how many
+    views (slice composite nodes) were set."""
+    import slicer
+
+    scene = heatmapNode.GetScene()
+    opacity = min(1.0, max(0.0, float(opacity)))
+    composites = [scene.GetNthNodeByClass(n, "vtkMRMLSliceCompositeNode")
+                  for n in range(scene.GetNumberOfNodesByClass("vtkMRMLSliceCompositeNode"))]
+    for composite in composites:
+        if background is not None:
+            composite.SetBackgroundVolumeID(background.GetID())
+        if visible:
+            composite.SetForegroundVolumeID(heatmapNode.GetID())
+        elif composite.GetForegroundVolumeID() == heatmapNode.GetID():
+            composite.SetForegroundVolumeID(None)
+        composite.SetForegroundOpacity(opacity)
+    display = heatmapNode.GetDisplayNode()
+    if display is not None:
+        display.SetVisibility(bool(visible))
+    colorLogic = getattr(slicer, "vtkSlicerColorLogic", None)
+    legend = colorLogic.GetColorLegendDisplayNode(heatmapNode) if colorLogic is not None else None
+    if legend is not None:
+        legend.SetVisibility(bool(visible))
+    return len(composites)
+
+
+# Output kind (axspa.slicer.outputs.link_output) of the sacroiliac joints' control points of a pelvic radiograph,
+# their labels per side.
+JOINTS = "sij-joints"
+HEATMAP = "sij-heatmap"  # and of its heat map
+JOINT_LABELS = {"right": "right SIJ", "left": "left SIJ"}
+
+
+def writeJointMarkups(volumeNode, doc: dict, markupsNode=None, name: str = "Sacroiliac joints"):
+    """The joints the grader used (``sides.<side>.joint`` of an axspa.sij/1 document: column, row, confidence) as
+    control points "right SIJ" / "left SIJ" on the radiograph, the user can move them and re-grade there. Locked
+    points keep their place. Returns the node (None when the document locates no joint and none was given)."""
+    from axspa.slicer.hierarchy import place_if_new
+    from axspa.slicer.markups import sites_to_markups
+    from axspa.slicer.outputs import link_output
+
+    sites = []
+    for side, label in JOINT_LABELS.items():
+        joint = (doc.get("sides") or {}).get(side, {}).get("joint")
+        if joint and joint.get("column") is not None and joint.get("row") is not None:
+            sites.append({"id": label, "point": [float(joint["column"]), float(joint["row"])],
+                          "grade": doc["sides"][side].get("grade"), "confidence": joint.get("confidence")})
+    if not sites and markupsNode is None:
+        return None
+    node = sites_to_markups(volumeNode.GetScene(), sites, ijkToRas(volumeNode), node=markupsNode, name=name,
+                            overwrite=True)
+    link_output(node, volumeNode, JOINTS)
+    place_if_new(node, markupsNode is None, volumeNode)
+    return node
+
+
+def jointsFromMarkups(volumeNode, markupsNode) -> dict:
+    """{"right": (column, row), "left": (column, row)}: the "right SIJ" / "left SIJ" control points in pixel
+    coordinates of the radiograph (through its RAS-to-IJK); ValueError naming a point that is not placed."""
+    from axspa.slicer.markups import markups_to_sites
+
+    points = markups_to_sites(markupsNode, ijkToRas(volumeNode))
+    joints = {}
+    for side, label in JOINT_LABELS.items():
+        if points.get(label) is None:
+            raise ValueError(f"Place the point '{label}' in '{markupsNode.GetName()}' on the {side} sacroiliac "
+                             f"joint first (or grade again to let the model find it).")
+        joints[side] = points[label]
+    return joints
+
+
 def otherRegion(region: str) -> str:
     """The other region of a cervical + lumbar visit."""
     return "lumbar" if region == "cervical" else "cervical"

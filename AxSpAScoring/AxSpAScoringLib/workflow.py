@@ -108,6 +108,9 @@ def updatePanel(widget) -> None:
     ui.regradeButton.enabled = (idle and bool(table and p.inputVolume and p.outputMarkups)
                                 and readingInfo(table) is None)  # a manual reading runs no model
     ui.sijApplyButton.enabled = idle and bool(p and p.pelvisVolume)
+    ui.sijRegradeButton.enabled = idle and bool(p and p.pelvisVolume
+                                                and widget.logic.sacroiliacJoints(p.pelvisVolume))
+    ui.heatmapOpacitySliderWidget.enabled = ui.showHeatmapCheckBox.enabled = bool(p and p.heatmapVolume)
     ui.cancelButton.enabled = running
     hasReader = bool(ui.readerPathLineEdit.currentPath or (p and p.readerTable))
     ui.compareButton.enabled = idle and bool(table) and hasReader

@@ -133,3 +133,26 @@ def wait_cursor_recorder(events: list):
             events.append("normal")
 
     return WaitCursor
+
+
+class Widget(types.SimpleNamespace):
+    """A Qt widget of a module's .ui for panel tests: its properties (set as attributes), its signals (connect,
+    emit) and the table-view calls the panels make."""
+
+    def __init__(self, **properties):
+        super().__init__(**{"text": "", "enabled": True, "visible": True, "toolTip": "", "checked": False,
+                            "currentIndex": 0, "currentText": "", "currentPath": "", "value": 0, "slots": {},
+                            **properties})
+
+    def connect(self, signal, slot):
+        self.slots.setdefault(signal, []).append(slot)
+
+    def emit(self, signal, *args):
+        for slot in self.slots.get(signal, []):
+            slot(*args)
+
+    def setMRMLTableNode(self, node):
+        self.table = node
+
+    def setColumnHidden(self, column, hidden):
+        pass

@@ -71,3 +71,41 @@ def site_thumbnail(pixels: Optional[np.ndarray], sites: Sequence[dict], path: Pa
         ax.set_title(title, fontsize=9)
     fig.tight_layout(pad=0.2)
     return save(fig, path)
+
+
+# The heat map's colours in the report: matplotlib's "jet" (blue low, red high) as Slicer's heat-map colour table
+# (axspa.slicer.volumes.heat_map_color_node); values at or below HEAT_MAP_FLOOR are transparent there too.
+HEAT_MAP_CMAP = "jet"
+HEAT_MAP_FLOOR = 1.0 / 255
+
+
+def heatmap_thumbnail(pixels: Optional[np.ndarray], heatmap: np.ndarray, path: PathLike, title: str = "",
+                      joints: Optional[dict] = None, size_px: int = 460, alpha: float = 0.5) -> Path:
+    """The heat map ([rows, columns], 0..1 on the radiograph's grid) in colour over the grey radiograph (when
+    ``pixels`` are given; else on black, alone), zero transparent, with a colour bar; ``joints`` ({"right": [x, y],
+    "left": [x, y]} in pixels) are marked and named."""
+    plt = pyplot()
+    heat = np.asarray(heatmap, dtype=float)
+    rows, cols = heat.shape[:2]
+    width = size_px / 100
+    fig, ax = plt.subplots(figsize=(width, min(max(width * rows / max(cols, 1), 2.5), 2.2 * width)))
+    if pixels is not None and np.shape(pixels)[:2] == heat.shape[:2]:
+        lo, hi = np.percentile(pixels, [1, 99])
+        ax.imshow(pixels, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1)
+        shown = ax.imshow(np.ma.masked_less_equal(heat, HEAT_MAP_FLOOR), cmap=HEAT_MAP_CMAP, vmin=0.0,
+                          vmax=max(1.0, float(np.nanmax(heat)) if heat.size else 1.0), alpha=alpha)
+    else:
+        ax.set_facecolor("black")
+        shown = ax.imshow(np.ma.masked_less_equal(heat, HEAT_MAP_FLOOR), cmap=HEAT_MAP_CMAP, vmin=0.0,
+                          vmax=max(1.0, float(np.nanmax(heat)) if heat.size else 1.0))
+    for side, point in (joints or {}).items():
+        if point is not None:
+            ax.scatter([point[0]], [point[1]], s=60, marker="+", color="white", linewidths=1.5, zorder=3)
+            ax.annotate(f"{side} SIJ", (point[0], point[1]), xytext=(4, 4), textcoords="offset points", fontsize=7,
+                        color="white", zorder=4)
+    fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.02, label="heat map (0-1)")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title, fontsize=9)
+    fig.tight_layout(pad=0.2)
+    return save(fig, path)

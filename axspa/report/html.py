@@ -8,8 +8,10 @@ so the file can be mailed or archived on its own; the page reads on a phone (tab
 What it reads (recursively under DIR): ``run.json`` (what ``axspa demo`` ran, skipped and why),
 ``*.spine.json``, ``study.json``, ``*.sij.json``, ``hip.json`` (and ``<stem>.hip.json``), ``agreement.json``
 (+ ``bland_altman.png``) from ``axspa agree scores --plot``, ``overlap.json`` from ``axspa agree masks --out``,
-``progression.json`` (+ ``cumulative_probability.png``) from ``axspa progression --out``, and ``failures.csv``
-of a batch. docs/formats.md describes each file.
+``progression.json`` (+ ``cumulative_probability.png``) from ``axspa progression --out``, ``clinical.json`` (or
+``clinical.csv`` alone) from ``axspa clinical --out`` or AxSpA Scoring's export, and ``failures.csv`` of a batch.
+A ``*.sij.json`` shows its heat map (``<stem>.heatmap.nrrd`` beside it) over the radiograph. docs/formats.md
+describes each file.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 from typing import Optional, Sequence
+
+import numpy as np
 
 from axspa import __version__
 from axspa.image import InputError
@@ -66,7 +70,8 @@ def find_results(folder: Path) -> dict[str, list[Path]]:
     """Result files by kind under ``folder`` (sorted, so the report is the same on every run)."""
     kinds = {"run": ("run.json",), "spine": ("*.spine.json",), "study": ("study.json", "*.study.json"),
              "sij": ("*.sij.json",), "hip": ("hip.json", "*.hip.json"), "agreement": ("agreement.json",),
-             "overlap": ("overlap.json",), "progression": ("progression.json",), "failures": ("failures.csv",)}
+             "overlap": ("overlap.json",), "progression": ("progression.json",), "failures": ("failures.csv",),
+             "clinical": ("clinical.json", "clinical.csv")}
     # Hidden files and folders are skipped: a writer's temporary file left by a killed process, or a batch's
     # half-built case in .batch/, is no result.
     return {k: sorted(p for pattern in patterns for p in folder.rglob(pattern)
@@ -138,7 +143,7 @@ def build_report(folder: PathLike, out: Optional[PathLike] = None, thumbnails: b
     if not any(found[k] for k in found if k not in ("failures", "run")):
         if not found["run"]:
             raise InputError(f"{folder}: no results found (*.spine.json, *.sij.json, hip.json, agreement.json, "
-                             f"overlap.json or progression.json)")
+                             f"overlap.json, progression.json or clinical.json)")
     out = Path(out) if out else folder / "report.html"
     docs = _load_all(folder, found)
     with tempfile.TemporaryDirectory() as tmp:
@@ -153,6 +158,7 @@ def build_report(folder: PathLike, out: Optional[PathLike] = None, thumbnails: b
             ("agreement", "Reader agreement", _agreement_section(report, docs["agreement"])),
             ("overlap", "Segmentation agreement", _overlap_section(report, docs["overlap"])),
             ("progression", "Progression", _progression_section(report, docs["progression"])),
+            ("clinical", "Clinical indices", _clinical_section(report, found["clinical"])),
             ("failures", "Failed cases", _failures_section(report, found["failures"])),
         ]
         summary = _run_summary(report, docs["run"])
@@ -272,9 +278,13 @@ def _num(value, fmt: str = ".2f") -> str:
     return f"<td class='num'>{escape(number(value, fmt if isinstance(value, float) else '', DASH))}</td>"
 
 
-def _grade_badge(grade) -> str:
+def _grade_badge(grade, colors: Optional[dict] = None) -> str:
     text = DASH if grade is None else str(grade)
-    return f"<span class='grade' style='background:{GRADE_COLORS.get(grade, '#9e9e9e')}'>{text}</span>"
+    return f"<span class='grade' style='background:{(colors or GRADE_COLORS).get(grade, '#9e9e9e')}'>{text}</span>"
+
+
+# Modified New York grades 0-4: the mSASSS colours for 0-3, purple for 4 (total ankylosis).
+SIJ_GRADE_COLORS = {**GRADE_COLORS, 4: "#8e44ad"}
 
 
 def _table(header: Sequence[str], rows: Sequence[str]) -> str:
@@ -480,29 +490,98 @@ def _study_table(report: Report, studies: list[tuple[Path, dict]]) -> str:
 # ------------------------------------------------------------------------------------------------ sij
 
 def _sij_section(report: Report, docs: list[tuple[Path, dict]]) -> str:
-    rows, definite = [], 0
-    for _, doc in docs:
+    rows, cards, definite = [], [], 0
+    for p, doc in docs:
         sides = doc["sides"]
         definite += bool(doc.get("definite"))
         model = (doc.get("model") or {}).get("grader")
         source = f"model {_model_name(model)}" if model else "not recorded"
         path = (doc.get("input") or {}).get("path")
-        rows.append(f"<tr><td>{report.name(path)}</td><td>{escape(source)}</td><td>{sides['right'].get('grade')}</td>"
-                    f"<td>{sides['left'].get('grade')}</td><td>{_yes_no(doc.get('definite'))}</td>"
-                    f"{_num(doc.get('definite_probability'), '.3f')}</tr>")
+        grades = "".join(f"<td>{_sij_grade(sides[side])}</td>" for side in ("right", "left"))
+        rows.append(f"<tr><td>{report.name(path)}</td><td>{escape(source)}</td>{grades}"
+                    f"<td>{_yes_no(doc.get('definite'))}</td>{_num(doc.get('definite_probability'), '.3f')}"
+                    f"{_num(doc.get('definite_probability_direct'), '.3f')}<td>{_operating_points(doc)}</td>"
+                    f"<td class='warn'>{escape('; '.join(doc.get('warnings') or []))}</td></tr>")
         report.rows.append(Row("sacroiliitis, pelvic radiograph", [path or ""], "scored",
                                f"grades right {sides['right'].get('grade')}, left {sides['left'].get('grade')}; "
                                f"{source}"))
+        if report.thumbnails:
+            cards.append(_sij_card(report, p, doc))
     if not rows:
         return ""
+    cards = [c for c in cards if c]
     return (f"<p>{definite} of {len(rows)} radiographs with definite radiographic sacroiliitis.</p>"
-            + _table(["input", "source", "right grade (0–4)", "left grade (0–4)", "definite", "P(definite) (0–1)"],
-                     rows)
+            + _table(["input", "source", "right grade (0–4), P(grade 0–4)", "left grade (0–4), P(grade 0–4)",
+                      "definite", "P(definite) from the grades (0–1)", "P(definite), direct (0–1)",
+                      "operating points", "warnings"], rows)
+            + ("<h3>Heat maps</h3><p class='note'>What the model used, in colour (blue low, red high; zero "
+               "transparent) over the radiograph; click an image to enlarge it.</p><div class='cards'>"
+               + "".join(cards) + "</div>" if cards else "")
             + _definitions([("grade (modified New York, 0–4)", "0 normal, 1 suspicious, 2 minimal (small erosions or "
                              "sclerosis), 3 unequivocal (erosions, sclerosis, widening or narrowing, partial "
-                             "ankylosis), 4 total ankylosis."),
+                             "ankylosis), 4 total ankylosis; P(grade 0–4) the model's probability of each."),
                             ("definite", "grade ≥ 2 on both sides or ≥ 3 on one side."),
-                            ("P(definite)", "the model's probability of definite radiographic sacroiliitis.")]))
+                            ("P(definite) from the grades", "the probability of definite radiographic sacroiliitis "
+                             "from the two sides' grade probabilities by the rule above."),
+                            ("P(definite), direct", "the model's own estimate of it, where the model gives one."),
+                            ("operating points", "the verdict at the model's thresholds on P(definite) chosen on "
+                             "validation data (favouring sensitivity, balanced, favouring specificity).")]))
+
+
+def _sij_grade(side: dict) -> str:
+    p = side.get("grade_probabilities") or []
+    probabilities = " ".join(number(v, ".2f") for v in p)
+    return (f"{_grade_badge(side.get('grade'), SIJ_GRADE_COLORS)}"
+            + (f" <span class='note'>{escape(probabilities)}</span>" if probabilities else ""))
+
+
+def _operating_points(doc: dict) -> str:
+    from axspa.sij.texts import operating_points_text
+
+    return escape(operating_points_text(doc)) or DASH
+
+
+def _sij_card(report: Report, p: Path, doc: dict) -> str:
+    """The heat map beside its pelvis: in colour over the radiograph when the input still opens, else alone; ''
+    when the result names no heat map, and a notice when it cannot be read."""
+    from axspa.report import figures
+
+    name = doc.get("heatmap")
+    if not name:
+        return ""
+    path = (doc.get("input") or {}).get("path")
+    heatmap, why = _heatmap(p.parent / str(name))
+    caption = (f"<figcaption><b>{report.name(path)}</b>: right {escape(str(doc['sides']['right'].get('grade')))}, "
+               f"left {escape(str(doc['sides']['left'].get('grade')))}, definite {_yes_no(doc.get('definite'))}"
+               f"</figcaption>")
+    if heatmap is None:
+        return f"<figure class='card'><p class='notice'>No heat map shown: {escape(why)}.</p>{caption}</figure>"
+    pixels, why = _pixels(doc)
+    notice = "" if pixels is not None else (f"<p class='notice'>The radiograph could not be opened ({escape(why)}); "
+                                            f"the heat map is shown alone.</p>")
+    joints = {side: [j["column"], j["row"]] for side in ("right", "left")
+              for j in [(doc["sides"][side].get("joint") or {})] if j.get("column") is not None}
+    png = figures.heatmap_thumbnail(pixels, heatmap, report.tmp_png("heat"), joints=joints)
+    figure = _img(png, f"{Path(path or p.name).name}: heat map", ENLARGE)
+    return f"<figure class='card'>{notice}{figure}{caption}</figure>"
+
+
+def _heatmap(path: Path):
+    """The heat map of a result as [rows, columns] and ''; else None and why not."""
+    if not path.is_file():
+        return None, f"{path.name} not found beside the result"
+    try:
+        from axspa.io.nrrdfile import read_nrrd
+
+        array, _ = read_nrrd(path)
+    except Exception as exc:  # noqa: BLE001 - a thumbnail is optional; the table still reports the result
+        return None, " ".join(str(exc).split()) or type(exc).__name__
+    array = np.asarray(array, dtype=float)
+    while array.ndim > 2 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim != 2:
+        return None, f"{path.name} is not one image (shape {tuple(array.shape)})"
+    return np.nan_to_num(array), ""
 
 
 # ------------------------------------------------------------------------------------------------ hip
@@ -726,6 +805,70 @@ def _progression_section(report: Report, docs: list[tuple[Path, dict]]) -> str:
                        "literature)."),
         ("new syndesmophytes / bridges", "sites that reach grade 2 / grade 3 between the visits."),
     ])
+
+
+def _clinical_section(report: Report, paths: list[Path]) -> str:
+    """ASDAS-CRP/ESR with their disease-activity states, BASDAI, BASFI and the high-risk flags of each visit in
+    ``clinical.json`` (axspa.clinical/1), or in ``clinical.csv`` where no clinical.json is beside it."""
+    from axspa import clinical
+
+    rows = []
+    jsons = {p.parent for p in paths if p.name == "clinical.json"}
+    for p in paths:
+        if p.name == "clinical.csv" and p.parent in jsons:
+            continue
+        visits = _clinical_visits(p)
+        if visits is None:
+            report.skip(p, "not a clinical indices table (axspa clinical --out)")
+            continue
+        for v in visits:
+            notes = v.get("notes") or ""
+            rows.append(f"<tr><td>{escape(str(v.get('patient') or DASH))}</td>"
+                        f"<td>{escape(str(v.get('visit_date') or DASH))}</td>"
+                        f"{_num(_float(v.get('asdas_crp')))}<td>{escape(v.get('asdas_crp_state') or DASH)}</td>"
+                        f"{_num(_float(v.get('asdas_esr')))}<td>{escape(v.get('asdas_esr_state') or DASH)}</td>"
+                        f"{_num(_float(v.get('basdai')))}{_num(_float(v.get('basfi')))}"
+                        f"<td>{_yes_no(_flag(v.get('basdai_high')))}</td><td>{_yes_no(_flag(v.get('basfi_high')))}</td>"
+                        f"<td class='note'>{escape(report.rel(p))}{'; ' + escape(notes) if notes else ''}</td></tr>")
+    if not rows:
+        return ""
+    return (_table(["patient", "visit", "ASDAS-CRP", "state", "ASDAS-ESR", "state", "BASDAI (0–10)", "BASFI (0–10)",
+                    f"BASDAI ≥ {clinical.BASDAI_HIGH:g}", f"BASFI ≥ {clinical.BASFI_HIGH:g}", "file; not computed"],
+                   rows)
+            + _definitions([("ASDAS-CRP, ASDAS-ESR", "Ankylosing Spondylitis Disease Activity Score with CRP (mg/L) "
+                             "or ESR (mm/h); state: inactive < 1.3 ≤ low < 2.1 ≤ high ≤ 3.5 < very high."),
+                            ("BASDAI, BASFI", "Bath AS disease activity and functional indices (0–10)."),
+                            ("high-risk flags", f"BASDAI ≥ {clinical.BASDAI_HIGH:g} and BASFI ≥ "
+                             f"{clinical.BASFI_HIGH:g}, the cut-offs of the pelvic-radiograph AS study.")]))
+
+
+def _clinical_visits(path: Path) -> Optional[list[dict]]:
+    if path.suffix == ".json":
+        doc = _load(path)
+        visits = doc.get("visits") if doc and doc.get("schema") == "axspa.clinical/1" else None
+        return [v for v in visits if isinstance(v, dict)] if isinstance(visits, list) else None
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            table = list(csv.DictReader(f))
+    except (OSError, ValueError, csv.Error):
+        return None
+    return table if table and {"asdas_crp", "basdai", "basfi"} <= set(table[0]) else None
+
+
+def _float(value):
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _flag(value):
+    """A flag from JSON (true/false/null) or CSV text ("True", "False", "")."""
+    if isinstance(value, bool) or value is None:
+        return value
+    return {"true": True, "false": False, "yes": True, "no": False}.get(str(value).strip().lower())
 
 
 def _failures_section(report: Report, paths: list[Path]) -> str:

@@ -9,6 +9,7 @@ from axspa.commands.options import SEED, integer
 
 SPINE_BUNDLES = ("spine-landmarks", "spine-corners")
 HIP_BUNDLES = ("hip-segmenter",)
+SIJ_BUNDLES = ("sij-grader",)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,14 +18,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "continues from the last checkpoint in BUNDLE_DIR.work/. Training data: "
                                    "folders of images with axspa.spine/1 documents (<id>.truth.json from "
                                    "`axspa phantom spine`, or your own readings with points).")
-    p.add_argument("bundle", choices=SPINE_BUNDLES + HIP_BUNDLES, help="which model to train")
+    p.add_argument("bundle", choices=SPINE_BUNDLES + HIP_BUNDLES + SIJ_BUNDLES, help="which model to train")
     p.add_argument("--data", nargs="+", required=True, type=Path, help="training folders")
     p.add_argument("--val", nargs="*", default=[], type=Path,
                    help="validation folders (hold out a whole generator setting, not only seeds)")
     p.add_argument("--out", required=True, type=Path, help="bundle folder to write")
     p.add_argument("--steps", type=integer(1, 10_000_000), help="optimiser steps (default: the shipped model's)")
     p.add_argument("--locator-steps", type=integer(1, 10_000_000),
-                   help="hip-segmenter: steps of the femoral-head locator (default: the shipped model's)")
+                   help="hip-segmenter, sij-grader: steps of the locator (default: the shipped model's)")
     p.add_argument("--calibration", nargs="*", default=[], type=Path,
                    help="hip-segmenter: phantom folders (a seed used nowhere else) on which the lesion decision "
                         "(intensity margin, minimum size, probability of any edema) is fitted after training")
@@ -36,7 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.bundle in HIP_BUNDLES:
+    if args.bundle in SIJ_BUNDLES:
+        from axspa.sij.model.train import train_sij
+
+        result = train_sij(args.data, args.out, val=args.val, steps=args.steps, locator_steps=args.locator_steps,
+                           seed=args.seed, overwrite=args.overwrite)
+    elif args.bundle in HIP_BUNDLES:
         from axspa.hip.model.train import train_hip
 
         result = train_hip(args.data, args.out, val=args.val, steps=args.steps, locator_steps=args.locator_steps,

@@ -29,7 +29,7 @@ class Grid:
     data: np.ndarray
 
     @classmethod
-    def covering(cls, lo: tuple[float, float, float], hi: tuple[float, float, float], spacing: float) -> "Grid":
+    def covering(cls, lo: tuple[float, float, float], hi: tuple[float, float, float], spacing: float) -> Grid:
         n = [int(np.ceil((h - lo_) / spacing)) + 1 for lo_, h in zip(lo, hi)]
         return cls(tuple(float(v) for v in lo), float(spacing), np.zeros((n[1], n[2], n[0]), np.float32))
 

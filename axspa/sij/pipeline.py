@@ -1,8 +1,10 @@
 """Sacroiliitis on AP pelvic radiographs: grader model -> modified New York rules, one image or a batch
 (``axspa sij``).
 
-Predictor protocol: ``predict(pixels, spacing_mm) -> {"right": [p0..p4], "left": [p0..p4],
-"heatmap": float array on the image grid or None}`` with per-side grade probabilities.
+Predictor protocol: ``predict(pixels, spacing_mm, joints=None) -> {"right": [p0..p4], "left": [p0..p4],
+"heatmap": float array on the image grid or None}`` with per-side grade probabilities, and optionally
+"joints" ({side: {"column", "row", "confidence"}}), "definite_direct", "operating_points" (thresholds on
+P(definite) by name) and "warnings". ``joints`` ({side: (column, row)}) puts the joints where the user says.
 """
 
 from __future__ import annotations
@@ -24,13 +26,33 @@ def load_models(model_dir: Optional[Path] = None, trust_code: bool = False) -> A
 
 
 def score_pelvis(radiograph: Radiograph, model: Optional[Any] = None, progress: Progress = None,
-                 cancel: Cancel = None) -> tuple[dict, Any]:
-    """Score one radiograph; returns the ``axspa.sij/1`` document and the heat map (or None)."""
+                 cancel: Cancel = None, joints: Optional[dict] = None) -> tuple[dict, Any]:
+    """Score one radiograph; returns the ``axspa.sij/1`` document and the heat map (or None). ``joints``:
+    {"right": (column, row), "left": (column, row)} to grade at the user's points instead of the located ones."""
     model = model or load_models()
     report(progress, 0.0, "grading sacroiliac joints", cancel)
-    out = model.predict(radiograph.pixels, radiograph.spacing_mm)
+    out = model.predict(radiograph.pixels, radiograph.spacing_mm, joints=joints) if joints else \
+        model.predict(radiograph.pixels, radiograph.spacing_mm)
     report(progress, 1.0, "done", cancel)
-    return build_sij_document(radiograph, out["right"], out["left"], model.bundle_id), out.get("heatmap")
+    doc = build_sij_document(radiograph, out["right"], out["left"], model.bundle_id)
+    _add_model_extras(doc, out)
+    return doc, out.get("heatmap")
+
+
+def _add_model_extras(doc: dict, out: dict) -> None:
+    """What a model gives beyond the grade probabilities: joint positions, the direct P(definite), the operating
+    points (each with its decision for this film) and warnings."""
+    for side, joint in (out.get("joints") or {}).items():
+        if side in doc["sides"] and joint is not None:
+            doc["sides"][side]["joint"] = {k: float(joint[k]) for k in ("column", "row", "confidence") if k in joint}
+    if out.get("definite_direct") is not None:
+        doc["definite_probability_direct"] = float(out["definite_direct"])
+    points = out.get("operating_points")
+    if points:
+        p = doc["definite_probability"]
+        doc["operating_points"] = {name: {"threshold": float(t), "definite": bool(p >= t)}
+                                   for name, t in points.items()}
+    doc["warnings"] += [w for w in out.get("warnings", []) if w not in doc["warnings"]]
 
 
 def build_sij_document(radiograph: Radiograph, p_right: list[float], p_left: list[float],

@@ -221,11 +221,16 @@ def joint_operations(rng: np.random.Generator, g: JointGeometry, f: JointFinding
     if f.fused_fraction > 0:
         fused = table(_patch(rng, (nt, nz), f.fused_fraction, 2.5))
         reach = half_w + (2.4 if f.grade == 4 else 1.2)
+        # Bridges reach past both margins: an ankylosed joint has lost its anterior and posterior lines too.
+        in_fused = _joint_extent(g, 0.35)
 
         def bridge(x, y, z):
-            near = np.abs(g.lateral(x, y, z)) < reach
-            return np.where(near & (fused(np.clip(g.tau(y, z), 0, 1), z) > 0.5) & (in_joint(y, z) > 0.5), -1.0, 1.0)
-        ops.append(("set", bridge, lo, hi, marrow * 1.15))
+            e = g.lateral(x, y, z)
+            tau = g.tau(y, z)
+            # in front of the joint the sacrum turns away (anatomy.sacrum_and_ilia): fill that wedge as well
+            near = (e < reach) & (e > -reach - 20.0 * np.clip(-tau, 0, None) * g.normal_factor(z))
+            return np.where(near & (fused(np.clip(g.tau(y, z), 0, 1), z) > 0.5) & (in_fused(y, z) > 0.5), -1.0, 1.0)
+        ops.append(("set", bridge, lo, hi, marrow * 1.05))
         if f.grade == 4 and rng.random() < 0.5:  # a ghost of the fused joint
             ops.append(("add", lambda x, y, z: np.abs(g.lateral(x, y, z)) - 0.4, lo, hi, -0.25 * marrow))
     if f.confounder == "anterior osteophyte":
@@ -237,11 +242,11 @@ def joint_operations(rng: np.random.Generator, g: JointGeometry, f: JointFinding
     return ops
 
 
-def _joint_extent(g: JointGeometry):
-    """1 inside the joint's (tau, z) extent, 0 outside (the ligamentous space and beyond)."""
+def _joint_extent(g: JointGeometry, margin: float = 0.05):
+    """1 inside the joint's (tau, z) extent widened by ``margin`` in tau, 0 outside."""
     def inside(y, z):
         tau = g.tau(y, z)
-        return ((tau > -0.05) & (tau < 1.05) & (z > 0) & (z < g.height)).astype(np.float32)
+        return ((tau > -margin) & (tau < 1 + margin) & (z > 0) & (z < g.height)).astype(np.float32)
     return inside
 
 

@@ -9,9 +9,9 @@ from PIL import Image
 from scipy import ndimage
 
 from axspa.phantom import solids
+from axspa.phantom.pelvis.texture import _trabecular
 from axspa.phantom.pelvis3d.anatomy import CORTEX, MARROW, hemipelvis, lumbar, sacrum_and_ilia, sample_build
 from axspa.phantom.pelvis3d.joint import joint_operations, sample_findings, sample_joint
-from axspa.phantom.pelvis.texture import _trabecular
 from axspa.phantom.projection import ConeBeam, Grid, ellipsoid_chords, obliquity, project, unroll
 
 COARSE_MM = 2.0

@@ -18,7 +18,8 @@ TYPICAL_JOINT_DISTANCE_MM = 92.0
 
 def normalise(img: np.ndarray, mask: Optional[np.ndarray] = None) -> np.ndarray:
     """Percentiles 1-99 of the image (or of ``mask``) -> 0..1, float32."""
-    ref = img[mask] if mask is not None and mask.any() else img[:: max(1, img.shape[0] // 256), :: max(1, img.shape[1] // 256)]
+    step = (max(1, img.shape[0] // 256), max(1, img.shape[1] // 256))
+    ref = img[mask] if mask is not None and mask.any() else img[:: step[0], :: step[1]]
     lo, hi = np.percentile(ref, [1, 99])
     return np.clip((img - lo) / max(hi - lo, 1e-6), 0, 1).astype(np.float32)
 

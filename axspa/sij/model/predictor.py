@@ -100,9 +100,10 @@ class SijPredictor:
         elif spacing_mm:
             dist = float(np.hypot(dx, dy)) * float(spacing_mm[1])
             if not JOINT_DISTANCE_MM[0] <= dist <= JOINT_DISTANCE_MM[1]:
+                lo, hi = JOINT_DISTANCE_MM
                 warnings.append(f"the sacroiliac joints found are {dist:.0f} mm apart (an adult AP pelvis: "
-                                f"{JOINT_DISTANCE_MM[0]:.0f}-{JOINT_DISTANCE_MM[1]:.0f} mm): a child, another body part "
-                                "or a wrong pixel spacing? Grades are unreliable, review")
+                                f"{lo:.0f}-{hi:.0f} mm): a child, another body part or a wrong pixel spacing? "
+                                "Grades are unreliable, review")
                 trust = min(trust, 0.3)
         return trust
 

@@ -17,9 +17,9 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 from scipy import ndimage
+from torch.nn import functional
 
 from axspa.sij.model import network as net
 from axspa.sij.model.data import crop, crop_matrix, heat_targets, letterbox
@@ -157,11 +157,11 @@ def grader_step(a: SijArrays, batch: int = 16) -> Callable:
         lr, ll, ld = model.grade_pair(torch.from_numpy(right), torch.from_numpy(left))
         g = torch.from_numpy(a.grades[idx])
         grades = torch.arange(5, dtype=torch.float32)
-        loss = F.cross_entropy(lr, g[:, 0]) + F.cross_entropy(ll, g[:, 1])
+        loss = functional.cross_entropy(lr, g[:, 0]) + functional.cross_entropy(ll, g[:, 1])
         # the expected grade near the true one (ordinal: a 4 called 3 is better than a 4 called 0)
         for logits, t in ((lr, g[:, 0]), (ll, g[:, 1])):
-            loss = loss + 0.1 * F.mse_loss((torch.softmax(logits, 1) * grades).sum(1), t.float())
-        loss = loss + F.binary_cross_entropy_with_logits(ld, torch.from_numpy(a.definite[idx]))
+            loss = loss + 0.1 * functional.mse_loss((torch.softmax(logits, 1) * grades).sum(1), t.float())
+        loss = loss + functional.binary_cross_entropy_with_logits(ld, torch.from_numpy(a.definite[idx]))
         acc = float(((lr.argmax(1) == g[:, 0]).float().mean() + (ll.argmax(1) == g[:, 1]).float().mean()) / 2)
         return {"loss": loss, "acc": acc}
     return step
@@ -196,7 +196,7 @@ def validate_grades(val: SijArrays) -> Callable:
         p = predict_arrays(model, val)
         acc = float(np.mean(np.concatenate([p["right"].argmax(1) == val.grades[:, 0],
                                             p["left"].argmax(1) == val.grades[:, 1]])))
-        rule = np.array([definite_probability(r / r.sum(), l / l.sum()) for r, l in zip(p["right"], p["left"])])
+        rule = np.array([definite_probability(r / r.sum(), q / q.sum()) for r, q in zip(p["right"], p["left"])])
         from axspa.evaluation.stats import roc_auc
         return {"grade_accuracy": round(acc, 4), "definite_auc": round(float(roc_auc(rule, val.definite)), 4),
                 "direct_auc": round(float(roc_auc(p["direct"], val.definite)), 4)}
@@ -209,7 +209,7 @@ def operating_points(model: net.SijNet, val: SijArrays) -> dict:
     from axspa.sij.rules import definite_probability
 
     p = predict_arrays(model, val)
-    rule = [definite_probability(r / r.sum(), l / l.sum()) for r, l in zip(p["right"], p["left"])]
+    rule = [definite_probability(r / r.sum(), q / q.sum()) for r, q in zip(p["right"], p["left"])]
     return {k: round(float(v), 6) for k, v in choose_operating_points(rule, val.definite.astype(int)).items()}
 
 

@@ -74,19 +74,20 @@ def build_sij_document(radiograph: Radiograph, p_right: list[float], p_left: lis
     }
 
 
-def score_batch(images: Sequence[str], out: Path, overwrite: bool = False) -> int:
+def score_batch(images: Sequence[str], out: Path, overwrite: bool = False, model_dir: Optional[Path] = None,
+                trust_code: bool = False) -> int:
     """``axspa sij``: grade each radiograph into ``out`` (outputs.py), going on past a bad one; returns the
-    exit status."""
+    exit status. Each film's warnings (e.g. not an adult AP pelvis) are printed with its line."""
     from axspa.io.radiograph import read_radiograph
     from axspa.sij import outputs, texts
 
-    model = load_models()
+    model = load_models(model_dir, trust_code)
     stems = outputs.output_stems(images, out)
 
     def work(path: str) -> str:
         radiograph = read_radiograph(path)
         doc, heatmap = score_pelvis(radiograph, model)
         outputs.write_sij_outputs(path, doc, heatmap, radiograph.ijk_to_ras, out, overwrite, stem=stems[path])
-        return texts.radiograph_line(path, doc)
+        return "\n".join([texts.radiograph_line(path, doc)] + [f"  warning: {w}" for w in doc["warnings"]])
 
     return run_batch(images, out, work, "sij")

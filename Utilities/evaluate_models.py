@@ -28,6 +28,10 @@ def write_card(bundle: str, folder: Path) -> None:
         import write_spine_model_cards
 
         write_spine_model_cards.write_card(folder)
+    elif bundle == "sij-grader":
+        import write_sij_model_card
+
+        write_sij_model_card.write_card(folder)
     else:
         import write_hip_model_card
 

@@ -33,7 +33,8 @@ RADIOGRAPHS = [
      "Phantom cervical spine (lateral)", "AxSpAScoring", "PhantomCervicalSpine"),
     ("AxSpA-LumbarSpine.dcm", ["spine", "--region", "lumbar", "--seed", "14"],
      "Phantom lumbar spine (lateral)", "AxSpAScoring", "PhantomLumbarSpine"),
-    ("AxSpA-Pelvis.dcm", ["pelvis", "--photo-fraction", "0", "--grade-probs", "0,0,0.3,0.4,0.3", "--seed", "11"],
+    ("AxSpA-Pelvis.dcm", ["pelvis", "--generator", "2", "--photo-fraction", "0", "--grade-probs", "0,0,0.3,0.4,0.3",
+                          "--seed", "11"],
      "Phantom pelvis (AP)", "AxSpAScoring", "PhantomPelvis"),
 ]
 

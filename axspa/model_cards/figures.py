@@ -341,7 +341,52 @@ HIP = Recipe("hip", ("hip-segmenter",), run_hip,
                        (f"patient{p:02d}", side, "inside_femur"), RATIO)
                 for p in range(1, 9) for side in ("right", "left")])
 
-RECIPES: dict[str, Recipe] = {"spine-landmarks": SPINE, "spine-corners": SPINE, "hip-segmenter": HIP}
+# ---------------------------------------------------------------------------------------- sij (sacroiliitis)
+
+# test: generator 2 at the held-out seed (0.4 mm films, a tenth photographed); painter: the other simulator at
+# that seed; photos: every film photographed off a screen; full: full-size films (0.14-0.2 mm pixels).
+SIJ_SETS = ("test", "painter", "photos", "full")
+AUC = 0.01
+
+
+def run_sij(r: Runner) -> None:
+    q = r.quick
+    base = r.work / ("quick" if q else "") / "sij"
+    sets = {"test": ["--n", 6 if q else 200, "--seed", 303, "--size", "small"],
+            "painter": ["--generator", 1, "--n", 6 if q else 200, "--seed", 303, "--size", "small"],
+            "photos": ["--n", 6 if q else 100, "--seed", 505, "--size", "small", "--photo-fraction", 1],
+            "full": ["--n", 4 if q else 30, "--seed", 606, "--photo-fraction", 0]}
+    for name in SIJ_SETS:
+        truth = r.data(["axspa", "phantom", "pelvis", *sets[name], "--out", base / name], base / name)
+        pred = r.fresh(base / "pred" / name)
+        r.run(["axspa", "sij", *_films(truth), "--model-dir", r.model_root / "sij-grader", "--out", pred],
+              shown=f"axspa sij {r.shown([base / name])}/*.{{dcm,jpg}} --model-dir "
+                    f"{r.shown([r.model_root / 'sij-grader'])} --out {r.shown([pred])}", ok=(0, 1))
+        r.evaluate(name, "sij", truth, pred)
+
+
+def _sij_set(s: str) -> list[Figure]:
+    figures = [Figure(f"{s}.evaluated", s, "evaluated", COUNT),
+               Figure(f"{s}.definite_auc", s, "definite.auc", AUC),
+               Figure(f"{s}.definite_auc_direct", s, "definite.auc_direct", AUC),
+               Figure(f"{s}.definite_accuracy", s, "definite.accuracy", RATIO),
+               Figure(f"{s}.grade_accuracy", s, "grades.accuracy", RATIO),
+               Figure(f"{s}.grade_within_one", s, "grades.within_one", RATIO),
+               Figure(f"{s}.quadratic_kappa", s, "grades.quadratic_kappa", RATIO),
+               Figure(f"{s}.joints_within_5mm", s, "joints.within_rate", RATIO),
+               Figure(f"{s}.joint_distance_mm_median", s, "joints.distance_mm_median", MM)]
+    figures += [Figure(f"{s}.recall_grade{g}", s, ("grades", "recall", str(g)), RATIO) for g in range(5)]
+    figures += [Figure(f"{s}.{op}.{k}", s, ("operating_points", op, k), RATIO)
+                for op in ("sensitive", "balanced", "specific") for k in ("sensitivity", "specificity")]
+    return figures
+
+
+SIJ = Recipe("sij", ("sij-grader",), run_sij, [f for s in SIJ_SETS for f in _sij_set(s)]
+             + [Figure("test.photo.definite_auc", "test", ("by_input", "photo", "definite", "auc"), AUC),
+                Figure("test.dicom.definite_auc", "test", ("by_input", "dicom", "definite", "auc"), AUC)])
+
+RECIPES: dict[str, Recipe] = {"spine-landmarks": SPINE, "spine-corners": SPINE, "hip-segmenter": HIP,
+                              "sij-grader": SIJ}
 
 
 # ---------------------------------------------------------------- bundles, figures, comparison

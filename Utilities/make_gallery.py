@@ -131,6 +131,37 @@ def sij_grades(path: Path, work: Path) -> None:
     _save(sheet, path)
 
 
+def pelvis_generators(path: Path, work: Path) -> None:
+    """The two pelvis simulators side by side: the right sacroiliac joint at grades 0-4 drawn by generator 2
+    (3-D anatomy projected by a cone beam) above the same grades by generator 1 (the 2-D painter), then a whole
+    film of each."""
+    rows = []
+    for generator in (2, 1):
+        crops, titles = [], []
+        for g in range(5):
+            probs = tuple(1.0 if k == g else 0.0 for k in range(5))
+            case = make_pelvis_case(f"gen{generator}-{g}", 11, g, PelvisConfig(grade_probs=probs, photo_fraction=0.0,
+                                                                              generator=generator))
+            centre = np.array(case.truth["phantom"]["joint_lines_px"]["right"]).mean(axis=0)
+            crops.append(_crop(case.presentation, centre, 40 / case.spacing, 230).convert("RGB"))
+            titles.append(f"generator {generator}: grade {g}")
+        rows.append(contact_sheet(crops, titles, 230, columns=5))
+    tiles, ids = [], []
+    for generator in (2, 1):
+        cid = f"pelvis-generator{generator}"
+        write_pelvis_case(make_pelvis_case(cid, 5, 0, PelvisConfig(photo_fraction=0.0, size="small",
+                                                                    generator=generator)), work)
+        tiles.append(tile_for("pelvis", work, cid, 575))
+        ids.append(f"generator {generator} ({'3-D projection' if generator == 2 else '2-D painter'})")
+    rows.append(contact_sheet(tiles, ids, 575, columns=2))
+    sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height for r in rows)), (20, 20, 20))
+    y = 0
+    for r in rows:
+        sheet.paste(r, (0, y))
+        y += r.height
+    _save(sheet, path)
+
+
 def hip_edema(path: Path, work: Path) -> None:
     try:
         from axspa.phantom.hip import HipPhantomConfig, generate_hip_case
@@ -179,6 +210,7 @@ def main() -> int:
         spine_lesions(args.out / "spine_lesions.png")
         spine_cases(args.out / "spine_cases.png", work)
         sij_grades(args.out / "sij_grades.png", work)
+        pelvis_generators(args.out / "pelvis_generators.png", work)
         hip_edema(args.out / "hip_edema.png", work)
     return 0
 

@@ -20,7 +20,7 @@ from axspa.sij.model.network import CROP_PX
 
 SIDES = ("right", "left")
 MIN_LOCATOR_CONFIDENCE = 0.3  # peak of a joint's heat map below which the joint counts as not found
-JOINT_DISTANCE_MM = (55.0, 150.0)  # plausible centre-to-centre distance on an adult AP film (detector mm)
+JOINT_DISTANCE_MM = (65.0, 135.0)  # plausible centre-to-centre distance on an adult AP film (detector mm)
 
 
 class SijPredictor:

@@ -70,7 +70,9 @@ def steps_for(out: Path, sample: Path = SAMPLE_DATA) -> list[Step]:
              check=lambda folder: _spine_beside_truth(folder, truths)),
         Step("sacroiliitis with the installed model", "sacroiliitis",
              ["sij", str(sample / "AxSpA-Pelvis.dcm"), "--out", str(out / "sij"), "--overwrite"],
-             [sample / "AxSpA-Pelvis.dcm"], "sij"),
+             [sample / "AxSpA-Pelvis.dcm"], "sij",
+             check=lambda folder: _sij_beside_truth(folder / "AxSpA-Pelvis.sij.json",
+                                                    sample / "AxSpA-Pelvis.truth.json")),
         Step("hip segmentation with the installed model", "hip segmentation",
              ["hip", str(hip_volume), "--out", str(out / "hip-model"), "--overwrite"], [hip_volume], "hip-model",
              check=lambda folder: _hip_model_beside_reference(folder, out / "hip-reference", hip_seg)),
@@ -185,6 +187,16 @@ def _spine_beside_truth(result_dir: Path, truths: list[Path]) -> list[str]:
     if not (result_dir / "study.json").is_file():
         return []
     return study_beside_truth(result_dir, truths).splitlines()
+
+
+def _sij_beside_truth(result: Path, truth: Path) -> list[str]:
+    """The model's grades and definite verdict beside the phantom's ground truth."""
+    if not result.is_file():
+        return []
+    ours, true = json.loads(result.read_text()), json.loads(truth.read_text())
+    sides = ", ".join(f"{s} {ours['sides'][s]['grade']} (truth {true['sides'][s]['grade']})" for s in ("right", "left"))
+    verdict = "yes" if ours["definite"] else "no"
+    return [f"modified New York grades: {sides}; definite {verdict} (truth {'yes' if true['definite'] else 'no'})"]
 
 
 def _hip_against_truth(result: Path, truth: Path) -> list[str]:

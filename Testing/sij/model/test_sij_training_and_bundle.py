@@ -57,7 +57,7 @@ def test_bundle_is_ours_and_a_monai_bundle(bundle):
     assert inference["network_def"]["_target_"] == "axspa.sij.model.network.SijNet"
     assert set(inference["operating_points"]) == {"sensitive", "balanced", "specific"}
     state = torch.load(bundle / "models" / "model.pt", map_location="cpu", weights_only=True)
-    assert any(k.startswith("locator.") for k in state) and any(k.startswith("grader.") for k in state)
+    assert {k.split(".")[0] for k in state} == {"locator", "refine", "grader", "pair"}
 
 
 def test_predictor_keeps_the_protocol_and_uses_the_users_points(bundle, tiny_pelvis_cases):

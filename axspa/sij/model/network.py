@@ -1,8 +1,11 @@
 """The sacroiliac-joint networks, all MONAI, anatomy-aware as Dorfner, Bressem et al. (2024): a UNet finds both
 joints on the whole film, a classifier grades a crop around each.
 
-- ``locator``: UNet on the film letterboxed to LOCATOR_SIZE px; two heat maps, the right and the left joint
-  centre (patient sides: right on the image left of an AP film).
+- ``locator``: UNet on the film letterboxed to LOCATOR_SIZE px; one heat map peaking at both joint centres (a
+  network sees mirror-alike joints; which is right comes from the film: the patient's right is on the image
+  left of an AP film).
+- ``refine``: a small UNet on a REFINE_MM square around the locator's point at 1 mm (the right side mirrored);
+  one heat map, the joint centre, where the whole-film locator (2 mm pixels) is too coarse.
 - ``grader``: a small ResNet on a CROP_MM square around one joint at CROP_PX (0.5 mm pixels), the right
   joint mirrored so both sides look alike; five logits, modified New York grades 0-4.
 - ``pair``: the direct estimate of definite sacroiliitis from both joints' pooled features together.
@@ -15,6 +18,8 @@ import torch
 from torch import nn
 
 LOCATOR_SIZE = 192
+REFINE_MM = 96.0
+REFINE_PX = 96
 CROP_MM = 64.0
 CROP_PX = 128
 
@@ -39,12 +44,15 @@ class CropGrader(nn.Module):
 
 
 class SijNet(nn.Module):
-    def __init__(self, locator_channels: tuple = (16, 32, 64, 128), block_inplanes: tuple = (32, 64, 128, 256)):
+    def __init__(self, locator_channels: tuple = (16, 32, 64, 128), refine_channels: tuple = (16, 32, 64, 128),
+                 block_inplanes: tuple = (32, 64, 128, 256)):
         super().__init__()
         from monai.networks.nets import UNet
 
-        self.locator = UNet(spatial_dims=2, in_channels=1, out_channels=2, channels=tuple(locator_channels),
+        self.locator = UNet(spatial_dims=2, in_channels=1, out_channels=1, channels=tuple(locator_channels),
                             strides=(2,) * (len(locator_channels) - 1), num_res_units=1)
+        self.refine = UNet(spatial_dims=2, in_channels=1, out_channels=1, channels=tuple(refine_channels),
+                           strides=(2,) * (len(refine_channels) - 1), num_res_units=1)
         self.grader = CropGrader(tuple(block_inplanes))
         self.pair = nn.Linear(2 * block_inplanes[-1], 1)
 

@@ -15,11 +15,12 @@ from typing import Optional
 import numpy as np
 import torch
 
-from axspa.sij.model.data import TYPICAL_JOINT_DISTANCE_MM, crop, crop_matrix, letterbox, paste_back
-from axspa.sij.model.network import CROP_PX
+from axspa.sij.model.data import TYPICAL_JOINT_DISTANCE_MM, crop, crop_matrix, letterbox, paste_back, to_film
+from axspa.sij.model.network import CROP_PX, REFINE_MM, REFINE_PX
 
 SIDES = ("right", "left")
-MIN_LOCATOR_CONFIDENCE = 0.3  # peak of a joint's heat map below which the joint counts as not found
+MIN_PEAK_SEPARATION = 15  # letterbox pixels (about 30 mm): the second joint is another peak
+MIN_LOCATOR_CONFIDENCE = 0.35  # peak of a joint's heat map below which the joint counts as not found
 JOINT_DISTANCE_MM = (65.0, 135.0)  # plausible centre-to-centre distance on an adult AP film (detector mm)
 
 
@@ -38,19 +39,34 @@ class SijPredictor:
 
     # ----------------------------------------------------------------------------------------- locate
     def locate(self, pixels: np.ndarray) -> dict:
-        """{"right": {"column", "row", "confidence"}, "left": ...} from the locator's heat maps."""
+        """{"right": {"column", "row", "confidence"}, "left": ...}: the two strongest peaks of the locator's heat
+        map at least MIN_PEAK_SEPARATION apart, the one on the image left being the patient's right (AP film)."""
         img, scale, (x0, y0) = letterbox(pixels)
         with torch.no_grad():
-            heat = torch.sigmoid(self.model.locator(torch.from_numpy(img)[None, None]))[0].numpy()
+            heat = torch.sigmoid(self.model.locator(torch.from_numpy(img)[None, None]))[0, 0].numpy()
+        peaks = []
+        h = heat.copy()
+        for _ in range(2):
+            xc, yc, peak = _peak(h)
+            peaks.append({"column": (xc - x0) / scale, "row": (yc - y0) / scale, "confidence": peak})
+            r, c, k = int(round(yc)), int(round(xc)), MIN_PEAK_SEPARATION
+            h[max(r - k, 0):r + k + 1, max(c - k, 0):c + k + 1] = 0
+        peaks.sort(key=lambda p: p["column"])
+        return dict(zip(SIDES, peaks))
+
+    def refine(self, pixels: np.ndarray, found: dict, mm_per_px: float) -> dict:
+        """Each joint centre refined at 1 mm in a REFINE_MM square around the locator's point; ``refined``
+        is the peak of that heat map (low when nothing there looks like a joint)."""
         out = {}
-        for k, side in enumerate(SIDES):
-            h = heat[k]
-            r, c = np.unravel_index(int(np.argmax(h)), h.shape)
-            r0, r1, c0, c1 = max(r - 2, 0), min(r + 3, h.shape[0]), max(c - 2, 0), min(c + 3, h.shape[1])
-            w = h[r0:r1, c0:c1]
-            rr, cc = np.mgrid[r0:r1, c0:c1]
-            yc, xc = float((w * rr).sum() / w.sum()), float((w * cc).sum() / w.sum())
-            out[side] = {"column": (xc - x0) / scale, "row": (yc - y0) / scale, "confidence": float(h[r, c])}
+        for side in SIDES:
+            m = crop_matrix((found[side]["column"], found[side]["row"]), mm_per_px, side == "right", REFINE_PX,
+                            REFINE_MM)
+            x = torch.from_numpy(crop(pixels, m, REFINE_PX))[None, None]
+            with torch.no_grad():
+                h = torch.sigmoid(self.model.refine(x))[0, 0].numpy()
+            xc, yc, peak = _peak(h)
+            col, row = to_film(m, np.array([xc, yc]))[0]
+            out[side] = {**found[side], "column": float(col), "row": float(row), "refined": peak}
         return out
 
     # ------------------------------------------------------------------------------------------ predict
@@ -58,6 +74,7 @@ class SijPredictor:
         pixels = np.asarray(pixels, np.float32)
         warnings: list[str] = []
         found = self.locate(pixels)
+        found = self.refine(pixels, found, self._scale(found, spacing_mm))
         if joints:
             for side in SIDES:
                 if side in joints and joints[side] is not None:
@@ -77,8 +94,9 @@ class SijPredictor:
             direct = trust * direct + (1 - trust) * 0.5
         heatmap = self._gradcam(crops, probs, matrices, pixels.shape)
         return {"right": _rounded(probs["right"]), "left": _rounded(probs["left"]), "heatmap": heatmap,
-                "joints": {s: {k: round(float(v), 2) if k != "confidence" else round(float(v), 4)
-                               for k, v in found[s].items()} for s in SIDES},
+                "joints": {s: {"column": round(found[s]["column"], 2), "row": round(found[s]["row"], 2),
+                               "confidence": round(min(found[s]["confidence"], found[s].get("refined", 1.0)), 4)}
+                           for s in SIDES},
                 "definite_direct": round(direct, 6), "operating_points": self.operating_points,
                 "warnings": warnings}
 
@@ -104,7 +122,7 @@ class SijPredictor:
                 warnings.append(f"the sacroiliac joints found are {dist:.0f} mm apart (an adult AP pelvis: "
                                 f"{lo:.0f}-{hi:.0f} mm): a child, another body part or a wrong pixel spacing? "
                                 "Grades are unreliable, review")
-                trust = min(trust, 0.3)
+                trust = min(trust, 0.1)
         return trust
 
     def _scale(self, found: dict, spacing_mm) -> float:
@@ -127,6 +145,15 @@ class SijPredictor:
             m = np.asarray(m.detach()[0, 0], np.float32).reshape(CROP_PX, CROP_PX)
             np.maximum(heat, paste_back(m, matrices[side], shape), out=heat)
         return np.clip(heat, 0, 1)
+
+
+def _peak(h: np.ndarray) -> tuple[float, float, float]:
+    """(x, y) of a heat map's maximum, refined by the weighted centre of the 5 x 5 around it, and its value."""
+    r, c = np.unravel_index(int(np.argmax(h)), h.shape)
+    r0, r1, c0, c1 = max(r - 2, 0), min(r + 3, h.shape[0]), max(c - 2, 0), min(c + 3, h.shape[1])
+    w = h[r0:r1, c0:c1]
+    rr, cc = np.mgrid[r0:r1, c0:c1]
+    return float((w * cc).sum() / w.sum()), float((w * rr).sum() / w.sum()), float(h[r, c])
 
 
 def _rounded(p: np.ndarray) -> list:

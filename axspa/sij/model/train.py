@@ -30,8 +30,12 @@ from axspa.training.runs import already_trained, data_fingerprint
 
 BUNDLE = "sij-grader"
 VERSION = "0.1.0"
-LOCATOR_STEPS = 500
-GRADER_STEPS = 1500
+LOCATOR_STEPS = 1500
+REFINE_STEPS = 1500
+GRADER_STEPS = 3000
+LOCATOR_SIGMA = 4.0  # px of the 192-px letterbox (about 8 mm)
+REFINE_SIGMA = 2.0  # px of the 1 mm refine crop
+REFINE_SHIFT_MM = 18.0  # how far off the locator's point may be: the refine crop is shifted up to this
 WIDE_PX = 2 * net.CROP_PX  # stored crops are twice as wide: room to turn, zoom and shift
 
 
@@ -141,11 +145,39 @@ def locator_step(a: SijArrays, batch: int = 8) -> Callable:
             dx, dy = rng.integers(-12, 13, 2)  # the film shifted in its frame
             img = np.roll(img, (int(dy), int(dx)), (0, 1))
             imgs.append(degrade(img, rng))
-            tgs.append(heat_targets(a.targets[i] + [dx, dy]))
+            tgs.append(heat_targets(a.targets[i] + [dx, dy], sigma=LOCATOR_SIGMA).max(0, keepdims=True))
         x = torch.from_numpy(np.stack(imgs))[:, None]
         y = torch.from_numpy(np.stack(tgs).astype(np.float32))
         loss = weighted_bce(model.locator(x), y)
         return {"loss": loss}
+    return step
+
+
+def refine_crop(wide: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A REFINE_PX window at 1 mm from a stored wide crop (0.5 mm, joint at its centre), shifted at random as
+    the locator may be off, degraded; and where the joint centre lies in it (x, y)."""
+    half = (WIDE_PX - 1) / 2
+    shift = rng.uniform(-REFINE_SHIFT_MM, REFINE_SHIFT_MM, 2)
+    px_mm = 2 * net.CROP_MM / WIDE_PX  # mm per wide-crop pixel
+    m = crop_matrix((half + shift[0] / px_mm, half + shift[1] / px_mm), px_mm, False, net.REFINE_PX, net.REFINE_MM,
+                    rng.normal(0, 5), float(np.exp(rng.normal(0, 0.08))))
+    src = ndimage.gaussian_filter(wide.astype(np.float32), 0.9)
+    lin = m[:2, :2][::-1, ::-1]
+    off = m[:2, 2][::-1]
+    out = ndimage.affine_transform(src, lin, offset=off, output_shape=(net.REFINE_PX,) * 2, order=1, mode="nearest")
+    where = np.linalg.solve(m, np.array([half, half, 1.0]))[:2]
+    return degrade(out, rng), where
+
+
+def refine_step(a: SijArrays, batch: int = 16) -> Callable:
+    def step(model: net.SijNet, rng: np.random.Generator) -> dict:
+        idx = rng.integers(0, len(a.ids), batch)
+        sides = rng.integers(0, 2, batch)
+        pairs = [refine_crop(a.wide[i, s], rng) for i, s in zip(idx, sides)]
+        x = torch.from_numpy(np.stack([p[0] for p in pairs]))[:, None]
+        y = torch.from_numpy(np.stack([heat_targets(p[1][None], net.REFINE_PX, REFINE_SIGMA) for p in pairs])
+                             .astype(np.float32))
+        return {"loss": weighted_bce(model.refine(x), y)}
     return step
 
 
@@ -216,12 +248,14 @@ def operating_points(model: net.SijNet, val: SijArrays) -> dict:
 def train_sij(data: Sequence, out: Path, val: Sequence = (), steps: Optional[int] = None,
               locator_steps: Optional[int] = None, seed: int = 0, overwrite: bool = False,
               show_progress: bool = True) -> dict:
-    """Train ``sij-grader`` into the bundle folder ``out`` (work files in ``out.work``)."""
+    """Train ``sij-grader`` into the bundle folder ``out`` (work files in ``out.work``): the locator
+    (``locator_steps``), the refinement (half as many), then the grader (``steps``)."""
     out = Path(out)
     loc_steps = locator_steps or LOCATOR_STEPS
+    ref_steps = max(1, loc_steps // 2) if locator_steps else REFINE_STEPS
     grade_steps = steps or GRADER_STEPS
     request = {"data": [str(d) for d in data], "validation": [str(d) for d in val], "locator_steps": loc_steps,
-               "steps": grade_steps, "seed": seed}
+               "refine_steps": ref_steps, "steps": grade_steps, "seed": seed}
     if out.exists() and not overwrite:
         return already_trained(out, request)
     if not val:
@@ -234,7 +268,9 @@ def train_sij(data: Sequence, out: Path, val: Sequence = (), steps: Optional[int
     val_arrays = load_arrays(val, prepared, show_progress)
     model = net.SijNet()
     same_data = {"data": data_fingerprint([c[0] for c in find_cases(data)])}
-    run_training(model, locator_step(arrays), loc_steps, work / "locator", seed, lr=3e-3, desc="sij locator",
+    run_training(model, locator_step(arrays), loc_steps, work / "locator", seed, lr=2e-3, desc="sij locator",
+                 show_progress=show_progress, fingerprint=same_data)
+    run_training(model, refine_step(arrays), ref_steps, work / "refine", seed + 2, lr=2e-3, desc="sij refine",
                  show_progress=show_progress, fingerprint=same_data)
     history = run_training(model, grader_step(arrays), grade_steps, work / "grader", seed + 1,
                            validate=validate_grades(val_arrays), validate_every=max(grade_steps // 4, 1),
@@ -244,7 +280,8 @@ def train_sij(data: Sequence, out: Path, val: Sequence = (), steps: Optional[int
     if history and "minutes" in history[-1]:
         minutes = max(minutes, float(history[-1]["minutes"]))
     distance = round(float(np.median(arrays.distances_mm)), 1)
-    card = model_card(data, val, loc_steps, grade_steps, seed, len(arrays.ids), minutes, history, points)
+    card = model_card(data, val, f"{loc_steps} + refinement {ref_steps}", grade_steps, seed, len(arrays.ids), minutes,
+                      history, points)
     write_bundle(out, name=BUNDLE, version=VERSION, predictor="axspa.sij.model.predictor:SijPredictor",
                  network_def={"_target_": "axspa.sij.model.network.SijNet"}, state_dict=model.state_dict(),
                  metadata=_metadata(), model_card=card, overwrite=overwrite,

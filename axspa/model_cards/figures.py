@@ -374,7 +374,8 @@ def _sij_set(s: str) -> list[Figure]:
                Figure(f"{s}.grade_within_one", s, "grades.within_one", RATIO),
                Figure(f"{s}.quadratic_kappa", s, "grades.quadratic_kappa", RATIO),
                Figure(f"{s}.joints_within_5mm", s, "joints.within_rate", RATIO),
-               Figure(f"{s}.joint_distance_mm_median", s, "joints.distance_mm_median", MM)]
+               Figure(f"{s}.joint_distance_mm_median", s, "joints.distance_mm_median", MM),
+               Figure(f"{s}.flagged_for_review", s, "review.rate", RATIO)]
     figures += [Figure(f"{s}.recall_grade{g}", s, ("grades", "recall", str(g)), RATIO) for g in range(5)]
     figures += [Figure(f"{s}.{op}.{k}", s, ("operating_points", op, k), RATIO)
                 for op in ("sensitive", "balanced", "specific") for k in ("sensitivity", "specificity")]

@@ -160,7 +160,17 @@ def _summary(cases: list[SijCase]) -> dict:
                 "accuracy": _mean([c.pred is not None and c.pred["definite"] == c.truth["definite"] for c in cases]),
                 "auc": _auc(evaluated, "definite_probability"), "auc_n": len(evaluated),
                 "auc_direct": _auc(direct, "definite_probability_direct"), "auc_direct_n": len(direct)}
-    return {"definite": definite, "grades": _grades(cases)}
+    return {"definite": definite, "grades": _grades(cases), "review": _review(evaluated)}
+
+
+def _review(evaluated: list[SijCase]) -> dict:
+    """Results the model flagged for review (a warning asking for it: joints not found, not an adult AP pelvis),
+    and how confident the unflagged ones are: what a reader is told to check against what is given as sure."""
+    flagged = [any("review" in w for w in c.pred.get("warnings", [])) for c in evaluated]
+    top = [max(max(c.pred["sides"][s]["grade_probabilities"]) for s in SIDES) for c in evaluated]
+    sure = [t for t, f in zip(top, flagged) if not f]
+    return {"n": len(evaluated), "flagged": int(sum(flagged)), "rate": _mean(flagged) if evaluated else None,
+            "unflagged_top_probability_median": float(np.median(sure)) if sure else None}
 
 
 def _auc(cases: list[SijCase], key: str) -> Optional[float]:
@@ -303,6 +313,10 @@ def format_report(m: dict) -> str:
              f"AUC {_f(d['auc'])} (definite_probability, {d['auc_n']} cases)"
              + (f", AUC {_f(d['auc_direct'])} (definite_probability_direct, {d['auc_direct_n']} cases)"
                 if d["auc_direct_n"] else "")]
+    r = m.get("review") or {}
+    if r.get("n"):
+        lines.append(f"flagged for review by the model: {r['flagged']} of {r['n']} ({_f(r['rate'])}); median top grade "
+                     f"probability of the others {_f(r['unflagged_top_probability_median'])}")
     points = m["operating_points"]
     if any(points.values()):
         lines.append("operating points (definite when P(definite) >= threshold; a missing case is a wrong call):")

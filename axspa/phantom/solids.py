@@ -88,8 +88,8 @@ def tube_path(points, radii) -> list:
     return [capsule(pts[i], pts[i + 1], float(r[i]), float(r[i + 1])) for i in range(len(pts) - 1)]
 
 
-def elliptic_cylinder(centre, half_x: float, half_y: float, z0: float, z1: float, round_mm: float = 2.0):
-    """An upright elliptic cylinder from z0 to z1 (a vertebral body), edges rounded."""
+def elliptic_cylinder(centre, half_x: float, half_y: float, z0: float, z1: float):
+    """An upright elliptic cylinder from z0 to z1 (a vertebral body)."""
     c = np.asarray(centre, dtype=np.float32)
 
     def sdf(x, y, z):
@@ -97,7 +97,7 @@ def elliptic_cylinder(centre, half_x: float, half_y: float, z0: float, z1: float
         radial = (k - 1) * min(half_x, half_y)
         axial = np.maximum(z0 - z, z - z1)
         outside = np.sqrt(np.maximum(radial, 0) ** 2 + np.maximum(axial, 0) ** 2)
-        return outside + np.minimum(np.maximum(radial, axial), 0) - 0 * round_mm
+        return outside + np.minimum(np.maximum(radial, axial), 0)
     return sdf, (c[0] - half_x - 2, c[1] - half_y - 2, z0 - 2), (c[0] + half_x + 2, c[1] + half_y + 2, z1 + 2)
 
 

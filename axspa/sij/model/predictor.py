@@ -108,6 +108,7 @@ class SijPredictor:
             warnings.append("sacroiliac joint not found with confidence ("
                             + ", ".join(f"{s} {found[s]['confidence']:.2f}" for s in weak)
                             + "): this does not look like an adult AP pelvis film; grades are unreliable, review")
+            # the weaker the peak, the closer to uniform: from 0.1 (no peak) to 0.55 (just under the floor)
             trust = min(trust, 0.1 + 0.9 * min(found[s]["confidence"] for s in SIDES) / MIN_LOCATOR_CONFIDENCE * 0.5)
         dx = found["left"]["column"] - found["right"]["column"]
         dy = found["left"]["row"] - found["right"]["row"]

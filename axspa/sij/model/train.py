@@ -51,14 +51,16 @@ class SijArrays:
 
 
 def find_cases(dirs: Sequence) -> list:
-    """(dcm path, truth) of every DICOM case whose truth gives the joint centres (phantom generator 2)."""
+    """(dcm path, truth) of every DICOM case whose truth gives the joint centres (phantom generator 2) and a pixel
+    spacing."""
     cases = []
     for d in dirs:
         for t in sorted(Path(d).glob("*.truth.json")):
             truth = json.loads(t.read_text())
             dcm = t.with_name(t.name.replace(".truth.json", ".dcm"))
             centres = (truth.get("phantom") or {}).get("joint_centres_px")
-            if dcm.is_file() and centres:
+            # the crops are cut in mm: a film without a pixel spacing cannot be trained on
+            if dcm.is_file() and centres and truth["input"].get("pixel_spacing_mm"):
                 cases.append((dcm, truth))
     return cases
 

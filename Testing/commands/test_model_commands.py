@@ -41,7 +41,9 @@ def test_missing_bundle_is_one_line_naming_bundle_and_places(argv, bundle, tmp_p
 
 
 def test_missing_bundle_from_the_installed_command_has_no_traceback(tmp_path):
-    exe = [sys.executable, "-m", "axspa.cli", "sij", str(tmp_path / "a.dcm"), "--out", str(tmp_path)]
+    # Every family ships its bundle: a folder without one stands for an install that lacks it.
+    exe = [sys.executable, "-m", "axspa.cli", "sij", str(tmp_path / "a.dcm"), "--model-dir", str(tmp_path / "none"),
+           "--out", str(tmp_path)]
     done = subprocess.run(exe, capture_output=True, text=True,
                           env={"AXSPA_MODELS": str(tmp_path), "AXSPA_CACHE": str(tmp_path), "PATH": ""})
     assert done.returncode == 3

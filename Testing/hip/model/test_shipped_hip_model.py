@@ -12,7 +12,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("monai")
 
-from axspa.bundles import ModelCorruptError, ModelMissingError  # noqa: E402
+from shipped import shipped_or_skip  # noqa: E402
+
 from axspa.cli import main  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[3] / "Resources" / "SampleData"
@@ -32,12 +33,7 @@ INSIDE_FEMUR_FLOOR = 0.65
 def model():
     from axspa.hip.pipeline import load_models
 
-    try:
-        return load_models()
-    except ModelCorruptError:
-        raise  # there but broken: a failure, not an absence
-    except ModelMissingError as exc:
-        pytest.skip(str(exc))
+    return shipped_or_skip(load_models)
 
 
 def _dice(a: np.ndarray, b: np.ndarray) -> float:

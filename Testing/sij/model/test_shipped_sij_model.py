@@ -13,7 +13,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("monai")
 
-from axspa.bundles import ModelCorruptError, ModelMissingError  # noqa: E402
+from shipped import shipped_or_skip  # noqa: E402
+
 from axspa.cli import main  # noqa: E402
 from axspa.image import Radiograph  # noqa: E402
 from axspa.io.radiograph import read_radiograph  # noqa: E402
@@ -26,12 +27,7 @@ UNSURE = 0.6  # no grade of a film that is no adult AP pelvis may be more probab
 def model():
     from axspa.sij.pipeline import load_models
 
-    try:
-        return load_models()
-    except ModelCorruptError:
-        raise  # there but broken: a failure, not an absence
-    except ModelMissingError as exc:
-        pytest.skip(str(exc))
+    return shipped_or_skip(load_models)
 
 
 def _score(film, model):

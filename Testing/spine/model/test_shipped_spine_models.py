@@ -13,7 +13,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("monai")
 
-from axspa.bundles import ModelCorruptError, ModelMissingError  # noqa: E402
+from shipped import shipped_or_skip  # noqa: E402
+
 from axspa.cli import main  # noqa: E402
 from axspa.image import InputError, Radiograph  # noqa: E402
 from axspa.io.radiograph import read_radiograph  # noqa: E402
@@ -27,12 +28,7 @@ NOT_A_SPINE = "does not look like a lateral"
 def models():
     from axspa.spine.pipeline import SpineModels
 
-    try:
-        return SpineModels()
-    except ModelCorruptError:
-        raise  # there but broken: a failure, not an absence
-    except ModelMissingError as exc:
-        pytest.skip(str(exc))
+    return shipped_or_skip(SpineModels)
 
 
 @pytest.mark.parametrize("name", ["AxSpA-CervicalSpine", "AxSpA-LumbarSpine"])

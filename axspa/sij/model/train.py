@@ -22,7 +22,7 @@ from scipy import ndimage
 from torch.nn import functional
 
 from axspa.sij.model import network as net
-from axspa.sij.model.data import crop, crop_matrix, heat_targets, letterbox
+from axspa.sij.model.data import crop, crop_matrix, heat_targets, letterbox, normalise
 from axspa.training.bundle import write_bundle
 from axspa.training.cache import cached
 from axspa.training.loop import run_training, weighted_bce
@@ -120,9 +120,7 @@ def degrade(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         buf = io.BytesIO()
         Image.fromarray((np.clip(x, 0, 1) * 255).astype(np.uint8)).save(buf, "JPEG", quality=int(rng.integers(35, 90)))
         x = np.asarray(Image.open(buf), np.float32) / 255
-    x = np.clip(x, 0, 1)
-    lo, hi = np.percentile(x, [1, 99])
-    return np.clip((x - lo) / max(hi - lo, 1e-6), 0, 1).astype(np.float32)
+    return normalise(np.clip(x, 0, 1))
 
 
 def grader_crop(wide: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -209,18 +207,13 @@ def predict_arrays(model: net.SijNet, a: SijArrays) -> dict:
     with torch.no_grad():
         for s in range(0, len(a.ids), 32):
             w = a.wide[s:s + 32].astype(np.float32)[:, :, half:half + net.CROP_PX, half:half + net.CROP_PX]
-            w = np.stack([[_renorm(c) for c in pair] for pair in w])
+            w = np.stack([[normalise(c) for c in pair] for pair in w])
             lr, ll, ld = model.grade_pair(torch.from_numpy(w[:, :1]), torch.from_numpy(w[:, 1:]))
             out["right"] += torch.softmax(lr, 1).tolist()
             out["left"] += torch.softmax(ll, 1).tolist()
             out["direct"] += torch.sigmoid(ld).tolist()
     model.train()
     return {k: np.asarray(v) for k, v in out.items()}
-
-
-def _renorm(c: np.ndarray) -> np.ndarray:
-    lo, hi = np.percentile(c, [1, 99])
-    return np.clip((c - lo) / max(hi - lo, 1e-6), 0, 1).astype(np.float32)
 
 
 def validate_grades(val: SijArrays) -> Callable:
